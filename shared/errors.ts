@@ -1,0 +1,51 @@
+/**
+ * The one error type of gridbid. Every failure that input can cause carries a stable `code`
+ * (part of the protocol: it is sent back in `error` messages and tested for), a human-readable
+ * message, and optionally the path of the offending field.
+ */
+export const errorCodes = [
+  // encoding and validation of protocol messages
+  'PAYLOAD_TOO_LARGE',
+  'BAD_UTF8',
+  'MALFORMED_JSON',
+  'NOT_AN_OBJECT',
+  'UNKNOWN_TYPE',
+  'UNKNOWN_FIELD',
+  'MISSING_FIELD',
+  'WRONG_TYPE',
+  'OUT_OF_RANGE',
+  'BAD_FORMAT',
+  'BAD_LENGTH',
+  'NOT_CANONICAL',
+  // cryptography
+  'BAD_KEY',
+  'BAD_SIGNATURE',
+  'DECRYPTION_FAILED',
+  'MESSAGE_TOO_LONG',
+  'FAULT_DETECTED',
+  'BAD_INPUT',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export class GridbidError extends Error {
+  readonly code: ErrorCode;
+  /** Dotted path of the offending field, e.g. `openings.3.inv`; empty when not about a field. */
+  readonly path: string;
+
+  constructor(code: ErrorCode, message: string, path = '') {
+    super(path === '' ? `${code}: ${message}` : `${code} at ${path}: ${message}`);
+    this.name = 'GridbidError';
+    this.code = code;
+    this.path = path;
+  }
+}
+
+export function isGridbidError(value: unknown): value is GridbidError {
+  return value instanceof GridbidError;
+}
+
+/** Throws a `GridbidError` when `condition` is false: the boundary assertion used everywhere. */
+export function ensure(condition: boolean, code: ErrorCode, message: string, path = ''): asserts condition {
+  if (!condition) throw new GridbidError(code, message, path);
+}

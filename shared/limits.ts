@@ -1,0 +1,50 @@
+/**
+ * Every protocol limit in one place, with its unit in its name. Decoders, validators and the
+ * authorities read them from here; nothing else hard-codes a bound.
+ */
+export const limits = {
+  /** Largest MQTT payload any gridbid message may have (bytes of UTF-8 JSON). */
+  maxPayloadBytes: 65_536,
+  /** Deepest JSON nesting accepted before schema validation. */
+  maxJsonDepth: 8,
+  /** Longest array in any message. */
+  maxArrayItems: 64,
+
+  /** Identifiers chosen by people or devices: meter ids, client order ids, payment references. */
+  maxIdChars: 64,
+  /** Free text, e.g. an error's message. */
+  maxTextChars: 512,
+
+  /** Cut-and-choose candidates per issuance session (k). */
+  minCandidates: 2,
+  maxCandidates: 32,
+  defaultCandidates: 16,
+
+  /** RSA moduli the protocol accepts (RM blind-signing key, TC key). */
+  minRsaModulusBits: 2048,
+  maxRsaModulusBits: 4096,
+
+  /** Delivery periods are numbered from the Unix epoch; a period index fits well within this. */
+  maxPeriodIndex: 100_000_000,
+  /** Times are integer milliseconds since the Unix epoch (until year 2286). */
+  maxTimeMs: 9_999_999_999_999,
+
+  /** One order's energy: 1 Wh to 10 MWh. */
+  minOrderEnergyWh: 1,
+  maxOrderEnergyWh: 10_000_000,
+  /** Limit prices in minor currency units per kWh (e.g. cents/kWh), 1 to 1,000,000. */
+  minPriceMinorPerKwh: 1,
+  maxPriceMinorPerKwh: 1_000_000,
+  /** Any money amount in minor units: at most maxOrderEnergyWh * maxPriceMinorPerKwh / 1000. */
+  maxAmountMinor: 10_000_000_000,
+  /** Metered energy per pseudonym and period. */
+  maxMeteredEnergyWh: 100_000_000,
+
+  /** Threshold tracing: trustees n and threshold t. */
+  maxTrustees: 32,
+
+  /** Encrypted payment details in a bill (ciphertext bytes). */
+  maxSealedBytes: 4_096,
+} as const;
+
+export type Limits = typeof limits;
