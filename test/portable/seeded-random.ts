@@ -9,7 +9,7 @@ import { sha256 } from '../../shared/crypto/sha256.js';
 export function seededRandom(seed: string): RandomSource {
   const key = sha256(utf8Encode(seed));
   let counter = 0;
-  let pool = new Uint8Array(0);
+  let pool: Uint8Array = new Uint8Array(0);
   return (length: number) => {
     while (pool.length < length) {
       const block = new Uint8Array(4);

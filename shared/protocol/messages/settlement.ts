@@ -1,0 +1,44 @@
+/**
+ * DESIGN 4.6, settlement: the seller bills the buyer, the buyer signs the transaction record
+ * and the seller countersigns it before it goes to the ledger.
+ */
+import { limits } from '../../limits.js';
+import {
+  amountMinor, ecdsaSignature, energyWh, identifier, p256PublicKey, periodIndex, priceMinorPerKwh,
+  sha256Digest, timeMs, tradeId,
+} from '../fields.js';
+import { bytes, literal, object, optional } from '../schema.js';
+
+export const bill = object({
+  type: literal('bill'),
+  tradeId,
+  periodIndex,
+  sellerPseudonym: p256PublicKey,
+  buyerPseudonym: p256PublicKey,
+  energyWh,
+  amountMinor,
+  paymentReference: identifier,
+  /** Payment details sealed to the buyer (hybrid RSA-OAEP + AES-GCM), when the buyer has a key. */
+  sealedPaymentDetails: optional(bytes(1, limits.maxSealedBytes)),
+  timeMs,
+  /** By the seller's pseudonym key. */
+  sig: ecdsaSignature,
+});
+
+export const transactionRecord = object({
+  type: literal('transaction.record'),
+  tradeId,
+  periodIndex,
+  buyerPseudonym: p256PublicKey,
+  sellerPseudonym: p256PublicKey,
+  energyWh,
+  priceMinorPerKwh,
+  amountMinor,
+  /** SHA-256 of the bill's canonical bytes. */
+  billHash: sha256Digest,
+  timeMs,
+  /** By the buyer, over every field but the two signatures. */
+  buyerSig: ecdsaSignature,
+  /** By the seller, over every field but its own signature (so it countersigns the buyer's). */
+  sellerSig: ecdsaSignature,
+});
