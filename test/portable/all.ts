@@ -2,10 +2,11 @@
 import type { CryptoProvider } from '../../shared/crypto/provider.js';
 import type { CaseList } from './harness.js';
 import { oaepCases } from './oaep.cases.js';
+import { protocolCases } from './protocol.cases.js';
 import { rfc6979Cases } from './rfc6979.cases.js';
 import { rfc9474Cases } from './rfc9474.cases.js';
 import { sha2Cases } from './sha2.cases.js';
 
 export function portableSuites(provider: CryptoProvider): CaseList[] {
-  return [sha2Cases(provider), rfc6979Cases(provider), oaepCases(provider), rfc9474Cases(provider)];
+  return [sha2Cases(provider), rfc6979Cases(provider), oaepCases(provider), rfc9474Cases(provider), protocolCases(provider)];
 }

@@ -76,7 +76,7 @@ test('transaction.record: the seller countersigns the buyer signature', () => {
     const sellerSigned = signMessage(pure, signerKey, buyerSigned as never, 'sellerSig') as unknown as Message;
     assert.ok(verifyMessageSignature(node, node.p256PublicKey(otherKey), sellerSigned, 'buyerSig'));
     assert.ok(verifyMessageSignature(node, signerPublic, sellerSigned, 'sellerSig'));
-    const swappedBuyerSig = { ...sellerSigned, buyerSig: (signMessage(pure, signerKey, message as never, 'buyerSig') as Record<string, string>).buyerSig };
+    const swappedBuyerSig = { ...sellerSigned, buyerSig: (signMessage(pure, signerKey, message as never, "buyerSig") as unknown as Record<string, string>).buyerSig };
     assert.not.ok(verifyMessageSignature(node, signerPublic, swappedBuyerSig as Message, 'sellerSig'), 'seller signature covers buyerSig');
   }), { numRuns: 10 });
 });
