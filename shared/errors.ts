@@ -24,6 +24,25 @@ export const errorCodes = [
   'MESSAGE_TOO_LONG',
   'FAULT_DETECTED',
   'BAD_INPUT',
+  // enrolment and sessions
+  'NOT_ENROLLED',
+  'NOT_APPROVED',
+  'BANNED',
+  'ALREADY_ENROLLED',
+  'SESSION_USED',
+  'NO_SESSION',
+  'WRONG_PERIOD',
+  'STALE_TIME',
+  // pseudonym issuance and certificates
+  'BAD_OPENING',
+  'BAD_CREDENTIAL',
+  'ALREADY_CERTIFIED',
+  'BAD_CERTIFICATE',
+  // tracing and escrow
+  'BAD_PARTIAL',
+  'NOT_ENOUGH_PARTIALS',
+  'TRACE_MISMATCH',
+  'ESCROW_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

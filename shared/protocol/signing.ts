@@ -31,7 +31,7 @@ export function signingBytes(message: { readonly type: MessageType }, field: str
 export function signMessage<T extends MessageType>(
   provider: CryptoProvider,
   privateKey: Uint8Array,
-  message: Unsigned<T>,
+  message: Unsigned<T> & { readonly type: T },
   field: SignatureField = 'sig',
 ): MessageOf<T> {
   const signature = provider.ecdsaP256Sign(privateKey, signingBytes(message as { type: MessageType }, field));

@@ -1,0 +1,52 @@
+/**
+ * A finalised pseudonym credential and what the meter does with it: ask MM for a certificate in
+ * an anonymous session (proving possession of the pseudonym key) and check the answer.
+ */
+import { bytesEqual, fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
+import type { CryptoProvider } from '../../../shared/crypto/provider.js';
+import { ensure } from '../../../shared/errors.js';
+import type { MessageOf } from '../../../shared/protocol/messages.js';
+import { signMessage } from '../../../shared/protocol/signing.js';
+import { checkCertificate } from '../../../shared/pseudonym/certificate.js';
+
+export interface Credential {
+  readonly periodIndex: number;
+  readonly pseudonymPrivateKey: Uint8Array;
+  readonly pseudonymPublicKey: Uint8Array;
+  readonly traceTag: Uint8Array;
+  readonly messagePrefix: Uint8Array;
+  /** RM's RSA-PSS signature on the prepared (P, T, E). */
+  readonly rmSignature: Uint8Array;
+}
+
+export function certificateRequest(
+  provider: CryptoProvider,
+  credential: Credential,
+  session: { requestId: string; clientId: string; timeMs: number },
+): MessageOf<'certificate.request'> {
+  return signMessage(provider, credential.pseudonymPrivateKey, {
+    type: 'certificate.request',
+    requestId: session.requestId,
+    pseudonymPublicKey: toBase64Url(credential.pseudonymPublicKey),
+    traceTag: toBase64Url(credential.traceTag),
+    periodIndex: credential.periodIndex,
+    messagePrefix: toBase64Url(credential.messagePrefix),
+    rmSignature: toBase64Url(credential.rmSignature),
+    clientId: session.clientId,
+    timeMs: session.timeMs,
+  });
+}
+
+/** Checks MM's certificate and that it is for this credential; throws BAD_CERTIFICATE otherwise. */
+export function acceptCertificate(
+  provider: CryptoProvider,
+  mmPublicKey: Uint8Array,
+  credential: Credential,
+  certificate: MessageOf<'certificate'>,
+  nowMs: number,
+): void {
+  checkCertificate(provider, mmPublicKey, certificate, nowMs);
+  ensure(bytesEqual(fromBase64Url(certificate.pseudonymPublicKey), credential.pseudonymPublicKey) &&
+    bytesEqual(fromBase64Url(certificate.traceTag), credential.traceTag) &&
+    certificate.periodIndex === credential.periodIndex, 'BAD_CERTIFICATE', 'certificate is for another pseudonym');
+}

@@ -1,0 +1,126 @@
+/**
+ * The meter's side of one pseudonym issuance (DESIGN 4.2): commit to k blinded candidates, open
+ * all but RM's choice, finalise RM's blind signature into an ordinary RSA-PSS signature on
+ * (P, T, E). A plain state machine: messages in, messages out; the driver does retries.
+ */
+import { fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
+import type { CryptoProvider } from '../../../shared/crypto/provider.js';
+import type { RandomSource } from '../../../shared/crypto/random.js';
+import { finalize, gridbidBlindVariant } from '../../../shared/crypto/rsabssa.js';
+import { GridbidError, ensure } from '../../../shared/errors.js';
+import { limits } from '../../../shared/limits.js';
+import type { MessageOf } from '../../../shared/protocol/messages.js';
+import { signMessage } from '../../../shared/protocol/signing.js';
+import { type AuthorityKeys, type Candidate, makeCandidate, openCandidate } from './candidate.js';
+import type { Credential } from './credential.js';
+
+export interface MeterIdentity {
+  readonly meterId: string;
+  /** The device's P-256 private key (32 bytes). */
+  readonly deviceKey: Uint8Array;
+}
+
+export interface IssuanceStart {
+  readonly requestId: string;
+  readonly periodIndex: number;
+  readonly candidates: number;
+  readonly timeMs: number;
+}
+
+type Phase = 'committed' | 'opened' | 'finalised';
+
+export class IssuanceSession {
+  private phase: Phase = 'committed';
+  private chosenIndex = -1;
+
+  private constructor(
+    private readonly provider: CryptoProvider,
+    private readonly identity: MeterIdentity,
+    private readonly keys: AuthorityKeys,
+    readonly start: IssuanceStart,
+    private readonly candidates: readonly Candidate[],
+    /** The signed commit, kept so retries resend exactly the same bytes. */
+    readonly commit: MessageOf<'issuance.commit'>,
+  ) {}
+
+  static begin(
+    provider: CryptoProvider,
+    random: RandomSource,
+    identity: MeterIdentity,
+    keys: AuthorityKeys,
+    start: IssuanceStart,
+  ): IssuanceSession {
+    ensure(start.candidates >= limits.minCandidates && start.candidates <= limits.maxCandidates, 'OUT_OF_RANGE',
+      `candidates must be ${limits.minCandidates}..${limits.maxCandidates}`);
+    const candidates = Array.from({ length: start.candidates },
+      () => makeCandidate(provider, random, keys, identity.meterId, start.periodIndex));
+    return IssuanceSession.fromCandidates(provider, identity, keys, start, candidates);
+  }
+
+  /** Builds a session from prepared candidates (used by tests to model cheating meters). */
+  static fromCandidates(
+    provider: CryptoProvider,
+    identity: MeterIdentity,
+    keys: AuthorityKeys,
+    start: IssuanceStart,
+    candidates: readonly Candidate[],
+  ): IssuanceSession {
+    const commit = signMessage(provider, identity.deviceKey, {
+      type: 'issuance.commit',
+      requestId: start.requestId,
+      meterId: identity.meterId,
+      periodIndex: start.periodIndex,
+      blindedMessages: candidates.map((c) => toBase64Url(c.blinded.blindedMessage)),
+      timeMs: start.timeMs,
+    });
+    return new IssuanceSession(provider, identity, keys, start, candidates, commit);
+  }
+
+  /** Answers RM's challenge by opening every candidate except the chosen one. */
+  open(challenge: MessageOf<'issuance.challenge'>, timeMs: number): MessageOf<'issuance.opening'> {
+    this.expectSameSession(challenge);
+    ensure(challenge.chosenIndex < this.candidates.length, 'OUT_OF_RANGE', 'challenge names a candidate that does not exist', 'chosenIndex');
+    // A second, different challenge would let RM learn every candidate: never answer it.
+    ensure(this.phase === 'committed' || this.chosenIndex === challenge.chosenIndex, 'SESSION_USED',
+      'RM already chose another candidate in this session');
+    this.chosenIndex = challenge.chosenIndex;
+    this.phase = this.phase === 'finalised' ? 'finalised' : 'opened';
+    return signMessage(this.provider, this.identity.deviceKey, {
+      type: 'issuance.opening',
+      requestId: this.start.requestId,
+      meterId: this.identity.meterId,
+      periodIndex: this.start.periodIndex,
+      openings: this.candidates.flatMap((candidate, index) => (index === this.chosenIndex ? [] : [openCandidate(candidate, index)])),
+      timeMs,
+    });
+  }
+
+  /** Unblinds RM's signature on the chosen candidate and checks it (Finalize verifies). */
+  finalise(response: MessageOf<'issuance.blindSignature'>): Credential {
+    this.expectSameSession(response);
+    ensure(this.phase !== 'committed', 'NO_SESSION', 'no candidate has been chosen yet');
+    ensure(response.chosenIndex === this.chosenIndex, 'BAD_CREDENTIAL', 'RM signed a different candidate than it chose');
+    const candidate = this.candidates[this.chosenIndex]!;
+    let signature: Uint8Array;
+    try {
+      signature = finalize(this.provider.sha384, gridbidBlindVariant, this.keys.rmKey, candidate.inputMessage,
+        fromBase64Url(response.blindSignature), candidate.blinded.inverse);
+    } catch (error) {
+      throw new GridbidError('BAD_CREDENTIAL', `RM's blind signature does not finalise: ${String(error)}`);
+    }
+    this.phase = 'finalised';
+    return {
+      periodIndex: this.start.periodIndex,
+      pseudonymPrivateKey: candidate.pseudonymPrivateKey,
+      pseudonymPublicKey: candidate.pseudonymPublicKey,
+      traceTag: candidate.traceTag,
+      messagePrefix: candidate.messagePrefix,
+      rmSignature: signature,
+    };
+  }
+
+  private expectSameSession(message: { requestId: string; meterId: string; periodIndex: number }): void {
+    ensure(message.requestId === this.start.requestId && message.meterId === this.identity.meterId &&
+      message.periodIndex === this.start.periodIndex, 'NO_SESSION', 'message belongs to another issuance session');
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Checking an MM certificate: anyone holding MM's public key can, including meters checking a
+ * counterparty. A certificate is valid for one period, within its validity window.
+ */
+import { fromBase64Url } from '../bytes.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { GridbidError } from '../errors.js';
+import type { MessageOf } from '../protocol/messages.js';
+import { verifyMessageSignature } from '../protocol/signing.js';
+
+export type Certificate = MessageOf<'certificate'>;
+
+/** Throws BAD_CERTIFICATE unless MM signed it and `nowMs` lies in its window. */
+export function checkCertificate(provider: CryptoProvider, mmPublicKey: Uint8Array, certificate: Certificate, nowMs: number): void {
+  if (!verifyMessageSignature(provider, mmPublicKey, certificate)) {
+    throw new GridbidError('BAD_CERTIFICATE', 'certificate is not signed by MM');
+  }
+  if (nowMs < certificate.validFromMs || nowMs >= certificate.validUntilMs) {
+    throw new GridbidError('BAD_CERTIFICATE', 'certificate is outside its validity window');
+  }
+}
+
+/** The pseudonym key a certificate vouches for, as bytes. */
+export function certifiedKey(certificate: Certificate): Uint8Array {
+  return fromBase64Url(certificate.pseudonymPublicKey);
+}
