@@ -33,6 +33,7 @@ export const errorCodes = [
   'NO_SESSION',
   'WRONG_PERIOD',
   'STALE_TIME',
+  'NO_REPLY',
   // pseudonym issuance and certificates
   'BAD_OPENING',
   'BAD_CREDENTIAL',

@@ -1,0 +1,108 @@
+/**
+ * MM, the market manager's certificate authority (DESIGN 4.3): in an anonymous session a meter
+ * shows RM's signature on (P, T, E) and proves it holds P; MM issues one certificate per
+ * pseudonym per period, valid until the period ends. MM never sees who the meter is.
+ */
+import { fromBase64Url } from '../../../shared/bytes.js';
+import type { CryptoProvider } from '../../../shared/crypto/provider.js';
+import type { RsaPublicKey } from '../../../shared/crypto/rsa-key.js';
+import { decodePoint } from '../../../shared/crypto/p256.js';
+import { GridbidError, ensure } from '../../../shared/errors.js';
+import type { MessageOf } from '../../../shared/protocol/messages.js';
+import { signMessage, verifyMessageSignature } from '../../../shared/protocol/signing.js';
+import { verifyRmSignature } from '../../../shared/pseudonym/pseudonym-message.js';
+import { periodEndMs, periodIndexAt } from '../../../shared/time/period.js';
+
+export interface MmConfig {
+  readonly periodMs: number;
+  readonly periodsAhead: number;
+  readonly maxClockSkewMs: number;
+  /** Bound on certificates held per period (memory), far above any microgrid's meter count. */
+  readonly maxCertificatesPerPeriod: number;
+}
+
+interface Issued {
+  readonly requestSig: string;
+  readonly certificate: MessageOf<'certificate'>;
+}
+
+export class MarketManager {
+  readonly publicKey: Uint8Array;
+  private readonly issued = new Map<number, Map<string, Issued>>();
+  private nextSerial = 1;
+
+  constructor(
+    private readonly provider: CryptoProvider,
+    private readonly certificateKey: Uint8Array,
+    private readonly rmKey: RsaPublicKey,
+    private readonly tcKey: RsaPublicKey,
+    readonly config: MmConfig,
+  ) {
+    this.publicKey = provider.p256PublicKey(certificateKey);
+  }
+
+  /** `sessionClientId` is the MQTT client id of the anonymous session the request came on. */
+  certify(sessionClientId: string, request: MessageOf<'certificate.request'>, nowMs: number): MessageOf<'certificate'> {
+    ensure(request.clientId === sessionClientId, 'BAD_CREDENTIAL', 'request is bound to another session');
+    const pseudonym = fromBase64Url(request.pseudonymPublicKey);
+    try {
+      decodePoint(pseudonym);
+    } catch {
+      throw new GridbidError('BAD_CREDENTIAL', 'pseudonym is not a P-256 point', 'pseudonymPublicKey');
+    }
+    ensure(verifyMessageSignature(this.provider, pseudonym, request), 'BAD_SIGNATURE', 'request is not signed by the pseudonym key');
+    const known = this.issued.get(request.periodIndex)?.get(request.pseudonymPublicKey);
+    if (known !== undefined) {
+      // The identical request again is a retry (the answer was lost): same certificate.
+      ensure(known.requestSig === request.sig, 'ALREADY_CERTIFIED', 'pseudonym already has a certificate for this period');
+      return known.certificate;
+    }
+    ensure(Math.abs(request.timeMs - nowMs) <= this.config.maxClockSkewMs, 'STALE_TIME', 'request time is too far from MM\'s clock');
+    const current = periodIndexAt(nowMs, this.config.periodMs);
+    ensure(request.periodIndex >= current && request.periodIndex <= current + this.config.periodsAhead, 'WRONG_PERIOD',
+      `certificates are issued for periods ${current}..${current + this.config.periodsAhead}`);
+    const traceTag = fromBase64Url(request.traceTag);
+    ensure(traceTag.length === this.tcKey.modulusBytes, 'BAD_CREDENTIAL', 'trace tag is not a TC ciphertext', 'traceTag');
+    ensure(verifyRmSignature(this.provider.sha384, this.rmKey, {
+      prefix: fromBase64Url(request.messagePrefix), pseudonymPublicKey: pseudonym, traceTag, periodIndex: request.periodIndex,
+      signature: fromBase64Url(request.rmSignature),
+    }), 'BAD_CREDENTIAL', 'RM signature does not cover this pseudonym, tag and period');
+    const period = this.periodTable(request.periodIndex);
+    ensure(period.size < this.config.maxCertificatesPerPeriod, 'OUT_OF_RANGE', 'certificate table for this period is full');
+    const certificate = signMessage(this.provider, this.certificateKey, {
+      type: 'certificate',
+      serial: this.nextSerial++,
+      pseudonymPublicKey: request.pseudonymPublicKey,
+      traceTag: request.traceTag,
+      periodIndex: request.periodIndex,
+      validFromMs: nowMs,
+      validUntilMs: periodEndMs(request.periodIndex, this.config.periodMs),
+    });
+    period.set(request.pseudonymPublicKey, { requestSig: request.sig, certificate });
+    return certificate;
+  }
+
+  /** The certificate MM issued for a pseudonym in a period, if any (for order checks). */
+  certificateOf(periodIndex: number, pseudonymPublicKey: string): MessageOf<'certificate'> | undefined {
+    return this.issued.get(periodIndex)?.get(pseudonymPublicKey)?.certificate;
+  }
+
+  /** Drops the tables of periods that have ended. */
+  prune(nowMs: number): void {
+    const current = periodIndexAt(nowMs, this.config.periodMs);
+    for (const periodIndex of this.issued.keys()) if (periodIndex < current) this.issued.delete(periodIndex);
+  }
+
+  private periodTable(periodIndex: number): Map<string, Issued> {
+    let table = this.issued.get(periodIndex);
+    if (table === undefined) {
+      table = new Map();
+      this.issued.set(periodIndex, table);
+    }
+    return table;
+  }
+}
+
+export function defaultMmConfig(periodMs: number): MmConfig {
+  return { periodMs, periodsAhead: 1, maxClockSkewMs: 5 * 60_000, maxCertificatesPerPeriod: 1_000_000 };
+}

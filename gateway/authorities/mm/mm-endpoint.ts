@@ -1,0 +1,24 @@
+/** MM's request handler for anonymous sessions: certificate requests in, certificates or errors out. */
+import { decodeMessage, encodeMessage } from '../../../shared/protocol/codec.js';
+import { GridbidError } from '../../../shared/errors.js';
+import { errorReply } from '../replies.js';
+import type { MarketManager } from './market-manager.js';
+
+export interface AnonymousSession {
+  /** The MQTT client id of the anonymous session (fresh per pseudonym). */
+  readonly clientId: string;
+}
+
+export function handleMmRequest(mm: MarketManager, session: AnonymousSession, request: Uint8Array, nowMs: number): Uint8Array {
+  const decoded = decodeMessage(request);
+  if (!decoded.ok) return encodeMessage(errorReply(decoded.error, undefined, nowMs));
+  const message = decoded.value;
+  try {
+    if (message.type !== 'certificate.request') {
+      throw new GridbidError('UNKNOWN_TYPE', `MM does not accept ${message.type} messages here`, 'type');
+    }
+    return encodeMessage(mm.certify(session.clientId, message, nowMs));
+  } catch (error) {
+    return encodeMessage(errorReply(error, 'requestId' in message ? message.requestId : undefined, nowMs));
+  }
+}

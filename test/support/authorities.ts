@@ -1,0 +1,65 @@
+/**
+ * Real keys and authorities for tests, made once per test file: an RM blind-signing key, a
+ * dealt TC threshold key, an MM certificate key, and helpers to enrol meters.
+ */
+import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
+import { generateRsaKey } from '../../gateway/crypto/rsa-keygen.js';
+import { type DealtKey, dealThresholdKey } from '../../gateway/authorities/tc/dealing.js';
+import { MarketManager, defaultMmConfig } from '../../gateway/authorities/mm/market-manager.js';
+import { RegistrationManager, defaultRmConfig } from '../../gateway/authorities/rm/registration-manager.js';
+import type { AuthorityKeys } from '../../firmware/core/pseudonym/candidate.js';
+import type { MeterIdentity } from '../../firmware/core/pseudonym/issuance-session.js';
+import { toBase64Url } from '../../shared/bytes.js';
+import type { RandomSource } from '../../shared/crypto/random.js';
+import { type RsaPrivateKey, publicPart } from '../../shared/crypto/rsa-key.js';
+import { signMessage } from '../../shared/protocol/signing.js';
+import { defaultPeriodMs } from '../../shared/time/period.js';
+import { seededRandom } from '../portable/seeded-random.js';
+
+export const provider = createNodeCryptoProvider();
+export const periodMs = defaultPeriodMs;
+/** A fixed clock reading in period 1,900,000 (2024), five minutes into it. */
+export const nowMs = 1_900_000 * periodMs + 5 * 60_000;
+export const periodIndex = 1_900_000;
+
+export interface Authorities {
+  readonly rm: RegistrationManager;
+  readonly mm: MarketManager;
+  readonly tc: DealtKey;
+  readonly keys: AuthorityKeys;
+  /** RM's private blind-signing key, for tests that build more RMs or check blindness. */
+  readonly rmPrivateKey: RsaPrivateKey;
+  readonly mmPrivateKey: Uint8Array;
+}
+
+let dealt: DealtKey | undefined;
+
+/** The TC key is dealt once per process: safe primes take seconds. */
+export function testTcKey(): DealtKey {
+  dealt ??= dealThresholdKey(provider, { threshold: 3, trustees: 5 });
+  return dealt;
+}
+
+export function makeAuthorities(options: { candidates?: number; random?: RandomSource } = {}): Authorities {
+  const tc = testTcKey();
+  const rmKey = generateRsaKey(2048);
+  const random = options.random ?? seededRandom('rm-choices');
+  const rm = new RegistrationManager(provider, random, rmKey, tc.rsaPublicKey,
+    { ...defaultRmConfig(periodMs), candidates: options.candidates ?? 16 });
+  const mmKey = provider.randomBytes(32);
+  mmKey[0] = 1;
+  const mm = new MarketManager(provider, mmKey, publicPart(rmKey), tc.rsaPublicKey, defaultMmConfig(periodMs));
+  return { rm, mm, tc, keys: { rmKey: publicPart(rmKey), tcKey: tc.rsaPublicKey, mmPublicKey: mm.publicKey }, rmPrivateKey: rmKey, mmPrivateKey: mmKey };
+}
+
+/** Makes a device key, enrols the meter with RM and approves it. */
+export function enrolMeter(rm: RegistrationManager, meterId: string): MeterIdentity {
+  const deviceKey = provider.randomBytes(32);
+  deviceKey[0] = 2;
+  const request = signMessage(provider, deviceKey, {
+    type: 'enrolment.request', meterId, devicePublicKey: toBase64Url(provider.p256PublicKey(deviceKey)), timeMs: nowMs,
+  });
+  rm.registry.request(request);
+  rm.registry.approve(meterId);
+  return { meterId, deviceKey };
+}
