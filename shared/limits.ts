@@ -37,6 +37,12 @@ export const limits = {
   maxPriceMinorPerKwh: 1_000_000,
   /** Any money amount in minor units: at most maxOrderEnergyWh * maxPriceMinorPerKwh / 1000. */
   maxAmountMinor: 10_000_000_000,
+  /** Resting orders one pseudonym may have in one period's book. */
+  maxOpenOrdersPerPseudonym: 16,
+  /** Resting orders one period's book may hold (both sides). */
+  maxBookOrders: 200_000,
+  /** Delivery periods open for trading at once (e.g. the next 24 hours of 15-minute periods). */
+  maxOpenPeriods: 96,
   /** Metered energy per pseudonym and period. */
   maxMeteredEnergyWh: 100_000_000,
 

@@ -1,6 +1,7 @@
 /** Every portable suite, for the engines to run: Node through uvu, XS through its runner. */
 import type { CryptoProvider } from '../../shared/crypto/provider.js';
 import type { CaseList } from './harness.js';
+import { marketCases } from './market.cases.js';
 import { oaepCases } from './oaep.cases.js';
 import { protocolCases } from './protocol.cases.js';
 import { rfc6979Cases } from './rfc6979.cases.js';
@@ -8,5 +9,6 @@ import { rfc9474Cases } from './rfc9474.cases.js';
 import { sha2Cases } from './sha2.cases.js';
 
 export function portableSuites(provider: CryptoProvider): CaseList[] {
-  return [sha2Cases(provider), rfc6979Cases(provider), oaepCases(provider), rfc9474Cases(provider), protocolCases(provider)];
+  return [sha2Cases(provider), rfc6979Cases(provider), oaepCases(provider), rfc9474Cases(provider), protocolCases(provider),
+    marketCases()];
 }
