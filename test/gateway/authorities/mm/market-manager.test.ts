@@ -11,27 +11,17 @@ import { type Credential, certificateRequest } from '../../../../firmware/core/p
 import { IssuanceSession } from '../../../../firmware/core/pseudonym/issuance-session.js';
 import { fromBase64Url, toBase64Url } from '../../../../shared/bytes.js';
 import { createPureCryptoProvider } from '../../../../shared/crypto/pure-provider.js';
-import { GridbidError } from '../../../../shared/errors.js';
 import type { MessageOf } from '../../../../shared/protocol/messages.js';
 import { signMessage } from '../../../../shared/protocol/signing.js';
 import { checkCertificate } from '../../../../shared/pseudonym/certificate.js';
 import { periodEndMs } from '../../../../shared/time/period.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { enrolMeter, makeAuthorities, nowMs, periodIndex, periodMs, provider } from '../../../support/authorities.js';
+import { errorCode } from '../../../support/error-code.js';
 
 const { rm, mm, keys } = makeAuthorities({ candidates: 4 });
 const random = seededRandom('mm-tests');
 const pure = createPureCryptoProvider(random);
-
-function code(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GridbidError) return error.code;
-    throw error;
-  }
-  return 'none';
-}
 
 let meterCount = 0;
 function credential(period = periodIndex): Credential {
@@ -50,7 +40,7 @@ test('a valid request gets a certificate that anyone, including a meter, can che
   assert.is(certificate.validUntilMs, periodEndMs(periodIndex, periodMs));
   checkCertificate(pure, keys.mmPublicKey, certificate, nowMs); // the meter-side (pure) provider
   checkCertificate(provider, keys.mmPublicKey, certificate, nowMs);
-  assert.is(code(() => checkCertificate(provider, keys.mmPublicKey, certificate, certificate.validUntilMs)), 'BAD_CERTIFICATE');
+  assert.is(errorCode(() => checkCertificate(provider, keys.mmPublicKey, certificate, certificate.validUntilMs)), 'BAD_CERTIFICATE');
 });
 
 test('one certificate per pseudonym per period; a resent identical request is a retry', () => {
@@ -59,16 +49,16 @@ test('one certificate per pseudonym per period; a resent identical request is a 
   const first = mm.certify('anon-1', request, nowMs);
   assert.equal(mm.certify('anon-1', request, nowMs), first);
   const again = certificateRequest(provider, own, { ...session, requestId: 'c2', timeMs: nowMs + 1 });
-  assert.is(code(() => mm.certify('anon-1', again, nowMs)), 'ALREADY_CERTIFIED');
-  assert.is(code(() => mm.certify('anon-2', certificateRequest(provider, own, { ...session, clientId: 'anon-2' }), nowMs)), 'ALREADY_CERTIFIED');
+  assert.is(errorCode(() => mm.certify('anon-1', again, nowMs)), 'ALREADY_CERTIFIED');
+  assert.is(errorCode(() => mm.certify('anon-2', certificateRequest(provider, own, { ...session, clientId: 'anon-2' }), nowMs)), 'ALREADY_CERTIFIED');
 });
 
 test('the request is bound to its session, its time and an open period', () => {
   const own = credential();
-  assert.is(code(() => mm.certify('anon-other', certificateRequest(provider, own, session), nowMs)), 'BAD_CREDENTIAL');
-  assert.is(code(() => mm.certify('anon-1', certificateRequest(provider, own, { ...session, timeMs: nowMs - 3_600_000 }), nowMs)), 'STALE_TIME');
+  assert.is(errorCode(() => mm.certify('anon-other', certificateRequest(provider, own, session), nowMs)), 'BAD_CREDENTIAL');
+  assert.is(errorCode(() => mm.certify('anon-1', certificateRequest(provider, own, { ...session, timeMs: nowMs - 3_600_000 }), nowMs)), 'STALE_TIME');
   const later = nowMs + 2 * periodMs;
-  assert.is(code(() => mm.certify('anon-1', certificateRequest(provider, own, { ...session, timeMs: later }), later)), 'WRONG_PERIOD');
+  assert.is(errorCode(() => mm.certify('anon-1', certificateRequest(provider, own, { ...session, timeMs: later }), later)), 'WRONG_PERIOD');
 });
 
 const requestFields = ['pseudonymPublicKey', 'traceTag', 'periodIndex', 'messagePrefix', 'rmSignature'] as const;
@@ -88,7 +78,7 @@ test('unforgeability: a request with any credential field changed is refused, ev
     const changed = { ...original, [field]: field === 'pseudonymPublicKey' && !fromOther ? toBase64Url(provider.p256PublicKey(signer)) : replacement,
       sig: undefined };
     const resigned = signMessage(provider, field === 'pseudonymPublicKey' && fromOther ? other.pseudonymPrivateKey : signer, changed as never);
-    const result = code(() => mm.certify('anon-1', resigned as MessageOf<'certificate.request'>, nowMs));
+    const result = errorCode(() => mm.certify('anon-1', resigned as MessageOf<'certificate.request'>, nowMs));
     assert.ok(['BAD_CREDENTIAL', 'WRONG_PERIOD', 'ALREADY_CERTIFIED'].includes(result), `${field} changed: ${result}`);
   }), { numRuns: 60 });
 });
@@ -98,27 +88,27 @@ test('unforgeability: a credential from another RM key, or a tag not made for TC
   const identity = enrolMeter(rogue.rm, 'rogue-meter');
   const meter = IssuanceSession.begin(provider, random, identity, rogue.keys, { requestId: 'r', periodIndex, candidates: 4, timeMs: nowMs });
   const rogueCredential = meter.finalise(rogue.rm.open(identity.meterId, meter.open(rogue.rm.commit(identity.meterId, meter.commit, nowMs), nowMs), nowMs));
-  assert.is(code(() => mm.certify('anon-1', certificateRequest(provider, rogueCredential, session), nowMs)), 'BAD_CREDENTIAL');
+  assert.is(errorCode(() => mm.certify('anon-1', certificateRequest(provider, rogueCredential, session), nowMs)), 'BAD_CREDENTIAL');
   const shortTag = { ...certificateRequest(provider, credential(), session), traceTag: toBase64Url(random(200)), sig: undefined };
-  assert.is(code(() => mm.certify('anon-1', signMessage(provider, drawP256PrivateKey(random), shortTag as never) as MessageOf<'certificate.request'>, nowMs)), 'BAD_SIGNATURE');
+  assert.is(errorCode(() => mm.certify('anon-1', signMessage(provider, drawP256PrivateKey(random), shortTag as never) as MessageOf<'certificate.request'>, nowMs)), 'BAD_SIGNATURE');
 });
 
 test('unforgeability: the possession proof must be by the pseudonym key', () => {
   const own = credential();
   const request = certificateRequest(provider, own, session);
   const byStranger = signMessage(provider, drawP256PrivateKey(random), { ...request, sig: undefined } as never) as MessageOf<'certificate.request'>;
-  assert.is(code(() => mm.certify('anon-1', byStranger, nowMs)), 'BAD_SIGNATURE');
+  assert.is(errorCode(() => mm.certify('anon-1', byStranger, nowMs)), 'BAD_SIGNATURE');
 });
 
 test('unforgeability: certificates not signed by MM, or with any field changed, fail to check', () => {
   const certificate = mm.certify('anon-1', certificateRequest(provider, credential(), session), nowMs);
   const fake = signMessage(provider, drawP256PrivateKey(random), { ...certificate, sig: undefined } as never) as MessageOf<'certificate'>;
-  assert.is(code(() => checkCertificate(provider, keys.mmPublicKey, fake, nowMs)), 'BAD_CERTIFICATE');
+  assert.is(errorCode(() => checkCertificate(provider, keys.mmPublicKey, fake, nowMs)), 'BAD_CERTIFICATE');
   const other = mm.certify('anon-1', certificateRequest(provider, credential(), session), nowMs);
   for (const field of ['serial', 'pseudonymPublicKey', 'traceTag', 'periodIndex', 'validFromMs', 'validUntilMs'] as const) {
     const changed = { ...certificate, [field]: field === 'periodIndex' ? certificate.periodIndex + 1
       : field === 'validFromMs' ? certificate.validFromMs - 1 : field === 'validUntilMs' ? certificate.validUntilMs + 1 : other[field] };
-    assert.is(code(() => checkCertificate(provider, keys.mmPublicKey, changed as MessageOf<'certificate'>, nowMs)), 'BAD_CERTIFICATE', field);
+    assert.is(errorCode(() => checkCertificate(provider, keys.mmPublicKey, changed as MessageOf<'certificate'>, nowMs)), 'BAD_CERTIFICATE', field);
   }
 });
 

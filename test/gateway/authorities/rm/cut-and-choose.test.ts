@@ -8,25 +8,15 @@ import * as assert from 'uvu/assert';
 import { type Candidate, makeCandidate } from '../../../../firmware/core/pseudonym/candidate.js';
 import { IssuanceSession, type MeterIdentity } from '../../../../firmware/core/pseudonym/issuance-session.js';
 import { RegistrationManager } from '../../../../gateway/authorities/rm/registration-manager.js';
-import { GridbidError } from '../../../../shared/errors.js';
 import { signMessage, verifyMessageSignature } from '../../../../shared/protocol/signing.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { enrolMeter, makeAuthorities, nowMs, periodIndex, provider } from '../../../support/authorities.js';
+import { errorCode } from '../../../support/error-code.js';
 
 const k = 16;
 const authorities = makeAuthorities({ candidates: k });
 const { keys } = authorities;
 const random = seededRandom('cut-and-choose');
-
-function code(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GridbidError) return error.code;
-    throw error;
-  }
-  return 'none';
-}
 
 function session(identity: MeterIdentity, candidates: readonly Candidate[], requestId = 'r1'): IssuanceSession {
   return IssuanceSession.fromCandidates(provider, identity, keys, { requestId, periodIndex, candidates: candidates.length, timeMs: nowMs }, candidates);
@@ -58,7 +48,7 @@ function attempt(seed: string, badPositions: readonly number[]): 'caught' | 'sig
   badPositions.forEach((position, i) => { candidates[position] = cheats[i]!; });
   const meter = session(identity, candidates);
   const challenge = rm.commit(cheaterId, meter.commit, nowMs);
-  const result = code(() => rm.open(cheaterId, meter.open(challenge, nowMs), nowMs));
+  const result = errorCode(() => rm.open(cheaterId, meter.open(challenge, nowMs), nowMs));
   if (result === 'BAD_OPENING') {
     assert.is(rm.evidence().length, 1, 'evidence recorded');
     assert.equal(rm.registry.get(cheaterId).flags, [0], 'meter flagged');
@@ -100,7 +90,7 @@ test('the evidence names a bad candidate and carries the device-signed transcrip
   candidates[9] = cheats[1]!;
   const meter = session(identity, candidates);
   const challenge = rm.commit(cheaterId, meter.commit, nowMs);
-  assert.is(code(() => rm.open(cheaterId, meter.open(challenge, nowMs), nowMs)), 'BAD_OPENING');
+  assert.is(errorCode(() => rm.open(cheaterId, meter.open(challenge, nowMs), nowMs)), 'BAD_OPENING');
   const [evidence] = rm.evidence();
   assert.ok(evidence !== undefined);
   assert.ok([2, 9].includes(evidence.failure.index), `failure at ${evidence.failure.index}`);
@@ -109,7 +99,7 @@ test('the evidence names a bad candidate and carries the device-signed transcrip
   assert.ok(verifyMessageSignature(provider, deviceKey, evidence.commit), 'commit is attributable');
   assert.ok(verifyMessageSignature(provider, deviceKey, evidence.opening), 'opening is attributable');
   // The refusal is final: the same opening again gets the same refusal, not a signature.
-  assert.is(code(() => rm.open(cheaterId, evidence.opening, nowMs)), 'BAD_OPENING');
+  assert.is(errorCode(() => rm.open(cheaterId, evidence.opening, nowMs)), 'BAD_OPENING');
 });
 
 test('one session per meter and period: a second commit is refused, also after an abort', () => {
@@ -119,7 +109,7 @@ test('one session per meter and period: a second commit is refused, also after a
   const challenge = rm.commit(identity.meterId, first.commit, nowMs);
   // The meter walks away (never opens) and tries again with fresh candidates.
   const second = IssuanceSession.begin(provider, random, identity, keys, { requestId: 'b', periodIndex, candidates: k, timeMs: nowMs });
-  assert.is(code(() => rm.commit(identity.meterId, second.commit, nowMs)), 'SESSION_USED');
+  assert.is(errorCode(() => rm.commit(identity.meterId, second.commit, nowMs)), 'SESSION_USED');
   // A resent identical commit is a retry and gets the same challenge.
   assert.equal(rm.commit(identity.meterId, first.commit, nowMs), challenge);
   // The next period is a new session.
@@ -137,7 +127,7 @@ test('a resent opening gets the same blind signature; a different one is refused
   assert.equal(rm.open(identity.meterId, opening, nowMs), reply);
   const reordered = { ...opening, openings: [...opening.openings].reverse() };
   const resigned = signMessage(provider, identity.deviceKey, { ...reordered, sig: undefined } as never) as typeof opening;
-  assert.is(code(() => rm.open(identity.meterId, resigned, nowMs)), 'SESSION_USED');
+  assert.is(errorCode(() => rm.open(identity.meterId, resigned, nowMs)), 'SESSION_USED');
 });
 
 test('RM refuses what does not belong to the session or the time', () => {
@@ -145,16 +135,16 @@ test('RM refuses what does not belong to the session or the time', () => {
   const identity = enrolMeter(rm, 'refused-meter');
   const begin = (overrides: Partial<{ periodIndex: number; timeMs: number; candidates: number }>) =>
     IssuanceSession.begin(provider, random, identity, keys, { requestId: 'x', periodIndex, candidates: k, timeMs: nowMs, ...overrides });
-  assert.is(code(() => rm.commit('someone-else', begin({}).commit, nowMs)), 'BAD_CREDENTIAL');
-  assert.is(code(() => rm.commit(identity.meterId, begin({ periodIndex: periodIndex - 1 }).commit, nowMs)), 'WRONG_PERIOD');
-  assert.is(code(() => rm.commit(identity.meterId, begin({ periodIndex: periodIndex + 2 }).commit, nowMs)), 'WRONG_PERIOD');
-  assert.is(code(() => rm.commit(identity.meterId, begin({ timeMs: nowMs - 10 * 60_000 }).commit, nowMs)), 'STALE_TIME');
-  assert.is(code(() => rm.commit(identity.meterId, begin({ candidates: k - 1 }).commit, nowMs)), 'OUT_OF_RANGE');
+  assert.is(errorCode(() => rm.commit('someone-else', begin({}).commit, nowMs)), 'BAD_CREDENTIAL');
+  assert.is(errorCode(() => rm.commit(identity.meterId, begin({ periodIndex: periodIndex - 1 }).commit, nowMs)), 'WRONG_PERIOD');
+  assert.is(errorCode(() => rm.commit(identity.meterId, begin({ periodIndex: periodIndex + 2 }).commit, nowMs)), 'WRONG_PERIOD');
+  assert.is(errorCode(() => rm.commit(identity.meterId, begin({ timeMs: nowMs - 10 * 60_000 }).commit, nowMs)), 'STALE_TIME');
+  assert.is(errorCode(() => rm.commit(identity.meterId, begin({ candidates: k - 1 }).commit, nowMs)), 'OUT_OF_RANGE');
   const forged = { ...begin({}).commit, timeMs: nowMs + 1 };
-  assert.is(code(() => rm.commit(identity.meterId, forged, nowMs)), 'BAD_SIGNATURE');
+  assert.is(errorCode(() => rm.commit(identity.meterId, forged, nowMs)), 'BAD_SIGNATURE');
   const unknown = { meterId: 'never-enrolled', deviceKey: identity.deviceKey };
   const stranger = IssuanceSession.begin(provider, random, unknown, keys, { requestId: 'x', periodIndex, candidates: k, timeMs: nowMs });
-  assert.is(code(() => rm.commit('never-enrolled', stranger.commit, nowMs)), 'NOT_ENROLLED');
+  assert.is(errorCode(() => rm.commit('never-enrolled', stranger.commit, nowMs)), 'NOT_ENROLLED');
 });
 
 test('openings that skip, repeat or include the chosen candidate are caught', () => {
@@ -175,7 +165,7 @@ test('openings that skip, repeat or include the chosen candidate are caught', ()
     const c = rmFresh.commit(again.meterId, commit as typeof meter.commit, nowMs);
     assert.is(c.chosenIndex, challenge.chosenIndex, 'same seed, same choice');
     const bad = signMessage(provider, again.deviceKey, { ...opening, openings, sig: undefined } as never);
-    assert.is(code(() => rmFresh.open(again.meterId, bad as typeof opening, nowMs)), 'BAD_OPENING');
+    assert.is(errorCode(() => rmFresh.open(again.meterId, bad as typeof opening, nowMs)), 'BAD_OPENING');
   }
 });
 
@@ -185,7 +175,7 @@ test('a banned meter gets nothing signed, even mid-session', () => {
   const meter = IssuanceSession.begin(provider, random, identity, keys, { requestId: 'r', periodIndex, candidates: k, timeMs: nowMs });
   const challenge = rm.commit(identity.meterId, meter.commit, nowMs);
   rm.registry.ban(identity.meterId);
-  assert.is(code(() => rm.open(identity.meterId, meter.open(challenge, nowMs), nowMs)), 'BANNED');
+  assert.is(errorCode(() => rm.open(identity.meterId, meter.open(challenge, nowMs), nowMs)), 'BANNED');
 });
 
 test.run();

@@ -4,26 +4,16 @@ import * as assert from 'uvu/assert';
 import { drawP256PrivateKey } from '../../../../firmware/core/pseudonym/candidate.js';
 import { EnrolmentRegistry, keyFingerprint } from '../../../../gateway/authorities/rm/enrolment-registry.js';
 import { toBase64Url } from '../../../../shared/bytes.js';
-import { GridbidError } from '../../../../shared/errors.js';
 import type { MessageOf } from '../../../../shared/protocol/messages.js';
 import { signMessage } from '../../../../shared/protocol/signing.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { nowMs, provider } from '../../../support/authorities.js';
+import { errorCode } from '../../../support/error-code.js';
 
 const random = seededRandom('registry');
 
 function request(meterId: string, deviceKey = drawP256PrivateKey(random)): MessageOf<'enrolment.request'> {
   return signMessage(provider, deviceKey, { type: 'enrolment.request', meterId, devicePublicKey: toBase64Url(provider.p256PublicKey(deviceKey)), timeMs: nowMs });
-}
-
-function code(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GridbidError) return error.code;
-    throw error;
-  }
-  return 'none';
 }
 
 test('a request starts pending with the key fingerprint; approval makes the meter usable', () => {
@@ -33,7 +23,7 @@ test('a request starts pending with the key fingerprint; approval makes the mete
   assert.is(record.status, 'pending');
   assert.is(record.fingerprint, keyFingerprint(provider, record.devicePublicKey));
   assert.is(registry.statusMessage(record, nowMs).fingerprint.length, 16);
-  assert.is(code(() => registry.approved('m-1')), 'NOT_APPROVED');
+  assert.is(errorCode(() => registry.approved('m-1')), 'NOT_APPROVED');
   registry.approve('m-1');
   assert.is(registry.approved('m-1').meterId, 'm-1');
   assert.is(registry.request(message).status, 'approved', 'a repeated request is idempotent');
@@ -42,17 +32,17 @@ test('a request starts pending with the key fingerprint; approval makes the mete
 test('refusals: bad signature, another key for a known id, unknown and banned meters, a full registry', () => {
   const registry = new EnrolmentRegistry(provider, 2);
   const forged = { ...request('m-2'), timeMs: nowMs + 1 };
-  assert.is(code(() => registry.request(forged)), 'BAD_SIGNATURE');
+  assert.is(errorCode(() => registry.request(forged)), 'BAD_SIGNATURE');
   registry.request(request('m-2'));
-  assert.is(code(() => registry.request(request('m-2'))), 'ALREADY_ENROLLED');
-  assert.is(code(() => registry.approved('nobody')), 'NOT_ENROLLED');
+  assert.is(errorCode(() => registry.request(request('m-2'))), 'ALREADY_ENROLLED');
+  assert.is(errorCode(() => registry.approved('nobody')), 'NOT_ENROLLED');
   registry.ban('m-2');
-  assert.is(code(() => registry.approved('m-2')), 'BANNED');
-  assert.is(code(() => registry.approve('m-2')), 'BANNED');
+  assert.is(errorCode(() => registry.approved('m-2')), 'BANNED');
+  assert.is(errorCode(() => registry.approve('m-2')), 'BANNED');
   registry.request(request('m-3'));
-  assert.is(code(() => registry.request(request('m-4'))), 'OUT_OF_RANGE');
+  assert.is(errorCode(() => registry.request(request('m-4'))), 'OUT_OF_RANGE');
   const offCurve = { ...request('m-5'), devicePublicKey: toBase64Url(new Uint8Array(65).fill(4)) };
-  assert.is(code(() => new EnrolmentRegistry(provider, 5).request(offCurve)), 'BAD_KEY');
+  assert.is(errorCode(() => new EnrolmentRegistry(provider, 5).request(offCurve)), 'BAD_KEY');
 });
 
 test.run();

@@ -7,22 +7,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rsaPrivateKeyObject, rsaPublicKeyObject } from '../../../../gateway/crypto/node-provider.js';
 import { recoverEscrowedKey } from '../../../../gateway/authorities/tc/escrow.js';
-import { GridbidError } from '../../../../shared/errors.js';
 import { testTcKey } from '../../../support/authorities.js';
+import { errorCode } from '../../../support/error-code.js';
 
 const dealt = testTcKey();
 const { n, e } = dealt.rsaPublicKey;
 const { threshold } = dealt.thresholdKey;
-
-function code(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GridbidError) return error.code;
-    throw error;
-  }
-  return 'none';
-}
 
 test('any t escrow shares rebuild the TC private key, which decrypts for the public key', () => {
   for (const start of [0, 1, 2]) {
@@ -35,19 +25,19 @@ test('any t escrow shares rebuild the TC private key, which decrypts for the pub
 });
 
 test('t-1 shares are ESCROW_FAILED, not a wrong key', () => {
-  assert.is(code(() => recoverEscrowedKey(dealt.escrowShares.slice(0, threshold - 1), n, e)), 'ESCROW_FAILED');
+  assert.is(errorCode(() => recoverEscrowedKey(dealt.escrowShares.slice(0, threshold - 1), n, e)), 'ESCROW_FAILED');
 });
 
 test('a corrupted share is ESCROW_FAILED', () => {
   const shares = dealt.escrowShares.slice(0, threshold);
   const share = shares[1]!;
   const flipped = share.slice(0, 10) + (share[10] === 'a' ? 'b' : 'a') + share.slice(11);
-  assert.is(code(() => recoverEscrowedKey([shares[0]!, flipped, shares[2]!], n, e)), 'ESCROW_FAILED');
-  assert.is(code(() => recoverEscrowedKey([shares[0]!, 'not a share', shares[2]!], n, e)), 'ESCROW_FAILED');
+  assert.is(errorCode(() => recoverEscrowedKey([shares[0]!, flipped, shares[2]!], n, e)), 'ESCROW_FAILED');
+  assert.is(errorCode(() => recoverEscrowedKey([shares[0]!, 'not a share', shares[2]!], n, e)), 'ESCROW_FAILED');
 });
 
 test('shares for another modulus are ESCROW_FAILED', () => {
-  assert.is(code(() => recoverEscrowedKey(dealt.escrowShares.slice(0, threshold), n + 2n, e)), 'ESCROW_FAILED');
+  assert.is(errorCode(() => recoverEscrowedKey(dealt.escrowShares.slice(0, threshold), n + 2n, e)), 'ESCROW_FAILED');
 });
 
 test.run();

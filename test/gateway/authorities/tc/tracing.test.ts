@@ -16,6 +16,7 @@ import { signMessage } from '../../../../shared/protocol/signing.js';
 import { makeTraceTag } from '../../../../shared/pseudonym/trace-tag.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { nowMs, periodIndex, provider, testTcKey } from '../../../support/authorities.js';
+import { errorCode } from '../../../support/error-code.js';
 
 const dealt = testTcKey();
 const { thresholdKey } = dealt;
@@ -28,16 +29,6 @@ const pseudonymKey = provider.p256PublicKey(drawP256PrivateKey(random));
 const traceTag = toBase64Url(makeTraceTag(provider, dealt.rsaPublicKey, 'meter-42', periodIndex, pseudonymKey, random(32)));
 const dispute = { disputeId: 'dispute-1', pseudonymPublicKey: toBase64Url(pseudonymKey), traceTag, periodIndex };
 const partials = trustees.map((t) => t.approve(dispute, nowMs));
-
-function code(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GridbidError) return error.code;
-    throw error;
-  }
-  return 'none';
-}
 
 function subsets<T>(items: readonly T[], size: number): T[][] {
   if (size === 0) return [[]];
@@ -63,12 +54,12 @@ test(`${thresholdKey.threshold - 1} partials cannot trace`, () => {
   for (const subset of subsets(partials, thresholdKey.threshold - 1)) {
     const combiner = new TraceCombiner(provider, thresholdKey, trusteeKeys, dispute);
     for (const partial of subset) combiner.add(partial);
-    assert.is(code(() => combiner.trace(nowMs)), 'NOT_ENOUGH_PARTIALS');
+    assert.is(errorCode(() => combiner.trace(nowMs)), 'NOT_ENOUGH_PARTIALS');
   }
   // Nor can t-1 honest partials plus a made-up one decrypt: the combination fails its check.
   const honest = partials.slice(0, thresholdKey.threshold - 1).map(toPartial);
   const invented = { index: thresholdKey.threshold, value: bytesToBigInt(random(64)), challenge: 0n, response: 0n };
-  assert.is(code(() => combinePartials(thresholdKey, bytesToBigInt(fromBase64Url(traceTag)), [...honest, invented])), 'BAD_PARTIAL');
+  assert.is(errorCode(() => combinePartials(thresholdKey, bytesToBigInt(fromBase64Url(traceTag)), [...honest, invented])), 'BAD_PARTIAL');
 });
 
 function toPartial(message: MessageOf<'trustee.partial'>) {
@@ -104,10 +95,10 @@ test('a wrong partial is detected by its proof and its trustee is named', () => 
 test('a partial signed by another trustee\'s key, or for another tag, is refused', () => {
   const combiner = new TraceCombiner(provider, thresholdKey, trusteeKeys, dispute);
   const stolen = signMessage(provider, nodeKeys[0]!, { ...partials[3]!, sig: undefined } as never) as MessageOf<'trustee.partial'>;
-  assert.is(code(() => combiner.add(stolen)), 'BAD_PARTIAL');
+  assert.is(errorCode(() => combiner.add(stolen)), 'BAD_PARTIAL');
   const otherTag = toBase64Url(makeTraceTag(provider, dealt.rsaPublicKey, 'meter-7', periodIndex, pseudonymKey, random(32)));
   const forOther = trustees[0]!.approve({ disputeId: 'dispute-1', traceTag: otherTag }, nowMs);
-  assert.is(code(() => combiner.add(forOther)), 'BAD_PARTIAL');
+  assert.is(errorCode(() => combiner.add(forOther)), 'BAD_PARTIAL');
 });
 
 test('a tag made for another pseudonym decrypts but is refused as a trace of this one', () => {
@@ -115,7 +106,7 @@ test('a tag made for another pseudonym decrypts but is refused as a trace of thi
   const swapped = { ...dispute, disputeId: 'dispute-2', pseudonymPublicKey: toBase64Url(otherPseudonym) };
   const combiner = new TraceCombiner(provider, thresholdKey, trusteeKeys, swapped);
   for (const trustee of trustees.slice(0, 3)) combiner.add(trustee.approve(swapped, nowMs));
-  assert.is(code(() => combiner.trace(nowMs)), 'TRACE_MISMATCH');
+  assert.is(errorCode(() => combiner.trace(nowMs)), 'TRACE_MISMATCH');
 });
 
 test.run();
