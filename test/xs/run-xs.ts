@@ -1,13 +1,23 @@
 /**
- * Runs the portable suites inside XS (`npm run test:xs`). Prints one line per case, a per-suite
- * timing summary, and ends with `N passed, N failed`. Fails if any case failed, if no case ran,
- * or if the guest never reported that it finished.
+ * The XS test run (`npm run test:xs`): the portable suites, then a whole pseudonym issuance with
+ * the meter inside XS and the authorities on Node. Prints one line per case, a per-suite timing
+ * summary, and ends with `N passed, N failed` over both. Fails if any case failed, if no case
+ * ran, or if a guest never reported that it finished.
  */
 import { fileURLToPath } from 'node:url';
 import { runInXs, xsnapVersion } from '../../tools/xs/run-in-xs.js';
-import type { CaseMessage, DoneMessage } from './entry.js';
+import type { CaseMessage, DoneMessage } from './cases.js';
+import { type IssuanceHost, prepareIssuanceHost } from './issuance-host.js';
 
-const entry = fileURLToPath(new URL('./entry.ts', import.meta.url));
+interface GuestRun {
+  readonly label: string;
+  readonly entry: string;
+  readonly input?: unknown;
+  /** Answers the guest's requests other than case reports. */
+  readonly answer?: (message: unknown) => unknown;
+  /** Cases checked on the host once the guest is done. */
+  readonly afterwards?: () => CaseMessage[];
+}
 
 function isDone(message: unknown): message is DoneMessage {
   return typeof message === 'object' && message !== null && (message as DoneMessage).done === true;
@@ -18,64 +28,99 @@ function isCase(message: unknown): message is CaseMessage {
   return typeof message === 'object' && message !== null && typeof m.name === 'string' && typeof m.ok === 'boolean';
 }
 
-async function main(): Promise<number> {
-  console.log(`XS via @agoric/xsnap ${xsnapVersion()}`);
-  let passed = 0;
-  let caseFailures = 0;
-  // Problems with the run itself also count as failures, so the summary agrees with the exit code.
-  let runFailures = 0;
-  const received: { done?: DoneMessage } = {};
-  const suites = new Map<string, { cases: number; ms: number }>();
+function entry(name: string): string {
+  return fileURLToPath(new URL(name, import.meta.url));
+}
 
+class Tally {
+  passed = 0;
+  caseFailures = 0;
+  // Problems with a run itself also count as failures, so the summary agrees with the exit code.
+  runFailures = 0;
+  readonly suites = new Map<string, { cases: number; ms: number }>();
+
+  record(message: CaseMessage): void {
+    if (message.ok) {
+      this.passed++;
+      console.log(`ok   ${message.name} (${message.ms.toFixed(1)} ms)`);
+    } else {
+      this.caseFailures++;
+      console.log(`FAIL ${message.name}: ${message.error ?? 'unknown error'}`);
+    }
+    const suite = this.suites.get(message.suite) ?? { cases: 0, ms: 0 };
+    this.suites.set(message.suite, { cases: suite.cases + 1, ms: suite.ms + message.ms });
+  }
+
+  runFailed(label: string, reason: string): void {
+    this.runFailures++;
+    console.log(`FAIL ${label}: ${reason}`);
+  }
+}
+
+async function runGuest(guest: GuestRun, tally: Tally): Promise<void> {
+  const before = { passed: tally.passed, failed: tally.caseFailures };
+  let done: DoneMessage | undefined;
   const start = performance.now();
   try {
     await runInXs({
-      entry,
-      label: 'portable-suites',
+      entry: guest.entry,
+      label: guest.label,
+      input: guest.input,
       onMessage: (message) => {
-        if (isDone(message)) {
-          received.done = message;
-        } else if (isCase(message)) {
-          if (message.ok) {
-            passed++;
-            console.log(`ok   ${message.name} (${message.ms.toFixed(1)} ms)`);
-          } else {
-            caseFailures++;
-            console.log(`FAIL ${message.name}: ${message.error ?? 'unknown error'}`);
-          }
-          const suite = suites.get(message.suite) ?? { cases: 0, ms: 0 };
-          suites.set(message.suite, { cases: suite.cases + 1, ms: suite.ms + message.ms });
-        } else {
-          throw new Error(`unexpected message from XS: ${JSON.stringify(message)}`);
-        }
+        if (isDone(message)) done = message;
+        else if (isCase(message)) tally.record(message);
+        else if (guest.answer !== undefined) return guest.answer(message);
+        else throw new Error(`unexpected message from XS: ${JSON.stringify(message)}`);
+        return undefined;
       },
     });
   } catch (error) {
-    runFailures++;
-    console.log(`FAIL XS run: ${error instanceof Error ? error.message : String(error)}`);
+    tally.runFailed(`XS run ${guest.label}`, error instanceof Error ? error.message : String(error));
   }
-  const totalMs = performance.now() - start;
+  console.log(`XS run ${guest.label} (bundle, start, run, close): ${(performance.now() - start).toFixed(0)} ms`);
 
-  for (const [suite, { cases, ms }] of suites) {
+  const passed = tally.passed - before.passed;
+  const failed = tally.caseFailures - before.failed;
+  if (done === undefined) {
+    tally.runFailed(`XS run ${guest.label}`, 'the guest never reported completion');
+  } else if (done.passed !== passed || done.failed !== failed) {
+    // A lost or duplicated message must not go unnoticed.
+    tally.runFailed(`XS run ${guest.label}`, `guest counted ${done.passed}/${done.failed}, host received ${passed}/${failed}`);
+  }
+  if (passed + failed === 0) tally.runFailed(`XS run ${guest.label}`, 'no case ran');
+  for (const message of guest.afterwards?.() ?? []) tally.record(message);
+}
+
+async function main(): Promise<number> {
+  console.log(`XS via @agoric/xsnap ${xsnapVersion()}`);
+  const tally = new Tally();
+  // Set up before any XS worker starts: starting one locks down this process's intrinsics.
+  const setupStart = performance.now();
+  let issuance: IssuanceHost | undefined;
+  try {
+    issuance = prepareIssuanceHost();
+  } catch (error) {
+    tally.runFailed('issuance host setup', error instanceof Error ? error.message : String(error));
+  }
+  console.log(`host setup (RM key, TC dealing 3 of 5, MM key, enrolment): ${(performance.now() - setupStart).toFixed(0)} ms`);
+
+  const guests: GuestRun[] = [{ label: 'portable-suites', entry: entry('./entry.ts') }];
+  if (issuance !== undefined) {
+    guests.push({
+      label: 'pseudonym-issuance',
+      entry: entry('./issuance-entry.ts'),
+      input: issuance.input,
+      answer: issuance.answer,
+      afterwards: issuance.check,
+    });
+  }
+  for (const guest of guests) await runGuest(guest, tally);
+
+  for (const [suite, { cases, ms }] of tally.suites) {
     console.log(`suite ${suite}: ${cases} cases, ${ms.toFixed(1)} ms`);
   }
-  console.log(`XS run (bundle, start, run, close): ${totalMs.toFixed(0)} ms`);
-
-  const { done } = received;
-  if (done === undefined) {
-    runFailures++;
-    console.log('FAIL XS run: the guest never reported completion');
-  } else if (done.passed !== passed || done.failed !== caseFailures) {
-    // A lost or duplicated message must not go unnoticed.
-    runFailures++;
-    console.log(`FAIL XS run: guest counted ${done.passed}/${done.failed}, host received ${passed}/${caseFailures}`);
-  }
-  if (passed + caseFailures === 0) {
-    runFailures++;
-    console.log('FAIL XS run: no case ran');
-  }
-  const failed = caseFailures + runFailures;
-  console.log(`${passed} passed, ${failed} failed`);
+  const failed = tally.caseFailures + tally.runFailures;
+  console.log(`${tally.passed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }
 

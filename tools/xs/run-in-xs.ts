@@ -3,7 +3,8 @@
  * meant for the meters is exercised by the engine that will actually run it.
  *
  * The module is bundled in memory into one script and evaluated in a fresh xsnap worker. The guest
- * talks back with `send` from `./guest.js`; each message arrives here as JSON.
+ * talks to the host with `send` and `request` from `./guest.js` (JSON both ways, see ./channel.ts)
+ * and reads the run's input with `hostInput`.
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -11,12 +12,20 @@ import * as fsp from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as esbuild from 'esbuild';
+import type { GuestCommand, HostAnswer } from './channel.js';
 
 export interface RunInXsOptions {
   /** Absolute path of the .ts module to bundle and run. */
   readonly entry: string;
-  /** Called with every JSON message the guest sends, in order. */
-  readonly onMessage: (message: unknown) => void;
+  /**
+   * Called with every JSON message the guest sends, in order. What it returns (or resolves to) is
+   * the answer the guest's `request` gets, as JSON; the guest waits for it. If it throws, the
+   * guest's `request` throws, later messages are not delivered, and `runInXs` rejects with this
+   * first failure.
+   */
+  readonly onMessage: (message: unknown) => unknown;
+  /** JSON data the guest reads with `hostInput()`. */
+  readonly input?: unknown;
   /** Names the worker in error messages. */
   readonly label?: string;
 }
@@ -73,6 +82,8 @@ export async function runInXs(options: RunInXsOptions): Promise<void> {
 
   let hostError: unknown;
   const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  const answer = (body: HostAnswer): Uint8Array => encoder.encode(JSON.stringify(body));
   const worker = await xsnap({
     os: os.type(),
     spawn,
@@ -84,16 +95,17 @@ export async function runInXs(options: RunInXsOptions): Promise<void> {
     stdout: 'inherit',
     stderr: 'inherit',
     handleCommand: async (request) => {
-      // Keep the first host-side failure and report it after the run, instead of surfacing it
-      // as if the guest had thrown.
-      if (hostError === undefined) {
-        try {
-          options.onMessage(JSON.parse(decoder.decode(request)));
-        } catch (error) {
-          hostError = error;
-        }
+      const command = JSON.parse(decoder.decode(request)) as GuestCommand;
+      // After a host-side failure nothing more is delivered: the guest is told instead, and the
+      // first failure is what the run reports.
+      if (hostError !== undefined) return answer({ error: `an earlier message failed: ${describe(hostError)}` });
+      try {
+        const value = command.kind === 'input' ? options.input : await options.onMessage(command.message);
+        return value === undefined ? new Uint8Array(0) : answer({ value });
+      } catch (error) {
+        hostError = error;
+        return answer({ error: describe(error) });
       }
-      return new Uint8Array(0);
     },
   });
 
@@ -102,6 +114,10 @@ export async function runInXs(options: RunInXsOptions): Promise<void> {
   } catch (error) {
     // A worker that saw an uncaught exception exits abnormally on close; kill it instead.
     await worker.terminate();
+    // The guest usually failed because the host did: report the cause.
+    if (hostError !== undefined) {
+      throw new Error(`${label}: handling a message from XS failed: ${describe(hostError)}`, { cause: hostError });
+    }
     throw new Error(`${label}: error inside XS: ${describe(error)}`, { cause: error });
   }
   try {

@@ -1,0 +1,132 @@
+/**
+ * Host side of the XS issuance test: real RM and MM on node:crypto answer the XS meter, then
+ * Node checks what was issued (MM's records, the certificate on the node provider, and that the
+ * trace tag the XS meter made decrypts, t of n, back to that meter).
+ */
+import { handleMmRequest } from '../../gateway/authorities/mm/mm-endpoint.js';
+import { handleRmRequest } from '../../gateway/authorities/rm/rm-endpoint.js';
+import { TraceCombiner } from '../../gateway/authorities/tc/trace-combiner.js';
+import { Trustee } from '../../gateway/authorities/tc/trustee.js';
+import { fromBase64Url, toBase64Url } from '../../shared/bytes.js';
+import { decodeMessage } from '../../shared/protocol/codec.js';
+import type { MessageOf } from '../../shared/protocol/messages.js';
+import { checkCertificate } from '../../shared/pseudonym/certificate.js';
+import { rsaPublicKeyToJson } from '../../tools/xs/json-keys.js';
+import { seededRandom } from '../portable/seeded-random.js';
+import { type Authorities, enrolMeter, makeAuthorities, nowMs, periodIndex, provider } from '../support/authorities.js';
+import type { CaseMessage } from './cases.js';
+import type { ExchangeAnswer, GuestMeter, IssuanceInput, IssuanceRequest } from './issuance-protocol.js';
+
+export const issuanceCandidates = 16;
+const hostSuite = 'pseudonym issuance, host checks (node)';
+
+export interface IssuanceHost {
+  readonly input: IssuanceInput;
+  /** Answers the guest's RM and MM requests; undefined for anything else. */
+  answer(message: unknown): ExchangeAnswer | undefined;
+  /** Checks on Node after the guest finished, one case each. */
+  check(): CaseMessage[];
+}
+
+function isIssuanceRequest(message: unknown): message is IssuanceRequest {
+  const kind = (message as { kind?: unknown } | null)?.kind;
+  return (kind === 'rm' || kind === 'mm') && typeof (message as { request?: unknown }).request === 'string';
+}
+
+function guestMeter(authorities: Authorities, meterId: string, clientId: string): GuestMeter {
+  return { meterId, deviceKey: toBase64Url(enrolMeter(authorities.rm, meterId).deviceKey), clientId };
+}
+
+/** Makes the authorities (dealing the TC key takes seconds) and enrols the guest's meters. */
+export function prepareIssuanceHost(): IssuanceHost {
+  const authorities = makeAuthorities({ candidates: issuanceCandidates });
+  const { rm, mm, tc, keys } = authorities;
+  const input: IssuanceInput = {
+    seed: 'xs-issuance',
+    rmKey: rsaPublicKeyToJson(keys.rmKey),
+    tcKey: rsaPublicKeyToJson(keys.tcKey),
+    mmPublicKey: toBase64Url(keys.mmPublicKey),
+    candidates: issuanceCandidates,
+    periodIndex,
+    nowMs,
+    stepwise: guestMeter(authorities, 'xs-meter-1', 'anon-xs-1'),
+    driven: guestMeter(authorities, 'xs-meter-2', 'anon-xs-2'),
+  };
+  /** Every request received, base64url, by meter id or client id: to see the retries. */
+  const received = new Map<string, string[]>();
+  const certificates = new Map<string, MessageOf<'certificate'>>();
+
+  const answer = (message: unknown): ExchangeAnswer | undefined => {
+    if (!isIssuanceRequest(message)) return undefined;
+    const sessionId = message.kind === 'rm' ? message.meterId : message.clientId;
+    received.set(sessionId, [...(received.get(sessionId) ?? []), message.request]);
+    const bytes = fromBase64Url(message.request);
+    const reply = message.kind === 'rm'
+      ? handleRmRequest(rm, { meterId: message.meterId }, bytes, nowMs)
+      : handleMmRequest(mm, { clientId: message.clientId }, bytes, nowMs);
+    if (message.kind === 'mm') {
+      const decoded = decodeMessage(reply);
+      if (decoded.ok && decoded.value.type === 'certificate') certificates.set(message.clientId, decoded.value);
+    }
+    return { reply: toBase64Url(reply) };
+  };
+
+  const trustees = tc.shares.map((share, i) => {
+    const nodeKey = seededRandom(`trustee-node-${i}`)(32);
+    nodeKey[0] = 3; // keeps the scalar below the P-256 group order
+    return new Trustee(provider, seededRandom(`trustee-${i}`), tc.thresholdKey, share, nodeKey);
+  });
+
+  const checksFor = (meter: GuestMeter): [string, () => void][] => {
+    const certificate = () => {
+      const issued = certificates.get(meter.clientId);
+      if (issued === undefined) throw new Error('MM issued no certificate on this session');
+      return issued;
+    };
+    return [
+      [`${meter.meterId}: MM recorded the certificate it issued`, () => {
+        const issued = certificate();
+        const recorded = mm.certificateOf(periodIndex, issued.pseudonymPublicKey);
+        if (recorded?.sig !== issued.sig) throw new Error('MM has no record of this certificate');
+      }],
+      [`${meter.meterId}: certificate verifies on the node provider`, () => {
+        checkCertificate(provider, mm.publicKey, certificate(), nowMs);
+      }],
+      [`${meter.meterId}: trace tag made in XS traces back to the meter (3 of 5 trustees)`, () => {
+        const issued = certificate();
+        const dispute = { disputeId: `xs-${meter.meterId}`, pseudonymPublicKey: issued.pseudonymPublicKey, traceTag: issued.traceTag, periodIndex };
+        const combiner = new TraceCombiner(provider, tc.thresholdKey, trustees.map((t) => t.nodePublicKey), dispute);
+        for (const trustee of trustees.slice(1, 4)) combiner.add(trustee.approve(dispute, nowMs));
+        const trace = combiner.trace(nowMs);
+        if (trace.meterId !== meter.meterId) throw new Error(`traced to ${trace.meterId}`);
+      }],
+    ];
+  };
+
+  const check = (): CaseMessage[] => {
+    const cases: [string, () => void][] = [
+      ...checksFor(input.stepwise),
+      ...checksFor(input.driven),
+      [`${input.driven.meterId}: each lost reply was retried with the identical request`, () => {
+        for (const sessionId of [input.driven.meterId, input.driven.clientId]) {
+          const requests = received.get(sessionId) ?? [];
+          const retried = requests.length > 0 && requests.length % 2 === 0 &&
+            requests.every((request, i) => request === requests[i - (i % 2)]);
+          if (!retried) throw new Error(`${sessionId}: requests were not each sent twice in a row`);
+        }
+      }],
+    ];
+    return cases.map(([name, body]) => {
+      const start = performance.now();
+      try {
+        body();
+        return { suite: hostSuite, name: `${hostSuite}: ${name}`, ok: true, ms: performance.now() - start };
+      } catch (error) {
+        const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        return { suite: hostSuite, name: `${hostSuite}: ${name}`, ok: false, error: text, ms: performance.now() - start };
+      }
+    });
+  };
+
+  return { input, answer, check };
+}
