@@ -44,6 +44,16 @@ export const errorCodes = [
   'NOT_ENOUGH_PARTIALS',
   'TRACE_MISMATCH',
   'ESCROW_FAILED',
+  // ledger: block headers, commit certificates, inclusion proofs, light clients
+  'BAD_HEADER',
+  'WRONG_HEIGHT',
+  'BROKEN_CHAIN',
+  'OUT_OF_ORDER',
+  'UNKNOWN_SIGNER',
+  'DUPLICATE_SIGNER',
+  'NO_QUORUM',
+  'BAD_PROOF',
+  'HEADER_NOT_HELD',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -52,12 +62,15 @@ export class GridbidError extends Error {
   readonly code: ErrorCode;
   /** Dotted path of the offending field, e.g. `openings.3.inv`; empty when not about a field. */
   readonly path: string;
+  /** The reason alone, without code or path (what an `error` reply carries as its message). */
+  readonly detail: string;
 
-  constructor(code: ErrorCode, message: string, path = '') {
-    super(path === '' ? `${code}: ${message}` : `${code} at ${path}: ${message}`);
+  constructor(code: ErrorCode, detail: string, path = '') {
+    super(path === '' ? `${code}: ${detail}` : `${code} at ${path}: ${detail}`);
     this.name = 'GridbidError';
     this.code = code;
     this.path = path;
+    this.detail = detail;
   }
 }
 

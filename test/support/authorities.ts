@@ -59,7 +59,7 @@ export function enrolMeter(rm: RegistrationManager, meterId: string): MeterIdent
   const request = signMessage(provider, deviceKey, {
     type: 'enrolment.request', meterId, devicePublicKey: toBase64Url(provider.p256PublicKey(deviceKey)), timeMs: nowMs,
   });
-  rm.registry.request(request);
-  rm.registry.approve(meterId);
+  const record = rm.registry.request(request);
+  rm.registry.approve(meterId, record.fingerprint);
   return { meterId, deviceKey };
 }

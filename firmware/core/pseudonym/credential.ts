@@ -7,7 +7,7 @@ import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { ensure } from '../../../shared/errors.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { signMessage } from '../../../shared/protocol/signing.js';
-import { checkCertificate } from '../../../shared/pseudonym/certificate.js';
+import { checkCertificateSignature } from '../../../shared/pseudonym/certificate.js';
 
 export interface Credential {
   readonly periodIndex: number;
@@ -37,7 +37,10 @@ export function certificateRequest(
   });
 }
 
-/** Checks MM's certificate and that it is for this credential; throws BAD_CERTIFICATE otherwise. */
+/**
+ * Checks MM's certificate, that it is for this credential and not yet expired; throws
+ * BAD_CERTIFICATE otherwise. It may start later than now: one obtained ahead for the next period.
+ */
 export function acceptCertificate(
   provider: CryptoProvider,
   mmPublicKey: Uint8Array,
@@ -45,7 +48,8 @@ export function acceptCertificate(
   certificate: MessageOf<'certificate'>,
   nowMs: number,
 ): void {
-  checkCertificate(provider, mmPublicKey, certificate, nowMs);
+  checkCertificateSignature(provider, mmPublicKey, certificate);
+  ensure(nowMs < certificate.validUntilMs, 'BAD_CERTIFICATE', 'certificate has expired');
   ensure(bytesEqual(fromBase64Url(certificate.pseudonymPublicKey), credential.pseudonymPublicKey) &&
     bytesEqual(fromBase64Url(certificate.traceTag), credential.traceTag) &&
     certificate.periodIndex === credential.periodIndex, 'BAD_CERTIFICATE', 'certificate is for another pseudonym');

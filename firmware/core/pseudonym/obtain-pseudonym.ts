@@ -53,13 +53,18 @@ export async function obtainPseudonym(driver: PseudonymDriver, periodIndex: numb
 /** Resends the same bytes until a reply of the expected type (or a refusal) arrives. */
 async function exchange<T extends MessageType>(driver: PseudonymDriver, send: Exchange, request: Message, expected: T): Promise<MessageOf<T>> {
   const bytes = encodeMessage(request);
+  const requestId = 'requestId' in request ? request.requestId : undefined;
   for (let attempt = 1; attempt <= driver.maxAttempts; attempt++) {
     const reply = await send(bytes);
     if (reply === undefined) continue;
     const decoded = decodeMessage(reply);
     if (!decoded.ok) continue; // a garbled reply is as good as a lost one: ask again
     const message = decoded.value;
-    if (message.type === 'error') throw new GridbidError(asCode(message.code), `refused: ${message.message}`);
+    if (message.type === 'error') {
+      // A refusal of an earlier request (a late reply) is not an answer to this one.
+      if (message.requestId !== undefined && message.requestId !== requestId) continue;
+      throw new GridbidError(asCode(message.code), message.message);
+    }
     if (message.type === expected) return message as MessageOf<T>;
   }
   throw new GridbidError('NO_REPLY', `no ${expected} after ${driver.maxAttempts} attempts`);

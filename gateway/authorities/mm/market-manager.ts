@@ -11,7 +11,7 @@ import { GridbidError, ensure } from '../../../shared/errors.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { signMessage, verifyMessageSignature } from '../../../shared/protocol/signing.js';
 import { verifyRmSignature } from '../../../shared/pseudonym/pseudonym-message.js';
-import { periodEndMs, periodIndexAt } from '../../../shared/time/period.js';
+import { periodEndMs, periodIndexAt, periodStartMs } from '../../../shared/time/period.js';
 
 export interface MmConfig {
   readonly periodMs: number;
@@ -75,7 +75,9 @@ export class MarketManager {
       pseudonymPublicKey: request.pseudonymPublicKey,
       traceTag: request.traceTag,
       periodIndex: request.periodIndex,
-      validFromMs: nowMs,
+      // Not before its own period: otherwise a pseudonym for the next period would also be
+      // usable in this one, a second identity for the same meter.
+      validFromMs: Math.max(nowMs, periodStartMs(request.periodIndex, this.config.periodMs)),
       validUntilMs: periodEndMs(request.periodIndex, this.config.periodMs),
     });
     period.set(request.pseudonymPublicKey, { requestSig: request.sig, certificate });

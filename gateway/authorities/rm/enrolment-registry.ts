@@ -30,7 +30,12 @@ export class EnrolmentRegistry {
 
   constructor(private readonly provider: CryptoProvider, private readonly maxMeters: number) {}
 
-  /** Records a request (idempotent for the same key); a different key for a known id is refused. */
+  /**
+   * Records a request (idempotent for the same key). While a meter id is only pending, a newer
+   * request with another key replaces it: anyone can claim an id, so what protects a meter is
+   * that approval needs the fingerprint its own display shows (see `approve`). Once approved or
+   * banned, another key for the id is refused.
+   */
   request(message: MessageOf<'enrolment.request'>): MeterRecord {
     const devicePublicKey = fromBase64Url(message.devicePublicKey);
     try {
@@ -41,10 +46,10 @@ export class EnrolmentRegistry {
     ensure(verifyMessageSignature(this.provider, devicePublicKey, message), 'BAD_SIGNATURE', 'enrolment request is not signed by the device key');
     const known = this.meters.get(message.meterId);
     if (known !== undefined) {
-      ensure(toHex(known.devicePublicKey) === toHex(devicePublicKey), 'ALREADY_ENROLLED', 'meter id is enrolled with another key');
-      return known;
+      if (toHex(known.devicePublicKey) === toHex(devicePublicKey)) return known;
+      ensure(known.status === 'pending', 'ALREADY_ENROLLED', 'meter id is enrolled with another key');
     }
-    ensure(this.meters.size < this.maxMeters, 'OUT_OF_RANGE', 'enrolment registry is full');
+    ensure(known !== undefined || this.meters.size < this.maxMeters, 'OUT_OF_RANGE', 'enrolment registry is full');
     const record: MeterRecord = {
       meterId: message.meterId, devicePublicKey, fingerprint: keyFingerprint(this.provider, devicePublicKey), status: 'pending', flags: [],
     };
@@ -52,9 +57,11 @@ export class EnrolmentRegistry {
     return record;
   }
 
-  approve(meterId: string): MeterRecord {
+  /** The operator approves what the meter shows: the fingerprint must match the key on record. */
+  approve(meterId: string, fingerprint: string): MeterRecord {
     const record = this.get(meterId);
     ensure(record.status !== 'banned', 'BANNED', 'a banned meter cannot be approved again');
+    ensure(record.fingerprint === fingerprint, 'BAD_KEY', 'fingerprint differs from the key on record: not the meter in front of you');
     record.status = 'approved';
     return record;
   }

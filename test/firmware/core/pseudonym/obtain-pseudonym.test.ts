@@ -57,6 +57,7 @@ test('a refusal reaches the meter as a typed error (a second pseudonym for the s
   } catch (error) {
     assert.instance(error, GridbidError);
     assert.is((error as GridbidError).code, 'SESSION_USED');
+    assert.not.match((error as GridbidError).detail, /SESSION_USED/, 'the code is not repeated in the reason');
   }
 });
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { drawP256PrivateKey } from '../../../../firmware/core/pseudonym/candidate.js';
-import { type Credential, certificateRequest } from '../../../../firmware/core/pseudonym/credential.js';
+import { type Credential, acceptCertificate, certificateRequest } from '../../../../firmware/core/pseudonym/credential.js';
 import { IssuanceSession } from '../../../../firmware/core/pseudonym/issuance-session.js';
 import { fromBase64Url, toBase64Url } from '../../../../shared/bytes.js';
 import { createPureCryptoProvider } from '../../../../shared/crypto/pure-provider.js';
@@ -41,6 +41,15 @@ test('a valid request gets a certificate that anyone, including a meter, can che
   checkCertificate(pure, keys.mmPublicKey, certificate, nowMs); // the meter-side (pure) provider
   checkCertificate(provider, keys.mmPublicKey, certificate, nowMs);
   assert.is(errorCode(() => checkCertificate(provider, keys.mmPublicKey, certificate, certificate.validUntilMs)), 'BAD_CERTIFICATE');
+});
+
+test('a certificate obtained ahead for the next period is not valid before that period starts', () => {
+  const next = credential(periodIndex + 1);
+  const certificate = mm.certify('anon-1', certificateRequest(provider, next, session), nowMs);
+  assert.is(certificate.validFromMs, periodEndMs(periodIndex, periodMs));
+  assert.is(errorCode(() => checkCertificate(provider, keys.mmPublicKey, certificate, nowMs)), 'BAD_CERTIFICATE');
+  checkCertificate(provider, keys.mmPublicKey, certificate, certificate.validFromMs);
+  acceptCertificate(pure, keys.mmPublicKey, next, certificate, nowMs); // the meter keeps it for later
 });
 
 test('one certificate per pseudonym per period; a resent identical request is a retry', () => {
