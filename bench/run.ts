@@ -7,15 +7,18 @@ import { UsageError, parseArgs, usage } from './args.js';
 import type { Figure, Group } from './figures.js';
 import { blindGroup } from './groups/blind.js';
 import { ecdsaGroup } from './groups/ecdsa.js';
+import { issuanceGroup } from './groups/issuance.js';
+import { marketGroup } from './groups/market.js';
 import { oaepGroup } from './groups/oaep.js';
 import { table3Group } from './groups/table3.js';
+import { tracingGroup } from './groups/tracing.js';
 import { xsGroup } from './groups/xs.js';
 import { jsonLine, tableHeader, tableRow } from './report.js';
 import { describeRun, runInfo } from './run-info.js';
 import { fullPlan, quickPlan } from './timing.js';
 
 /** In run order; xs stays last (it locks down this process's intrinsics). */
-const groups: readonly Group[] = [ecdsaGroup, blindGroup, oaepGroup, table3Group, xsGroup];
+const groups: readonly Group[] = [ecdsaGroup, blindGroup, oaepGroup, table3Group, issuanceGroup, tracingGroup, marketGroup, xsGroup];
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));

@@ -99,3 +99,12 @@ function keep(value: unknown): void {
 export function lastKept(): unknown {
   return kept;
 }
+
+/**
+ * A timing from separately measured single operations (one per round), for work that cannot be
+ * repeated in a tight loop, e.g. an issuance whose steps alternate between meter and RM.
+ */
+export function timingOfSamples(samplesMs: readonly number[]): Timing {
+  if (samplesMs.length === 0) throw new Error('no samples to summarise');
+  return summarise(samplesMs, 1);
+}

@@ -1,34 +1,33 @@
 /**
  * The meter-side operations inside the XS engine (the firmware's JavaScript engine), with the
- * pure TypeScript provider. The guest gets its input through a two-line generated entry module in
- * a fresh temporary directory (removed afterwards), which calls `runMeterOps` with it.
+ * pure TypeScript provider: single operations, then one meter's side of a pseudonym issuance at
+ * k = 4, 16, 32 with RM answering from this process. Each guest gets its input from `runInXs`.
  *
  * Runs last: starting the XS host locks down this process's intrinsics (SES).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bigIntToBytes, toHex } from '../../shared/bytes.js';
+import { toHex } from '../../shared/bytes.js';
 import {
   blind, blindSign, drawBlindingRandomness, gridbidBlindVariant, messagePrefixBytes, prepare,
 } from '../../shared/crypto/rsabssa.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
+import { rsaPublicKeyToJson } from '../../tools/xs/json-keys.js';
 import { runInXs, xsnapVersion } from '../../tools/xs/run-in-xs.js';
+import { type BenchIssuer, benchIssuer, benchNowMs, benchPeriodIndex } from '../authorities.js';
 import { type Group, type GroupContext, figure } from '../figures.js';
 import { hostSeededRandom } from '../host-random.js';
 import { pool } from '../inputs.js';
 import { benchRsaKey } from '../keys.js';
-import type { MeterOpsInput, MeterOpsMessage } from '../xs/protocol.js';
+import type { MeterOpsInput, MeterOpsMessage, XsIssuanceInput, XsIssuanceRequest, XsMeter } from '../xs/protocol.js';
 import { credentialMessageBytes } from './blind.js';
 import { ecdsaMessageBytes } from './ecdsa.js';
+import { issuanceCandidateCounts } from './issuance.js';
 import { traceTagPlaintextBytes } from './oaep.js';
 
-const guestModule = fileURLToPath(new URL('../xs/meter-ops.ts', import.meta.url));
 const finalizeCaseCount = 4;
 
-function hexOf(value: bigint): string {
-  return toHex(bigIntToBytes(value, Math.ceil(value.toString(16).length / 2)));
+function guest(name: string): string {
+  return fileURLToPath(new URL(`../xs/${name}`, import.meta.url));
 }
 
 function meterOpsInput(context: GroupContext): MeterOpsInput {
@@ -45,7 +44,7 @@ function meterOpsInput(context: GroupContext): MeterOpsInput {
   return {
     seed: context.seed,
     plan: context.plan,
-    rsa: { n: hexOf(publicKey.n), e: hexOf(publicKey.e) },
+    rsa: rsaPublicKeyToJson(publicKey),
     finalizeCases,
     credentialMessageBytes,
     ecdsaMessageBytes,
@@ -54,38 +53,73 @@ function meterOpsInput(context: GroupContext): MeterOpsInput {
   };
 }
 
-function isMessage(value: unknown): value is MeterOpsMessage {
+function isFigureMessage(value: unknown): value is MeterOpsMessage {
   const kind = (value as { kind?: unknown } | null)?.kind;
   return kind === 'figure' || kind === 'error' || kind === 'done';
 }
 
-async function run(context: GroupContext): Promise<void> {
-  const input = meterOpsInput(context);
-  const directory = await mkdtemp(join(tmpdir(), 'gridbid-bench-xs-'));
-  const entry = join(directory, 'entry.ts');
-  await writeFile(entry, `import { runMeterOps } from ${JSON.stringify(guestModule)};\nrunMeterOps(${JSON.stringify(input)});\n`);
+function isIssuanceRequest(value: unknown): value is XsIssuanceRequest {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  return kind === 'meter' || kind === 'commit' || kind === 'open';
+}
+
+/** Runs one guest; its figures are emitted as they arrive, other requests go to `answer`. */
+async function runGuest(context: GroupContext, entry: string, label: string, input: unknown,
+  answer: (request: XsIssuanceRequest) => unknown = () => { throw new Error('this guest takes no requests'); }): Promise<void> {
   let done = false;
   const errors: string[] = [];
-  try {
-    await runInXs({
-      entry,
-      label: 'bench-meter-ops',
-      onMessage: (message) => {
-        if (!isMessage(message)) throw new Error(`unexpected message from XS: ${JSON.stringify(message)}`);
-        if (message.kind === 'figure') context.emit(figure('xs', `${message.name} (pure, XS)`, message.timing));
-        else if (message.kind === 'error') errors.push(message.message);
-        else done = true;
-      },
-    });
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
-  if (errors.length > 0) throw new Error(`XS guest failed: ${errors.join('; ')}`);
-  if (!done) throw new Error('XS guest did not finish');
+  await runInXs({
+    entry: guest(entry),
+    label,
+    input,
+    onMessage: (message) => {
+      if (isIssuanceRequest(message)) return answer(message);
+      if (!isFigureMessage(message)) throw new Error(`unexpected message from XS: ${JSON.stringify(message)}`);
+      if (message.kind === 'figure') context.emit(figure('xs', `${message.name} (pure, XS)`, message.timing));
+      else if (message.kind === 'error') errors.push(message.message);
+      else done = true;
+      return undefined;
+    },
+  });
+  if (errors.length > 0) throw new Error(`XS guest ${label} failed: ${errors.join('; ')}`);
+  if (!done) throw new Error(`XS guest ${label} did not finish`);
+}
+
+async function run(context: GroupContext): Promise<void> {
+  await runGuest(context, 'meter-ops.ts', 'bench-meter-ops', meterOpsInput(context));
+
+  // One RM per k (RM expects a fixed candidate count); every issuer shares the same keys.
+  const issuers = new Map<number, BenchIssuer>(issuanceCandidateCounts.map((k) => [k, benchIssuer(context.seed, k)]));
+  const issuerFor = (candidates: number): BenchIssuer => {
+    const issuer = issuers.get(candidates);
+    if (issuer === undefined) throw new Error(`no RM for k = ${candidates}`);
+    return issuer;
+  };
+  const { keys } = issuerFor(16);
+  const input: XsIssuanceInput = {
+    seed: context.seed,
+    rmKey: rsaPublicKeyToJson(keys.rmKey),
+    tcKey: rsaPublicKeyToJson(keys.tcKey),
+    mmPublicKey: toHex(keys.mmPublicKey),
+    candidateCounts: issuanceCandidateCounts,
+    issuancesPerFigure: context.quick ? 2 : 5,
+    periodIndex: benchPeriodIndex,
+    nowMs: benchNowMs,
+  };
+  await runGuest(context, 'issuance.ts', 'bench-issuance', input, (request) => {
+    const issuer = issuerFor(request.candidates);
+    if (request.kind === 'meter') {
+      const identity = issuer.enrolMeter();
+      const meter: XsMeter = { meterId: identity.meterId, deviceKey: toHex(identity.deviceKey) };
+      return meter;
+    }
+    if (request.kind === 'commit') return issuer.rm.commit(request.meterId, request.message, benchNowMs);
+    return issuer.rm.open(request.meterId, request.message, benchNowMs);
+  });
 }
 
 export const xsGroup: Group = {
   name: 'xs',
-  description: `meter-side operations (pure provider) inside the XS engine (@agoric/xsnap ${xsnapVersion()})`,
+  description: `meter-side operations and issuance (pure provider) inside the XS engine (@agoric/xsnap ${xsnapVersion()})`,
   run,
 };

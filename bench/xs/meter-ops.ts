@@ -1,16 +1,17 @@
 /**
  * Guest side of the XS benchmark: the meter's operations with the pure TypeScript provider,
- * timed inside the XS engine. Bundled into a script, so it must not import Node modules.
+ * timed inside the XS engine. Reads its input from the host. Bundled into a script, so it must
+ * not import Node modules.
  */
-import { bytesToBigInt, fromHex } from '../../shared/bytes.js';
+import { fromHex } from '../../shared/bytes.js';
 import { oaepEncrypt, oaepLabel } from '../../shared/crypto/oaep.js';
 import { createPureCryptoProvider } from '../../shared/crypto/pure-provider.js';
-import { rsaPublicKey } from '../../shared/crypto/rsa-key.js';
 import {
   blind, drawBlindingRandomness, finalize, gridbidBlindVariant, messagePrefixBytes, prepare,
 } from '../../shared/crypto/rsabssa.js';
 import { sha256 } from '../../shared/crypto/sha256.js';
-import { nowMs, send } from '../../tools/xs/guest.js';
+import { hostInput, nowMs, send } from '../../tools/xs/guest.js';
+import { rsaPublicKeyFromJson } from '../../tools/xs/json-keys.js';
 import { cycle, p256PrivateKey, pool } from '../inputs.js';
 import { seededRandom } from '../random.js';
 import { measure } from '../timing.js';
@@ -22,7 +23,7 @@ function post(message: MeterOpsMessage): void {
   send(message);
 }
 
-export function runMeterOps(input: MeterOpsInput): void {
+function runMeterOps(input: MeterOpsInput): void {
   let figures = 0;
   const timed = (name: string, operation: (index: number) => unknown): void => {
     post({ kind: 'figure', name, timing: measure(operation, input.plan, nowMs) });
@@ -32,7 +33,7 @@ export function runMeterOps(input: MeterOpsInput): void {
     const random = seededRandom(`${input.seed}/xs`, sha256);
     const provider = createPureCryptoProvider(random);
     const variant = gridbidBlindVariant;
-    const key = rsaPublicKey(bytesToBigInt(fromHex(input.rsa.n)), bytesToBigInt(fromHex(input.rsa.e)));
+    const key = rsaPublicKeyFromJson(input.rsa);
 
     const signers = pool(poolSize, () => {
       const privateKey = p256PrivateKey(random);
@@ -74,3 +75,5 @@ export function runMeterOps(input: MeterOpsInput): void {
   }
   post({ kind: 'done', figures });
 }
+
+runMeterOps(hostInput() as MeterOpsInput);
