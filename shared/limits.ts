@@ -51,6 +51,16 @@ export const limits = {
 
   /** Encrypted payment details in a bill (ciphertext bytes). */
   maxSealedBytes: 4_096,
+
+  /** Ledger replicas n = 3f + 1; 31 tolerates f = 10 and keeps certificates within maxArrayItems. */
+  maxReplicas: 31,
+  /**
+   * Requests one block's batch may hold: the primary cuts batches at this size. It bounds the
+   * Merkle tree, so an inclusion proof has at most 12 hashes.
+   */
+  maxBatchRequests: 4_096,
+  /** Headers a light client holds by default (the latest is always among them). */
+  maxLightClientHeaders: 10_000,
 } as const;
 
 export type Limits = typeof limits;

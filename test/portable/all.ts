@@ -1,6 +1,7 @@
 /** Every portable suite, for the engines to run: Node through uvu, XS through its runner. */
 import type { CryptoProvider } from '../../shared/crypto/provider.js';
 import type { CaseList } from './harness.js';
+import { ledgerCases } from './ledger.cases.js';
 import { marketCases } from './market.cases.js';
 import { oaepCases } from './oaep.cases.js';
 import { protocolCases } from './protocol.cases.js';
@@ -10,5 +11,5 @@ import { sha2Cases } from './sha2.cases.js';
 
 export function portableSuites(provider: CryptoProvider): CaseList[] {
   return [sha2Cases(provider), rfc6979Cases(provider), oaepCases(provider), rfc9474Cases(provider), protocolCases(provider),
-    marketCases()];
+    marketCases(), ledgerCases(provider)];
 }
