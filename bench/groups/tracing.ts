@@ -58,6 +58,8 @@ async function run(context: GroupContext): Promise<void> {
 
     const partials: MessageOf<'trustee.partial'>[] = approvers.map((trustee) => trustee.approve(dispute, benchNowMs));
     const combiner = new TraceCombiner(provider, key, members.map((m) => m.nodePublicKey), dispute);
+    // Every partial goes in once first: a short timing run may not cycle through all of them.
+    for (const partial of partials) combiner.add(partial);
     // Adding a partial again replaces it: the combiner's state stays the same between calls.
     context.emit(figure('tracing', `combiner add (verify) ${scheme}`,
       measure((i) => combiner.add(cycle(partials, i)), context.plan, now), verifyPartialEstimate));
