@@ -36,6 +36,9 @@ export function clearCallMarket(book: OrderBook, emit: EventSink, nextTradeSeq: 
   const left = new Map<RestingOrder, number>();
   for (const order of [...bids, ...asks]) left.set(order, order.remainingWh);
   const fills: Fill[] = [];
+  // Self-trade cancellations are reported after the trades, so an order partly paired before it
+  // met its own owner is filled first and cancelled after, in the order of what happened to it.
+  const cancelled: RestingOrder[] = [];
   let i = 0;
   let j = 0;
   while (i < bids.length && j < asks.length && bids[i]!.priceMinorPerKwh >= asks[j]!.priceMinorPerKwh) {
@@ -43,9 +46,7 @@ export function clearCallMarket(book: OrderBook, emit: EventSink, nextTradeSeq: 
     const ask = asks[j]!;
     if (bid.owner === ask.owner) {
       const later = bid.seq > ask.seq ? bid : ask;
-      emit({ kind: 'cancelled', periodIndex: book.periodIndex, owner: later.owner, clientOrderId: later.clientOrderId,
-        remainingWh: left.get(later)!, reason: 'self-trade' });
-      book.removeResting(later);
+      cancelled.push(later);
       if (later === bid) i++;
       else j++;
       continue;
@@ -58,23 +59,32 @@ export function clearCallMarket(book: OrderBook, emit: EventSink, nextTradeSeq: 
     if (left.get(ask) === 0) j++;
   }
   const marginal = fills[fills.length - 1];
-  if (marginal === undefined) return null;
-  const nextBid = i < bids.length ? bids[i]!.priceMinorPerKwh : -Infinity;
-  const nextAsk = j < asks.length ? asks[j]!.priceMinorPerKwh : Infinity;
-  const low = Math.max(marginal.ask.priceMinorPerKwh, nextBid);
-  const high = Math.min(marginal.bid.priceMinorPerKwh, nextAsk);
-  const price = midpointPrice(high, low);
+  const price = marginal === undefined ? null : clearingPrice(marginal, i < bids.length ? bids[i]! : undefined, j < asks.length ? asks[j]! : undefined);
   for (const fill of fills) {
     emit({
       kind: 'trade', periodIndex: book.periodIndex, tradeSeq: nextTradeSeq(), buyer: fill.bid.owner, seller: fill.ask.owner,
       buyClientOrderId: fill.bid.clientOrderId, sellClientOrderId: fill.ask.clientOrderId,
-      energyWh: fill.energyWh, priceMinorPerKwh: price, amountMinor: tradeAmountMinor(fill.energyWh, price),
+      energyWh: fill.energyWh, priceMinorPerKwh: price!, amountMinor: tradeAmountMinor(fill.energyWh, price!),
     });
   }
+  for (const order of cancelled) {
+    emit({ kind: 'cancelled', periodIndex: book.periodIndex, owner: order.owner, clientOrderId: order.clientOrderId,
+      remainingWh: left.get(order)!, reason: 'self-trade' });
+    book.removeResting(order);
+  }
   for (const [order, remainingWh] of left) {
-    if (order.level === null) continue; // already cancelled above
+    if (order.level === null) continue; // cancelled above
     if (remainingWh === 0) book.removeResting(order);
     else (order.side === 'buy' ? book.bids : book.asks).reduce(order, order.remainingWh - remainingWh);
   }
   return price;
+}
+
+/** The midpoint of the interval of prices that clear the book, rounded down. */
+function clearingPrice(marginal: Fill, nextBidOrder: RestingOrder | undefined, nextAskOrder: RestingOrder | undefined): number {
+  const nextBid = nextBidOrder === undefined ? -Infinity : nextBidOrder.priceMinorPerKwh;
+  const nextAsk = nextAskOrder === undefined ? Infinity : nextAskOrder.priceMinorPerKwh;
+  const low = Math.max(marginal.ask.priceMinorPerKwh, nextBid);
+  const high = Math.min(marginal.bid.priceMinorPerKwh, nextAsk);
+  return midpointPrice(high, low);
 }

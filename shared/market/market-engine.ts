@@ -13,6 +13,22 @@ import type { EventSink, MarketCommand, MarketLimits, RejectionCode } from './ty
 
 type Submit = Extract<MarketCommand, { kind: 'submit' }>;
 
+/** Owners are base64url public keys (87 characters); order ids are at most limits.maxIdChars. */
+const maxIdentifierChars = 128;
+
+/** Non-empty, bounded, and without lone surrogates (they have no canonical JSON form to hash). */
+function isIdentifier(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxIdentifierChars) return false;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0xd800 || code > 0xdfff) continue;
+    const next = value.charCodeAt(i + 1);
+    if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
+}
+
 export class MarketEngine {
   private readonly books = new Map<number, OrderBook>();
   private readonly closed = new Set<number>();
@@ -145,8 +161,9 @@ export class MarketEngine {
   private checkOrder(command: Submit): [RejectionCode, string] | undefined {
     const { limits } = this;
     if (command.side !== 'buy' && command.side !== 'sell') return ['BAD_COMMAND', 'side must be buy or sell'];
-    if (typeof command.owner !== 'string' || command.owner === '' || typeof command.clientOrderId !== 'string' || command.clientOrderId === '') {
-      return ['BAD_COMMAND', 'owner and client order id are required'];
+    if (!isIdentifier(command.owner) || !isIdentifier(command.clientOrderId) ||
+      (command.replaces !== undefined && !isIdentifier(command.replaces))) {
+      return ['BAD_COMMAND', `owner and order ids must be well-formed strings of 1..${maxIdentifierChars} characters`];
     }
     const price = command.limitPriceMinorPerKwh;
     if (!Number.isSafeInteger(price) || price < limits.minPriceMinorPerKwh || price > limits.maxPriceMinorPerKwh) {
