@@ -1,0 +1,47 @@
+/**
+ * Counters a replica keeps about what it received and did. Bad input is never an exception:
+ * it is dropped and counted under the reason it was dropped for.
+ */
+export const metricNames = [
+  'messagesReceived',
+  'malformed',
+  'badSignature',
+  'wrongSender',
+  'staleView',
+  'futureView',
+  'outOfWindow',
+  'duplicate',
+  'equivocation',
+  'badRequest',
+  'staleRequest',
+  'duplicateRequest',
+  'droppedRequest',
+  'badPrePrepare',
+  'badViewChange',
+  'badNewView',
+  'badCheckpointProof',
+  'badStateResponse',
+  'unexpected',
+  'divergence',
+  'internalError',
+  'applicationError',
+  'executedBatches',
+  'executedRequests',
+  'proposals',
+  'viewChangesStarted',
+  'newViewsInstalled',
+  'checkpointsStable',
+  'snapshotsInstalled',
+  'blocksFetched',
+  'historyGaps',
+  'retransmissions',
+] as const;
+
+export type MetricName = (typeof metricNames)[number];
+export type Metrics = Record<MetricName, number>;
+
+export function newMetrics(): Metrics {
+  const metrics = {} as Metrics;
+  for (const name of metricNames) metrics[name] = 0;
+  return metrics;
+}

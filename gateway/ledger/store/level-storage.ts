@@ -1,0 +1,114 @@
+/**
+ * A replica's durable records in LevelDB (classic-level), with the same semantics as the
+ * in-memory store the simulator uses (gateway/ledger/pbft/storage.ts): a record replaces the one
+ * with its key; a checkpoint deletes log records at or below it; a view record deletes log
+ * records of older views except prepared certificates; blocks and certificates are kept forever.
+ *
+ * The persists of one replica input go in one batch written with `sync: true` (fsync), and the
+ * driver performs the input's sends only after the batch resolves: a replica killed at any
+ * moment restarts without contradicting what it sent.
+ */
+import { ClassicLevel } from 'classic-level';
+import type { PersistRecord } from '../pbft/storage.js';
+
+const width = 12;
+const pad = (value: number) => String(value).padStart(width, '0');
+
+/** Keys sort by sequence number (log), height (blocks) or are singletons. */
+function levelKey(record: PersistRecord): string {
+  switch (record.kind) {
+    case 'view':
+    case 'view-change':
+    case 'new-view':
+    case 'checkpoint':
+      return `meta/${record.kind}`;
+    case 'pre-prepare':
+      return `log/${pad(record.message.seq)}/pre-prepare/${pad(record.message.view)}`;
+    case 'sent':
+      return `log/${pad(record.message.seq)}/${record.message.type}/${pad(record.message.view)}`;
+    case 'prepared':
+      return `log/${pad(record.certificate.prePrepare.seq)}/prepared/`;
+    case 'block':
+      return `block/${pad(record.header.height)}`;
+    case 'certificate':
+      return `certificate/${pad(record.height)}`;
+  }
+}
+
+function parseLogKey(key: string): { seq: number; kind: string; view: number } {
+  const [, seq, kind, view] = key.split('/');
+  return { seq: Number(seq), kind: kind!, view: view === '' ? -1 : Number(view) };
+}
+
+export class LevelReplicaStorage {
+  private constructor(private readonly db: ClassicLevel<string, string>) {}
+
+  static async open(directory: string): Promise<LevelReplicaStorage> {
+    const db = new ClassicLevel<string, string>(directory, { valueEncoding: 'utf8' });
+    await db.open();
+    return new LevelReplicaStorage(db);
+  }
+
+  /**
+   * Writes one input's records atomically and durably. The deletion rules apply in order, also
+   * to records put earlier in the same batch, exactly as if each record were written alone.
+   */
+  async writeBatch(records: readonly PersistRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const pending = new Map<string, string | null>();
+    const logKeys = async (upTo: string): Promise<string[]> => {
+      const keys = new Set<string>();
+      for await (const key of this.db.keys({ gte: 'log/', lt: upTo })) keys.add(key);
+      for (const [key, value] of pending) {
+        if (key.startsWith('log/') && key < upTo) {
+          if (value === null) keys.delete(key);
+          else keys.add(key);
+        }
+      }
+      return [...keys];
+    };
+    for (const record of records) {
+      if (record.kind === 'checkpoint') {
+        for (const key of await logKeys(`log/${pad(record.seq + 1)}`)) pending.set(key, null);
+      } else if (record.kind === 'view') {
+        for (const key of await logKeys('log0')) {
+          const position = parseLogKey(key);
+          if (position.kind !== 'prepared' && position.view < record.view) pending.set(key, null);
+        }
+      }
+      pending.set(levelKey(record), JSON.stringify(record));
+    }
+    await this.db.batch([...pending].map(([key, value]) => (value === null ? { type: 'del' as const, key } : { type: 'put' as const, key, value })),
+      { sync: true });
+  }
+
+  /** What a restarting replica needs: the checkpoint, view state, and log and blocks above it. */
+  async load(): Promise<PersistRecord[]> {
+    const checkpointText = await this.db.get('meta/checkpoint');
+    const checkpointSeq = checkpointText === undefined ? 0 : (JSON.parse(checkpointText) as { seq: number }).seq;
+    const out: PersistRecord[] = [];
+    for await (const [key, value] of this.db.iterator()) {
+      if (key.startsWith('log/') && parseLogKey(key).seq <= checkpointSeq) continue;
+      if ((key.startsWith('block/') || key.startsWith('certificate/')) && Number(key.split('/')[1]) <= checkpointSeq) continue;
+      out.push(JSON.parse(value) as PersistRecord);
+    }
+    return out;
+  }
+
+  /** Every stored block height: the ledger as this replica holds it. */
+  async blockHeights(): Promise<number[]> {
+    const heights: number[] = [];
+    for await (const key of this.db.keys({ gte: 'block/', lt: 'block0' })) heights.push(Number(key.slice(6)));
+    return heights;
+  }
+
+  /** A stored block record by height (history older than the checkpoint is served from here). */
+  async block(height: number): Promise<PersistRecord | undefined> {
+    const text = await this.db.get(`block/${pad(height)}`);
+    return text === undefined ? undefined : (JSON.parse(text) as PersistRecord);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,59 @@
+/** Shared pieces of the replica tests: clusters without random faults, and what they hold. */
+import * as assert from 'uvu/assert';
+import { toBase64Url } from '../../../../shared/bytes.js';
+import type { CommittedBlock, Effect } from '../../../../gateway/ledger/pbft/effects.js';
+import type { PersistRecord } from '../../../../gateway/ledger/pbft/storage.js';
+import { Cluster, type ClusterOptions } from '../../../sim/cluster.js';
+
+export function quietCluster(options: Partial<ClusterOptions> & { n?: number; clients?: number } = {}): Cluster {
+  return new Cluster({ n: options.n ?? 4, seed: options.seed ?? 7, clients: options.clients ?? 2, ...options });
+}
+
+/** Runs until every submitted request is accepted; fails the test if that takes past `withinMs`. */
+export function settle(cluster: Cluster, withinMs = 20_000): void {
+  const ok = cluster.runUntil(() => cluster.allAccepted, cluster.nowMs + withinMs);
+  assert.ok(ok, `requests not accepted within ${withinMs} ms: ${cluster.clients.map((c) => `${c.accepted}/${c.submitted}`).join(' ')}`);
+  assertSafe(cluster);
+}
+
+export function assertSafe(cluster: Cluster): void {
+  assert.equal(cluster.violations(), []);
+}
+
+/** Every up replica has executed the same chain to the same height. */
+export function assertSameChain(cluster: Cluster, replicas = cluster.nodes.map((node) => node.index)): void {
+  const heads = replicas.map((index) => cluster.replica(index).status());
+  const first = heads[0]!;
+  for (const status of heads) {
+    assert.is(status.lastExecuted, first.lastExecuted, `replica ${status.replica} executed ${status.lastExecuted}, replica ${first.replica} ${first.lastExecuted}`);
+    assert.is(toBase64Url(status.headHash), toBase64Url(first.headHash), `replica ${status.replica} has another head`);
+  }
+}
+
+/** Collects what replicas announce and persist, for assertions. */
+export class Recorder {
+  readonly announced = new Map<number, CommittedBlock[]>();
+  readonly persisted: { replica: number; atMs: number; record: PersistRecord }[] = [];
+  readonly effects: { replica: number; atMs: number; effect: Effect }[] = [];
+
+  constructor(cluster: Cluster) {
+    cluster.onEffect = (replica, effect) => {
+      this.effects.push({ replica, atMs: cluster.nowMs, effect });
+      if (effect.kind === 'blockCommitted') {
+        const list = this.announced.get(replica) ?? [];
+        list.push(effect.block);
+        this.announced.set(replica, list);
+      } else if (effect.kind === 'persist') {
+        this.persisted.push({ replica, atMs: cluster.nowMs, record: effect.record });
+      }
+    };
+  }
+
+  viewRecords(replica: number): { atMs: number; view: number; changing: boolean }[] {
+    return this.persisted.filter((entry) => entry.replica === replica && entry.record.kind === 'view')
+      .map((entry) => {
+        const record = entry.record as Extract<PersistRecord, { kind: 'view' }>;
+        return { atMs: entry.atMs, view: record.view, changing: record.changing };
+      });
+  }
+}

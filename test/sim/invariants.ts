@@ -1,0 +1,137 @@
+/**
+ * Safety invariants, checked on every effect as it happens (so at every step of a run):
+ *  - agreement: correct replicas never execute different blocks at one height (the header hash
+ *    covers the batch, the post-state root, time and view);
+ *  - checkpoints: correct replicas' stable checkpoints at one sequence number are identical;
+ *  - no contradiction: a correct replica never signs two different prepares, commits,
+ *    pre-prepares, checkpoints, block votes or view changes for the same slot, even across
+ *    crashes and restarts;
+ *  - announced blocks form a chain with valid commit certificates;
+ *  - every result a client accepts is backed by f + 1 matching validly signed replies and is
+ *    the value an exactly-once execution gives.
+ */
+import { bytesEqual, fromBase64Url, toBase64Url, utf8Decode } from '../../shared/bytes.js';
+import { canonicalJson } from '../../shared/codec/canonical-json.js';
+import type { JsonValue } from '../../shared/codec/json-value.js';
+import type { CryptoProvider } from '../../shared/crypto/provider.js';
+import { type ReplicaSet, verifyCertificate } from '../../shared/ledger/certificate.js';
+import { hashHeader, headerFromWire } from '../../gateway/ledger/pbft/chain.js';
+import type { ClientEffect } from '../../gateway/ledger/pbft/client.js';
+import type { CommittedBlock } from '../../gateway/ledger/pbft/effects.js';
+import { type SignedMessage, withoutAttachments } from '../../gateway/ledger/pbft/messages.js';
+import { verifyPbft } from '../../gateway/ledger/pbft/signing.js';
+import type { PersistRecord } from '../../gateway/ledger/pbft/storage.js';
+
+export class Checker {
+  readonly violations: string[] = [];
+  /** Height to header hash, from the first correct replica that executed it. */
+  readonly blockHashes = new Map<number, string>();
+  readonly checkpointDigests = new Map<number, string>();
+  private readonly said = new Map<string, string>();
+  private readonly announced = new Map<number, { height: number; hash: Uint8Array | undefined }>();
+  acceptedResults = 0;
+  executedBlocks = 0;
+
+  constructor(private readonly crypto: CryptoProvider, private readonly replicas: ReplicaSet, private readonly now: () => number) {}
+
+  private fail(text: string): void {
+    if (this.violations.length < 20) this.violations.push(`t=${this.now()}ms: ${text}`);
+  }
+
+  onPersist(replica: number, record: PersistRecord): void {
+    if (record.kind === 'block') {
+      const hash = toBase64Url(hashHeader(this.crypto, headerFromWire(record.header)));
+      const height = record.header.height;
+      const known = this.blockHashes.get(height);
+      this.executedBlocks++;
+      if (known === undefined) this.blockHashes.set(height, hash);
+      else if (known !== hash) this.fail(`replica ${replica} executed block ${height} with header ${hash}, another correct replica ${known}`);
+    } else if (record.kind === 'checkpoint') {
+      const known = this.checkpointDigests.get(record.seq);
+      if (known === undefined) this.checkpointDigests.set(record.seq, record.digest);
+      else if (known !== record.digest) this.fail(`replica ${replica} has stable checkpoint ${record.seq} = ${record.digest}, another ${known}`);
+    }
+  }
+
+  /** Everything a correct replica signs: one value per slot, forever. */
+  onSent(replica: number, message: SignedMessage | { type: 'request' }): void {
+    let slot: string;
+    let value: string;
+    switch (message.type) {
+      case 'pre-prepare':
+        slot = `pp/${message.view}/${message.seq}`;
+        value = canonicalJson(message.proposal as unknown as JsonValue);
+        break;
+      case 'prepare':
+      case 'commit':
+        slot = `${message.type}/${message.view}/${message.seq}`;
+        value = message.digest;
+        break;
+      case 'checkpoint':
+        slot = `checkpoint/${message.seq}`;
+        value = message.digest;
+        break;
+      case 'block-vote':
+        slot = `vote/${message.height}`;
+        value = message.headerHash;
+        break;
+      case 'view-change':
+        slot = `vc/${message.view}`;
+        value = canonicalJson({ ...withoutAttachments(message), sig: '' } as unknown as JsonValue);
+        break;
+      case 'new-view':
+        slot = `nv/${message.view}`;
+        value = canonicalJson({ ...withoutAttachments(message), sig: '' } as unknown as JsonValue);
+        break;
+      default:
+        return;
+    }
+    const key = `${replica}/${slot}`;
+    const known = this.said.get(key);
+    if (known === undefined) this.said.set(key, value);
+    else if (known !== value) this.fail(`correct replica ${replica} contradicted itself at ${slot}`);
+  }
+
+  onAnnounced(replica: number, block: CommittedBlock): void {
+    const previous = this.announced.get(replica) ?? { height: 0, hash: undefined };
+    const header = block.header;
+    const hash = hashHeader(this.crypto, header);
+    // A restart announces the blocks above its stable checkpoint again; those must match.
+    if (header.height <= previous.height) {
+      const known = this.blockHashes.get(header.height);
+      if (known !== undefined && known !== toBase64Url(hash)) this.fail(`replica ${replica} re-announced a different block ${header.height}`);
+      return;
+    }
+    if (header.height !== previous.height + 1) this.fail(`replica ${replica} announced block ${header.height} after ${previous.height}`);
+    if (previous.hash !== undefined && !bytesEqual(previous.hash, header.previousHash)) this.fail(`replica ${replica} announced a block not linked to its predecessor`);
+    try {
+      verifyCertificate(this.crypto, this.replicas, hash, block.certificate);
+    } catch (error) {
+      this.fail(`replica ${replica} announced block ${header.height} with a bad certificate: ${String(error)}`);
+    }
+    const known = this.blockHashes.get(header.height);
+    if (known !== undefined && known !== toBase64Url(hash)) this.fail(`replica ${replica} announced block ${header.height} that differs from an executed one`);
+    if (known === undefined) this.blockHashes.set(header.height, toBase64Url(hash));
+    this.announced.set(replica, { height: header.height, hash });
+  }
+
+  onHistoryGap(replica: number, toHeight: number): void {
+    this.announced.set(replica, { height: toHeight, hash: undefined });
+  }
+
+  /** `expected` is the counter value an exactly-once execution of the client's requests gives. */
+  onAccepted(client: string, effect: Extract<ClientEffect, { kind: 'accepted' }>, expected: number, f: number): void {
+    this.acceptedResults++;
+    const signers = new Set<number>();
+    for (const reply of effect.replies) {
+      if (reply.clientId !== client || reply.requestSeq !== effect.requestSeq || !bytesEqual(fromBase64Url(reply.result), effect.result)) {
+        this.fail(`client ${client} accepted a result with a non-matching reply`);
+      }
+      if (!verifyPbft(this.crypto, this.replicas.publicKeys[reply.replica]!, reply)) this.fail(`client ${client} accepted an unsigned reply`);
+      signers.add(reply.replica);
+    }
+    if (signers.size < f + 1) this.fail(`client ${client} accepted a result backed by ${signers.size} replicas`);
+    const result = utf8Decode(effect.result);
+    if (result !== String(expected)) this.fail(`client ${client} request ${effect.requestSeq} got ${result}, exactly-once gives ${expected}`);
+  }
+}

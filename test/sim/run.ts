@@ -1,0 +1,49 @@
+/**
+ * The simulator's command line:
+ *   npm run sim -- --seeds 500 [--n 4|7] [--first 1]   runs seeds first..first+499
+ *   npm run sim -- --seed 1234 [--n 7] [--verbose]     replays one seed
+ * A failing seed is printed with the command that replays it; the exit code is 1 if any failed.
+ */
+import { describeScenario, makeScenario, runScenario } from './scenario.js';
+
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  return at < 0 ? undefined : process.argv[at + 1];
+}
+
+const n = Number(option('n') ?? 4);
+const single = option('seed');
+const verbose = process.argv.includes('--verbose');
+const first = Number(option('first') ?? 1);
+const count = single === undefined ? Number(option('seeds') ?? 100) : 1;
+if (![4, 7, 10, 13].includes(n) || !Number.isSafeInteger(count) || count < 1) {
+  console.error('usage: run.ts [--seeds N] [--first S] [--seed S] [--n 4|7] [--verbose]');
+  process.exit(2);
+}
+
+const started = performance.now();
+let failures = 0;
+let views = 0;
+let snapshots = 0;
+let fetched = 0;
+for (let i = 0; i < count; i++) {
+  const seed = single === undefined ? first + i : Number(single);
+  const scenario = makeScenario(seed, n);
+  const result = runScenario(scenario);
+  views += result.viewChanges;
+  snapshots += result.snapshots;
+  fetched += result.blocksFetched;
+  if (verbose || !result.ok) {
+    console.log(describeScenario(scenario));
+    console.log(`  finished at ${result.finishedMs} ms, ${result.events} events, view ${result.maxView}, height ${result.maxHeight}`);
+  }
+  if (!result.ok) {
+    failures++;
+    for (const violation of result.violations) console.log(`  VIOLATION ${violation}`);
+    console.log(`  replay: npm run sim -- --seed ${seed} --n ${n}`);
+  }
+}
+const seconds = (performance.now() - started) / 1000;
+console.log(`${count} seeds at n = ${n}: ${count - failures} passed, ${failures} failed in ${seconds.toFixed(1)} s ` +
+  `(new views installed ${views}, snapshots installed ${snapshots}, blocks fetched ${fetched})`);
+process.exit(failures === 0 ? 0 : 1);

@@ -1,0 +1,156 @@
+/**
+ * Seeded fault schedules. A seed fixes everything: which replicas are Byzantine and how, clock
+ * offsets, network loss, duplication and delays, and a timeline of crashes (some torn, in the
+ * middle of writing), restarts, partitions and heals during the fault phase. At `healMs` every
+ * fault ends (Byzantine replicas stay Byzantine) and every client request must then be accepted
+ * within `livenessBoundMs` of simulated time.
+ */
+import { type ByzantineBehaviour, byzantineBehaviours } from './byzantine.js';
+import { Cluster } from './cluster.js';
+import { Prng } from './random.js';
+
+export interface Scenario {
+  readonly seed: number;
+  readonly n: number;
+  readonly clients: number;
+  readonly requestsPerClient: number;
+  readonly byzantine: ReadonlyMap<number, readonly ByzantineBehaviour[]>;
+  readonly clockSkewMs: readonly number[];
+  readonly lossRate: number;
+  readonly duplicateRate: number;
+  readonly maxDelayMs: number;
+  readonly healMs: number;
+  readonly livenessBoundMs: number;
+  readonly faults: readonly Fault[];
+}
+
+export type Fault =
+  | { readonly atMs: number; readonly kind: 'crash'; readonly replica: number; readonly torn: boolean }
+  | { readonly atMs: number; readonly kind: 'restart'; readonly replica: number }
+  | { readonly atMs: number; readonly kind: 'partition'; readonly groups: readonly (readonly number[])[] }
+  | { readonly atMs: number; readonly kind: 'heal' };
+
+export interface ScenarioResult {
+  readonly scenario: Scenario;
+  readonly ok: boolean;
+  readonly violations: readonly string[];
+  readonly finishedMs: number;
+  readonly events: number;
+  readonly maxView: number;
+  readonly maxHeight: number;
+  readonly viewChanges: number;
+  readonly snapshots: number;
+  readonly blocksFetched: number;
+}
+
+const startMs = 1_000;
+
+export function makeScenario(seed: number, n: number): Scenario {
+  const prng = new Prng(seed);
+  const f = (n - 1) / 3;
+  const faultPhaseMs = prng.int(500, 3_000);
+  const healMs = startMs + faultPhaseMs;
+  const byzantineCount = prng.chance(0.4) ? prng.int(1, f) : 0;
+  // Half the time the first primary is among them: a faulty primary is the interesting case.
+  const candidates = prng.shuffle(Array.from({ length: n }, (_, i) => i));
+  if (prng.chance(0.5)) candidates.unshift(0);
+  const byzantineIndexes = [...new Set(candidates)].slice(0, byzantineCount);
+  const byzantine = new Map<number, ByzantineBehaviour[]>();
+  for (const index of byzantineIndexes) {
+    const behaviours = prng.shuffle(byzantineBehaviours).slice(0, prng.int(1, 4));
+    byzantine.set(index, behaviours);
+  }
+  const faults: Fault[] = [];
+  const correct = Array.from({ length: n }, (_, i) => i).filter((i) => !byzantine.has(i));
+  const episodes = prng.int(0, 4);
+  for (let i = 0; i < episodes; i++) {
+    const atMs = startMs + prng.int(0, faultPhaseMs);
+    const endMs = Math.min(healMs, atMs + prng.int(50, 1_500));
+    if (prng.chance(0.5)) {
+      const replica = prng.pick(correct);
+      faults.push({ atMs, kind: 'crash', replica, torn: prng.chance(0.5) });
+      faults.push({ atMs: endMs, kind: 'restart', replica });
+    } else {
+      const order = prng.shuffle(Array.from({ length: n }, (_, r) => r));
+      const cut = prng.int(1, n - 1);
+      faults.push({ atMs, kind: 'partition', groups: [order.slice(0, cut), order.slice(cut)] });
+      faults.push({ atMs: endMs, kind: 'heal' });
+    }
+  }
+  faults.push({ atMs: healMs, kind: 'heal' });
+  for (const replica of correct) faults.push({ atMs: healMs, kind: 'restart', replica });
+  return {
+    seed,
+    n,
+    clients: prng.int(1, 3),
+    requestsPerClient: prng.int(3, 8),
+    byzantine,
+    clockSkewMs: Array.from({ length: n }, () => prng.int(-50, 50)),
+    lossRate: prng.pick([0, 0, 0.1, 0.2, 0.3]),
+    duplicateRate: prng.pick([0, 0.1, 0.3]),
+    maxDelayMs: prng.pick([5, 20, 60]),
+    healMs,
+    livenessBoundMs: 30_000,
+    faults: faults.sort((a, b) => a.atMs - b.atMs),
+  };
+}
+
+export function runScenario(scenario: Scenario, cluster = new Cluster({
+  n: scenario.n, seed: scenario.seed, clients: scenario.clients, byzantine: scenario.byzantine,
+  clockSkewMs: scenario.clockSkewMs, maxDelayMs: scenario.maxDelayMs,
+})): ScenarioResult {
+  cluster.lossRate = scenario.lossRate;
+  cluster.duplicateRate = scenario.duplicateRate;
+  for (const fault of scenario.faults) {
+    cluster.at(fault.atMs, () => {
+      switch (fault.kind) {
+        case 'crash': return cluster.crash(fault.replica, fault.torn);
+        case 'restart': return cluster.restart(fault.replica);
+        case 'partition': return cluster.partition(fault.groups);
+        case 'heal': return cluster.heal();
+      }
+    });
+  }
+  cluster.at(scenario.healMs, () => {
+    cluster.lossRate = 0;
+    cluster.duplicateRate = 0;
+  });
+  cluster.workload(scenario.requestsPerClient);
+  const deadlineMs = scenario.healMs + scenario.livenessBoundMs;
+  const stopEarly = (): boolean => cluster.checker.violations.length > 0;
+  cluster.runUntil(() => stopEarly() || (cluster.nowMs >= scenario.healMs && cluster.allAccepted), deadlineMs);
+  const violations = cluster.violations();
+  if (violations.length === 0 && !cluster.allAccepted) {
+    const missing = cluster.clients.map((c) => `${c.clientId} ${c.accepted}/${c.submitted}`).join(', ');
+    violations.push(`liveness: not every request was accepted within ${scenario.livenessBoundMs} ms after the heal (${missing})`);
+  }
+  let maxView = 0;
+  let maxHeight = 0;
+  for (const node of cluster.nodes) {
+    const status = node.replica?.status();
+    maxView = Math.max(maxView, status?.view ?? 0);
+    maxHeight = Math.max(maxHeight, status?.lastExecuted ?? 0);
+  }
+  return {
+    scenario, ok: violations.length === 0, violations, finishedMs: cluster.nowMs, events: cluster.stats.events, maxView, maxHeight,
+    viewChanges: cluster.metric('newViewsInstalled'), snapshots: cluster.metric('snapshotsInstalled'), blocksFetched: cluster.metric('blocksFetched'),
+  };
+}
+
+export function describeScenario(scenario: Scenario): string {
+  const byzantine = [...scenario.byzantine].map(([index, behaviours]) => `${index}:${behaviours.join('+')}`).join(' ') || 'none';
+  const faults = scenario.faults.map((fault) => {
+    switch (fault.kind) {
+      case 'crash': return `${fault.atMs} crash ${fault.replica}${fault.torn ? ' (torn)' : ''}`;
+      case 'restart': return `${fault.atMs} restart ${fault.replica}`;
+      case 'partition': return `${fault.atMs} partition ${fault.groups.map((group) => group.join(',')).join(' | ')}`;
+      case 'heal': return `${fault.atMs} heal`;
+    }
+  });
+  return [
+    `seed ${scenario.seed}, n = ${scenario.n}, ${scenario.clients} clients x ${scenario.requestsPerClient} requests`,
+    `byzantine: ${byzantine}`,
+    `network: loss ${scenario.lossRate}, duplication ${scenario.duplicateRate}, delay 1..${scenario.maxDelayMs} ms; heal at ${scenario.healMs} ms`,
+    `faults: ${faults.join('; ')}`,
+  ].join('\n');
+}
