@@ -6,6 +6,7 @@
 import { UsageError, parseArgs, usage } from './args.js';
 import type { Figure, Group } from './figures.js';
 import { blindGroup } from './groups/blind.js';
+import { consensusGroup } from './groups/consensus.js';
 import { ecdsaGroup } from './groups/ecdsa.js';
 import { issuanceGroup } from './groups/issuance.js';
 import { marketGroup } from './groups/market.js';
@@ -18,7 +19,9 @@ import { describeRun, runInfo } from './run-info.js';
 import { fullPlan, quickPlan } from './timing.js';
 
 /** In run order; xs stays last (it locks down this process's intrinsics). */
-const groups: readonly Group[] = [ecdsaGroup, blindGroup, oaepGroup, table3Group, issuanceGroup, tracingGroup, marketGroup, xsGroup];
+const groups: readonly Group[] = [
+  ecdsaGroup, blindGroup, oaepGroup, table3Group, issuanceGroup, tracingGroup, marketGroup, consensusGroup, xsGroup,
+];
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));

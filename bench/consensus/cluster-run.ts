@@ -1,0 +1,167 @@
+/**
+ * One consensus measurement: n replica processes and one or more load-client processes on
+ * loopback, each a separate Node process, each replica with its own LevelDB directory (fsync
+ * on). The load clients keep `lanes` requests outstanding between them; the figures cover their
+ * measuring window, after a warm-up. Replica counters and CPU times are read (SIGUSR2 status
+ * lines) when the window opens and closes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClusterConfig } from '../../gateway/ledger/node/cluster-config.js';
+import { percentile } from '../../gateway/ledger/node/load-client.js';
+import { makeCluster } from '../../gateway/ledger/node/make-cluster.js';
+import { ReplicaProcess, type StatusLine, freePorts, repositoryRoot } from '../../gateway/ledger/node/replica-process.js';
+
+const loadMain = fileURLToPath(new URL('../../gateway/ledger/node/load-main.ts', import.meta.url));
+
+export interface ConsensusRunOptions {
+  readonly n: number;
+  readonly lanes: number;
+  readonly payloadBytes: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly parameters?: ClusterConfig['parameters'];
+  /** The replicas' tick period (batch flushes, timers); replica-main's default when absent. */
+  readonly tickIntervalMs?: number;
+  /** Load-client processes sharing the lanes (one process tops out at a few thousand requests/s). */
+  readonly loadProcesses?: number;
+}
+
+export interface ConsensusRun extends ConsensusRunOptions {
+  readonly accepted: number;
+  readonly windowMs: number;
+  readonly requestsPerS: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly latencyMaxMs: number;
+  /** Requests committed in the window, by the primary's count, and its blocks. */
+  readonly committedRequests: number;
+  readonly averageBatchRequests: number;
+  /** Replica-to-replica frames and bytes (all replicas), per committed request. */
+  readonly messagesPerRequest: number;
+  readonly bytesPerRequest: number;
+  /** Replica-to-client frames and bytes, per committed request. */
+  readonly repliesPerRequest: number;
+  readonly replyBytesPerRequest: number;
+  /** CPU time per committed request: all replicas together, and the load client. */
+  readonly replicaCpuMsPerRequest: number;
+  readonly clientCpuMsPerRequest: number;
+  readonly viewChanges: number;
+}
+
+interface Counters {
+  readonly committedRequests: number;
+  readonly announcedHeight: number;
+  readonly protocolFrames: number;
+  readonly protocolBytes: number;
+  readonly replyFrames: number;
+  readonly replyBytes: number;
+}
+
+class LoadProcess {
+  readonly lines: Record<string, unknown>[] = [];
+  stderr = '';
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+
+  constructor(args: readonly string[]) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', loadMain, ...args], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    let buffered = '';
+    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const text = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        try {
+          this.lines.push(JSON.parse(text) as Record<string, unknown>);
+        } catch {
+          this.stderr += `unparsed stdout: ${text}\n`;
+        }
+      }
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-4_000);
+    });
+  }
+
+  async waitFor(event: string, timeoutMs: number): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.find((line) => line.event === event);
+      if (found !== undefined) return found;
+      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`load client: no "${event}" line; stderr: ${this.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+const countersOf = (line: StatusLine): Counters => line.counters as Counters;
+
+export async function runConsensus(options: ConsensusRunOptions): Promise<ConsensusRun> {
+  const directory = mkdtempSync(join(tmpdir(), 'gridbid-bench-consensus-'));
+  const loadProcesses = options.loadProcesses ?? 1;
+  const replicas: ReplicaProcess[] = [];
+  const loads: LoadProcess[] = [];
+  try {
+    const cluster = makeCluster({
+      directory, host: '127.0.0.1', ports: await freePorts(options.n), clients: loadProcesses, parameters: options.parameters ?? {},
+    });
+    for (let index = 0; index < options.n; index++) {
+      const tick = options.tickIntervalMs === undefined ? [] : ['--tick-ms', String(options.tickIntervalMs)];
+      const replica = new ReplicaProcess(index, cluster.clusterFile, join(directory, `replica-${index}`), ['--status-ms', '60000', ...tick]);
+      replica.start();
+      replicas.push(replica);
+    }
+    await Promise.all(replicas.map((replica) => replica.waitFor((line) => line.event === 'started', 60_000, 'start')));
+    for (let client = 0; client < loadProcesses; client++) {
+      const lanes = Math.floor(options.lanes / loadProcesses) + (client < options.lanes % loadProcesses ? 1 : 0);
+      loads.push(new LoadProcess(['--cluster', cluster.clusterFile, '--client', String(client), '--lanes', String(lanes), '--latencies',
+        '--payload-bytes', String(options.payloadBytes), '--warmup-ms', String(options.warmupMs), '--duration-ms', String(options.durationMs)]));
+    }
+    await Promise.all(loads.map((load) => load.waitFor('window', 60_000)));
+    const before = await Promise.all(replicas.map((replica) => replica.query()));
+    const results = await Promise.all(loads.map((load) => load.waitFor('result', options.durationMs + 60_000)));
+    const after = await Promise.all(replicas.map((replica) => replica.query()));
+
+    const latencies = results.flatMap((result) => result.latenciesMs as number[]).sort((a, b) => a - b);
+    const windowMs = Math.max(...results.map((result) => result.durationMs as number));
+    const primary = after.find((line) => line.primary === true) ?? after[0]!;
+    const primaryBefore = before[primary.replica]!;
+    const committed = countersOf(primary).committedRequests - countersOf(primaryBefore).committedRequests;
+    const blocks = countersOf(primary).announcedHeight - countersOf(primaryBefore).announcedHeight;
+    const sum = (pick: (line: StatusLine) => number) =>
+      after.reduce((total, line, index) => total + pick(line) - pick(before[index]!), 0);
+    const perRequest = (value: number) => value / Math.max(1, committed);
+    const total = (field: string) => results.reduce((sum, result) => sum + (result[field] as number), 0);
+    return {
+      ...options,
+      loadProcesses,
+      accepted: latencies.length,
+      windowMs,
+      requestsPerS: (latencies.length * 1000) / windowMs,
+      latencyP50Ms: percentile(latencies, 0.5),
+      latencyP99Ms: percentile(latencies, 0.99),
+      latencyMaxMs: latencies.at(-1) ?? Number.NaN,
+      committedRequests: committed,
+      averageBatchRequests: committed / Math.max(1, blocks),
+      messagesPerRequest: perRequest(sum((line) => countersOf(line).protocolFrames)),
+      bytesPerRequest: perRequest(sum((line) => countersOf(line).protocolBytes)),
+      repliesPerRequest: perRequest(sum((line) => countersOf(line).replyFrames)),
+      replyBytesPerRequest: perRequest(sum((line) => countersOf(line).replyBytes)),
+      replicaCpuMsPerRequest: perRequest(sum((line) => line.cpuMs as number)),
+      clientCpuMsPerRequest: total('windowCpuMs') / Math.max(1, latencies.length),
+      viewChanges: Math.max(...after.map((line) => line.viewChangesStarted as number)),
+    };
+  } finally {
+    for (const load of loads) load.child.kill('SIGKILL');
+    await Promise.all(loads.map((load) => load.exited));
+    for (const replica of replicas) replica.kill('SIGKILL');
+    await Promise.all(replicas.map((replica) => replica.exited()));
+    rmSync(directory, { recursive: true, force: true });
+  }
+}

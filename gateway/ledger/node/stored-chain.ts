@@ -1,0 +1,38 @@
+/**
+ * The ledger as one replica's LevelDB directory holds it, read after the replica stopped: every
+ * stored block with its header hash and its requests, for checks that replicas agree and that
+ * acknowledged requests are in the chain.
+ */
+import { toBase64Url } from '../../../shared/bytes.js';
+import type { CryptoProvider } from '../../../shared/crypto/provider.js';
+import { headerFromJson, headerHash } from '../../../shared/ledger/block.js';
+import { LevelReplicaStorage } from '../store/level-storage.js';
+
+export interface StoredBlockSummary {
+  readonly height: number;
+  readonly hash: string;
+  readonly previousHash: string;
+  /** "clientId#requestSeq" of each request in the batch, in order. */
+  readonly requests: readonly string[];
+}
+
+export async function readStoredChain(directory: string, crypto: CryptoProvider): Promise<StoredBlockSummary[]> {
+  const storage = await LevelReplicaStorage.open(directory);
+  try {
+    const blocks: StoredBlockSummary[] = [];
+    for (const height of await storage.blockHeights()) {
+      const record = await storage.block(height);
+      if (record?.kind !== 'block') continue;
+      const header = headerFromJson(record.header);
+      blocks.push({
+        height,
+        hash: toBase64Url(headerHash(crypto, header)),
+        previousHash: toBase64Url(header.previousHash),
+        requests: record.requests.map((request) => `${request.clientId}#${request.requestSeq}`),
+      });
+    }
+    return blocks;
+  } finally {
+    await storage.close();
+  }
+}
