@@ -12,7 +12,7 @@ export function decodeJson(bytes: Uint8Array): JsonValue {
   ensure(bytes.length <= limits.maxPayloadBytes, 'PAYLOAD_TOO_LARGE',
     `payload has ${bytes.length} bytes, the limit is ${limits.maxPayloadBytes}`);
   const text = utf8Decode(bytes);
-  checkNesting(text);
+  checkJsonNesting(text, limits.maxJsonDepth);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -27,7 +27,7 @@ export function decodeJson(bytes: Uint8Array): JsonValue {
  * Counts bracket depth before parsing: engines with a recursive JSON.parse (XS on a meter)
  * would otherwise exhaust their native stack on a payload of nested brackets.
  */
-function checkNesting(text: string): void {
+export function checkJsonNesting(text: string, maxDepth: number): void {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -39,7 +39,7 @@ function checkNesting(text: string): void {
       inString = true;
     } else if (char === 91 || char === 123) {
       depth++;
-      ensure(depth <= limits.maxJsonDepth, 'MALFORMED_JSON', `nesting deeper than ${limits.maxJsonDepth}`);
+      ensure(depth <= maxDepth, 'MALFORMED_JSON', `nesting deeper than ${maxDepth}`);
     } else if (char === 93 || char === 125) {
       depth--;
     }

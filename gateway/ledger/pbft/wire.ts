@@ -6,6 +6,7 @@
  */
 import { utf8Decode } from '../../../shared/bytes.js';
 import { canonicalJsonBytes } from '../../../shared/codec/canonical-json.js';
+import { checkJsonNesting } from '../../../shared/codec/json-decode.js';
 import type { JsonValue } from '../../../shared/codec/json-value.js';
 import { GridbidError, ensure } from '../../../shared/errors.js';
 import { type PbftMessage, parsePbftMessage } from './messages.js';
@@ -21,7 +22,7 @@ export function encodePbftMessage(message: PbftMessage): Uint8Array {
 export function decodePbftMessage(bytes: Uint8Array): PbftMessage {
   ensure(bytes.length <= pbftLimits.maxMessageBytes, 'PAYLOAD_TOO_LARGE', 'PBFT message exceeds the limit');
   const text = utf8Decode(bytes);
-  checkDepth(text);
+  checkJsonNesting(text, pbftLimits.maxMessageDepth);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -29,24 +30,4 @@ export function decodePbftMessage(bytes: Uint8Array): PbftMessage {
     throw new GridbidError('MALFORMED_JSON', error instanceof Error ? error.message : 'not JSON');
   }
   return parsePbftMessage(value);
-}
-
-/** Bounds bracket depth before JSON.parse, so deep nesting cannot exhaust the parser's stack. */
-function checkDepth(text: string): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text.charCodeAt(i);
-    if (inString) {
-      if (char === 92) i++;
-      else if (char === 34) inString = false;
-    } else if (char === 34) {
-      inString = true;
-    } else if (char === 91 || char === 123) {
-      depth++;
-      ensure(depth <= pbftLimits.maxMessageDepth, 'MALFORMED_JSON', 'PBFT message nests too deeply');
-    } else if (char === 93 || char === 125) {
-      depth--;
-    }
-  }
 }
