@@ -111,10 +111,11 @@ export function makeStable(core: ReplicaCore, checkpoint: StableCheckpoint): voi
   truncateLog(core.log, checkpoint.seq);
   for (const seq of [...core.ownCheckpoints.keys()]) if (seq < checkpoint.seq) core.ownCheckpoints.delete(seq);
   for (const seq of [...core.checkpointVotes.keys()]) if (seq <= checkpoint.seq) core.checkpointVotes.delete(seq);
-  // Blocks stay one window below the checkpoint, to serve replicas catching up by blocks.
+  // Blocks stay one window below the checkpoint, to serve replicas catching up by blocks. One
+  // announced without a certificate was left to the archive (a history gap): it goes too.
   const keepAbove = checkpoint.seq - core.config.windowSeqs;
-  for (const [height, block] of core.blocks) {
-    if (height <= keepAbove && height <= core.lastAnnounced && block.certificate !== undefined) core.blocks.delete(height);
+  for (const height of [...core.blocks.keys()]) {
+    if (height <= keepAbove && height <= core.lastAnnounced) core.blocks.delete(height);
   }
   for (const height of [...core.votes.keys()]) {
     if (height <= checkpoint.seq && !(core.blocks.has(height) && core.blocks.get(height)!.certificate === undefined)) core.votes.delete(height);

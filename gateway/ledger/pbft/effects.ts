@@ -28,7 +28,9 @@ export type Effect =
    */
   | { readonly kind: 'blockCommitted'; readonly block: CommittedBlock }
   /**
-   * After a snapshot jump, blocks fromHeight..toHeight could not be fetched from any replica's
-   * recent window; the node fills them from an archive peer and they are announced no further.
+   * After a snapshot jump (or, below a stable checkpoint, for blocks whose certificate no replica
+   * holds in memory any more), blocks fromHeight..toHeight could not be fetched from any
+   * replica's recent window; the node fills them from an archive peer and they are announced no
+   * further.
    */
   | { readonly kind: 'historyGap'; readonly fromHeight: number; readonly toHeight: number };

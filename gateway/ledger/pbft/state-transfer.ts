@@ -313,7 +313,8 @@ function applyHistory(core: ReplicaCore, response: BlockResponse): void {
 
 /**
  * Asks the next replica. When none has the blocks: history becomes a gap left to the archive;
- * a missing certificate is asked for again later (the votes may still be on their way).
+ * a missing certificate is asked for again later (the votes may still be on their way), unless
+ * a stable checkpoint covers it.
  */
 function nextHistoryPeer(core: ReplicaCore): void {
   const fetch = core.blockFetch!;
@@ -324,10 +325,33 @@ function nextHistoryPeer(core: ReplicaCore): void {
     return;
   }
   core.blockFetch = undefined;
+  if (fetch.mode === 'certify') {
+    gapUncertified(core);
+    return;
+  }
   if (fetch.mode !== 'history') return;
   core.emit({ kind: 'historyGap', fromHeight: core.lastAnnounced + 1, toHeight: fetch.endHeight });
   core.count('historyGaps');
   core.lastAnnounced = fetch.endHeight;
+  announce(core);
+}
+
+/**
+ * No peer sent the certificate of the next block to announce. A replica that restarts from its
+ * stable checkpoint holds no block at or below it, so when the whole cluster restarted, a
+ * certificate this replica lost may exist only in its peers' stores. At or below this replica's
+ * stable checkpoint (2f + 1 replicas signed the state there, so those heights committed) the
+ * uncertified heights become a gap for the archive and announcing resumes after them; nothing is
+ * announced without a certificate. Above the checkpoint the fetch is tried again later.
+ */
+function gapUncertified(core: ReplicaCore): void {
+  const fromHeight = core.lastAnnounced + 1;
+  let toHeight = core.lastAnnounced;
+  while (toHeight < core.stable.seq && core.blocks.get(toHeight + 1)?.certificate === undefined) toHeight++;
+  if (toHeight < fromHeight) return;
+  core.emit({ kind: 'historyGap', fromHeight, toHeight });
+  core.count('historyGaps');
+  core.lastAnnounced = toHeight;
   announce(core);
 }
 
