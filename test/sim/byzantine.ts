@@ -11,6 +11,7 @@ import { batchRootOf } from '../../gateway/ledger/pbft/chain.js';
 import type { Effect } from '../../gateway/ledger/pbft/effects.js';
 import type { PbftMessage, PrePrepare, Request, SignedMessage, ViewChange } from '../../gateway/ledger/pbft/messages.js';
 import { signPbft } from '../../gateway/ledger/pbft/signing.js';
+import { replySigner } from './keys.js';
 import type { Prng } from './random.js';
 
 export const byzantineBehaviours = [
@@ -179,11 +180,12 @@ export class Byzantine {
     return this.sign<ViewChange>({ ...base, prepared: [{ prePrepare, prepares }], sig: '' });
   }
 
-  /** Replies to clients: a wrong result now and then, validly signed. */
+  /** Replies to clients: a wrong result now and then, validly authenticated. */
   transformReply(effect: Extract<Effect, { kind: 'reply' }>): unknown[] {
     if (this.has('silent')) return [];
     if (this.has('lying-replies') && this.prng.chance(0.5)) {
-      return [this.sign({ ...effect.reply, result: toBase64Url(utf8Encode(String(this.prng.int(0, 999)))) })];
+      const { auth: _, ...unauthenticated } = { ...effect.reply, result: toBase64Url(utf8Encode(String(this.prng.int(0, 999)))) };
+      return [{ ...unauthenticated, auth: toBase64Url(replySigner(this.crypto, this.privateKey)(unauthenticated)) }];
     }
     return [effect.reply];
   }

@@ -17,7 +17,7 @@ import { Byzantine, type ByzantineBehaviour } from './byzantine.js';
 import { CounterApp } from './counter-app.js';
 import { EventQueue } from './event-queue.js';
 import { Checker } from './invariants.js';
-import { type VerifyCache, cachingProvider, replicaKeys } from './keys.js';
+import { type VerifyCache, cachingProvider, replicaKeys, replySigner, replyVerifier } from './keys.js';
 import { Prng } from './random.js';
 
 export interface ClusterOptions {
@@ -148,7 +148,7 @@ export class Cluster {
       const client = new Client({
         clientId, replicaPublicKeys: keys.publicKeys, lastRequestSeq: 0,
         retransmitTimeoutMs: options.clientRetransmitMs ?? 300, maxRetransmitTimeoutMs: 2_400,
-      }, { crypto: this.cache.provider, authenticate: () => new Uint8Array(0) });
+      }, { authenticate: () => new Uint8Array(0), verifyReply: replyVerifier(this.cache.provider, keys.publicKeys) });
       this.clients.push({ index, clientId, client, expected: [], submitted: 0, accepted: 0, lastAcceptedMs: 0 });
       this.queue.push(this.nowMs + index, { kind: 'client-tick', client: index });
     }
@@ -174,6 +174,7 @@ export class Cluster {
     node.incarnation++;
     node.replica = new Replica(node.config, {
       crypto: this.cache.provider, application: node.app, verifyRequest: Cluster.verifyRequest,
+      authenticateReply: replySigner(this.cache.provider, node.config.privateKey),
     }, node.storage.load());
     this.queue.push(this.nowMs + this.netPrng.int(0, this.tickIntervalMs), { kind: 'tick', replica: node.index, incarnation: node.incarnation });
   }

@@ -7,7 +7,7 @@
  *    pre-prepares, checkpoints, block votes or view changes for the same slot, even across
  *    crashes and restarts;
  *  - announced blocks form a chain with valid commit certificates;
- *  - every result a client accepts is backed by f + 1 matching validly signed replies and is
+ *  - every result a client accepts is backed by f + 1 matching validly authenticated replies and is
  *    the value an exactly-once execution gives.
  */
 import { bytesEqual, fromBase64Url, toBase64Url, utf8Decode } from '../../shared/bytes.js';
@@ -19,8 +19,9 @@ import { hashHeader, headerFromWire } from '../../gateway/ledger/pbft/chain.js';
 import type { ClientEffect } from '../../gateway/ledger/pbft/client.js';
 import type { CommittedBlock } from '../../gateway/ledger/pbft/effects.js';
 import { type SignedMessage, withoutAttachments } from '../../gateway/ledger/pbft/messages.js';
-import { verifyPbft } from '../../gateway/ledger/pbft/signing.js';
+import type { ReplyVerifier } from '../../gateway/ledger/pbft/application.js';
 import type { PersistRecord } from '../../gateway/ledger/pbft/storage.js';
+import { replyVerifier } from './keys.js';
 
 export class Checker {
   readonly violations: string[] = [];
@@ -32,7 +33,12 @@ export class Checker {
   acceptedResults = 0;
   executedBlocks = 0;
 
-  constructor(private readonly crypto: CryptoProvider, private readonly replicas: ReplicaSet, private readonly now: () => number) {}
+  /** Checked independently of the client's own verifier. */
+  private readonly verifyReply: ReplyVerifier;
+
+  constructor(private readonly crypto: CryptoProvider, private readonly replicas: ReplicaSet, private readonly now: () => number) {
+    this.verifyReply = replyVerifier(crypto, replicas.publicKeys);
+  }
 
   private fail(text: string): void {
     if (this.violations.length < 20) this.violations.push(`t=${this.now()}ms: ${text}`);
@@ -127,7 +133,7 @@ export class Checker {
       if (reply.clientId !== client || reply.requestSeq !== effect.requestSeq || !bytesEqual(fromBase64Url(reply.result), effect.result)) {
         this.fail(`client ${client} accepted a result with a non-matching reply`);
       }
-      if (!verifyPbft(this.crypto, this.replicas.publicKeys[reply.replica]!, reply)) this.fail(`client ${client} accepted an unsigned reply`);
+      if (!this.verifyReply(reply, reply.replica)) this.fail(`client ${client} accepted an unauthenticated reply`);
       signers.add(reply.replica);
     }
     if (signers.size < f + 1) this.fail(`client ${client} accepted a result backed by ${signers.size} replicas`);

@@ -4,9 +4,11 @@
  * signature it needs, the harness just does not repeat the curve arithmetic for a (key, message,
  * signature) triple it has already checked, which n replicas receiving one broadcast all ask for.
  */
-import { concatBytes, toBase64Url, utf8Encode } from '../../shared/bytes.js';
+import { concatBytes, fromBase64Url, toBase64Url, utf8Encode } from '../../shared/bytes.js';
 import type { CryptoProvider } from '../../shared/crypto/provider.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
+import type { ReplyAuthenticator, ReplyVerifier } from '../../gateway/ledger/pbft/application.js';
+import { replyAuthBytes } from '../../gateway/ledger/pbft/signing.js';
 
 export const nodeProvider = createNodeCryptoProvider();
 
@@ -59,4 +61,22 @@ export function cachingProvider(base: CryptoProvider = nodeProvider, limit = 200
     },
   };
   return cache;
+}
+
+/**
+ * Reply authentication for simulations and tests: the replica's ECDSA signature over
+ * `replyAuthBytes`, through the same injected functions the node fills with MACs. A signature
+ * lets the invariant checker, not only the client, confirm who stands behind a reply.
+ */
+export function replySigner(crypto: CryptoProvider, privateKey: Uint8Array): ReplyAuthenticator {
+  return (reply) => crypto.ecdsaP256Sign(privateKey, replyAuthBytes(reply));
+}
+
+export function replyVerifier(crypto: CryptoProvider, publicKeys: readonly Uint8Array[]): ReplyVerifier {
+  return (reply, replica) => {
+    const key = publicKeys[replica];
+    if (key === undefined || reply.replica !== replica) return false;
+    const signature = fromBase64Url(reply.auth);
+    return signature.length === 64 && crypto.ecdsaP256Verify(key, replyAuthBytes(reply), signature);
+  };
 }

@@ -2,7 +2,7 @@
  * A load generator on the PBFT client state machine (pbft/client.ts). That machine keeps one
  * request outstanding, so N outstanding requests are N logical clients ("lanes", clientId
  * c<client index>-<lane>) sharing one authenticated network identity. Each lane submits its next
- * payload as soon as f + 1 matching signed replies accepted the previous one; commit latency is
+ * payload as soon as f + 1 matching MAC-authenticated replies accepted the previous one; commit latency is
  * from submission to acceptance.
  */
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ import { pbftLimits } from '../pbft/pbft-limits.js';
 import { type NetworkCounters, PeerNetwork } from '../transport/peer-network.js';
 import type { ClusterConfig } from './cluster-config.js';
 import { decodeNodeMessage, encodeNodeMessage } from './node-wire.js';
-import { laneClientId, requestAuthenticator } from './request-auth.js';
+import { laneClientId, replyMacVerifier, requestAuthenticator } from './request-auth.js';
 
 export interface LoadClientOptions {
   readonly cluster: ClusterConfig;
@@ -83,12 +83,13 @@ export class LoadClient {
     const { cluster, clientIndex } = options;
     const replicaKeys = cluster.replicas.map((replica) => replica.publicKey);
     const authenticate = requestAuthenticator(options.privateKey, clientIndex, replicaKeys);
+    const verifyReply = replyMacVerifier(options.privateKey, clientIndex, replicaKeys);
     for (let lane = 0; lane < options.lanes; lane++) {
       const clientId = laneClientId(clientIndex, lane);
       const client = new Client({
         clientId, replicaPublicKeys: replicaKeys, lastRequestSeq: options.lastRequestSeq ?? 0,
         retransmitTimeoutMs: options.retransmitTimeoutMs ?? 1_000, maxRetransmitTimeoutMs: options.maxRetransmitTimeoutMs ?? 4_000,
-      }, { crypto, authenticate });
+      }, { authenticate, verifyReply });
       this.lanes.set(clientId, { clientId, client, submittedAtMs: 0 });
     }
     this.network = new PeerNetwork({

@@ -26,7 +26,7 @@ import { type NetworkCounters, PeerNetwork } from '../transport/peer-network.js'
 import { type ClusterConfig, replicaConfigOf } from './cluster-config.js';
 import { DigestLogApp } from './digest-log-app.js';
 import { decodeNodeMessage, encodeNodeMessage } from './node-wire.js';
-import { clientIndexOf, requestMacPolicy } from './request-auth.js';
+import { clientIndexOf, replyMacAuthenticator, requestMacPolicy } from './request-auth.js';
 
 /**
  * Ticks drive timers and batch flushes: under load, requests that arrive while a batch is in
@@ -124,6 +124,7 @@ export class ReplicaNode {
         crypto,
         application: options.application ?? new DigestLogApp(),
         verifyRequest: requestMacPolicy(options.privateKey, index, cluster.replicas.length, cluster.clientKeys),
+        authenticateReply: replyMacAuthenticator(options.privateKey, index, cluster.clientKeys),
       }, await storage.load());
       network = new PeerNetwork({
         provider: crypto,
@@ -240,7 +241,12 @@ export class ReplicaNode {
     });
   }
 
+  /** Performs a group's effects; each link's frames of the group leave in one socket write. */
   private perform(effects: readonly Effect[]): void {
+    this.network.coalesce(() => this.performEach(effects));
+  }
+
+  private performEach(effects: readonly Effect[]): void {
     const me = this.options.index;
     const n = this.options.cluster.replicas.length;
     for (const effect of effects) {

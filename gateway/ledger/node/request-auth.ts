@@ -14,11 +14,20 @@
  * Keys: static ECDH between the client's key and the replica's node key, then HKDF-SHA256 with
  * both indices in the info, so each pair has its own key and either side derives it without a
  * key exchange. Tags are HMAC-SHA256 truncated to 128 bits, as on replica links.
+ *
+ * Replies are authenticated the same way, with the same pairwise key: a reply's `auth` is one
+ * tag over `replyAuthBytes` (its own domain, so a request tag never passes for a reply tag),
+ * checked by the client for the replica whose link it came on. A reply was an ECDSA signature
+ * before: one signature per request per replica and n verifications per request at the client,
+ * the largest CPU cost left in the normal case. A reply never leaves the client, so nothing
+ * needs the third-party proof a signature gives; f + 1 matching MAC-authenticated replies still
+ * include one from a correct replica.
  */
 import { createECDH, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { fromBase64Url } from '../../../shared/bytes.js';
-import type { Request } from '../pbft/messages.js';
-import type { RequestPolicy } from '../pbft/application.js';
+import type { Reply, Request } from '../pbft/messages.js';
+import type { ReplyAuthenticator, ReplyVerifier, RequestPolicy } from '../pbft/application.js';
+import { replyAuthBytes } from '../pbft/signing.js';
 
 export const requestTagBytes = 16;
 const keyDomain = 'gridbid/v1/pbft-request-mac';
@@ -72,21 +81,60 @@ export function requestAuthenticator(clientPrivateKey: Uint8Array, clientIndex: 
   };
 }
 
-/** Replica side: the policy checking this replica's tag; client keys are derived once, lazily. */
-export function requestMacPolicy(replicaPrivateKey: Uint8Array, replicaIndex: number, n: number, clientKeys: readonly Uint8Array[]): RequestPolicy {
+/** Replica side: the key shared with the client a clientId belongs to, derived once, lazily. */
+function replicaKeyLookup(replicaPrivateKey: Uint8Array, replicaIndex: number, clientKeys: readonly Uint8Array[]):
+  (clientId: string) => Buffer | undefined {
   const keys = new Map<number, Buffer>();
-  return (request) => {
-    const clientIndex = clientIndexOf(request.clientId);
+  return (clientId) => {
+    const clientIndex = clientIndexOf(clientId);
     const clientKey = clientIndex === undefined ? undefined : clientKeys[clientIndex];
-    if (clientIndex === undefined || clientKey === undefined) return false;
-    const auth = fromBase64Url(request.auth);
-    if (auth.length !== n * requestTagBytes) return false;
+    if (clientIndex === undefined || clientKey === undefined) return undefined;
     let key = keys.get(clientIndex);
     if (key === undefined) {
       key = requestMacKey(replicaPrivateKey, clientKey, clientIndex, replicaIndex);
       keys.set(clientIndex, key);
     }
+    return key;
+  };
+}
+
+/** Replica side: the policy checking this replica's tag. */
+export function requestMacPolicy(replicaPrivateKey: Uint8Array, replicaIndex: number, n: number, clientKeys: readonly Uint8Array[]): RequestPolicy {
+  const keyOf = replicaKeyLookup(replicaPrivateKey, replicaIndex, clientKeys);
+  return (request) => {
+    const key = keyOf(request.clientId);
+    if (key === undefined) return false;
+    const auth = fromBase64Url(request.auth);
+    if (auth.length !== n * requestTagBytes) return false;
     const offset = replicaIndex * requestTagBytes;
     return timingSafeEqual(auth.subarray(offset, offset + requestTagBytes), tag(key, request));
+  };
+}
+
+function replyTag(key: Buffer, reply: Omit<Reply, 'auth'>): Buffer {
+  return createHmac('sha256', key).update(replyAuthBytes(reply)).digest().subarray(0, requestTagBytes);
+}
+
+/**
+ * Replica side: a reply's tag under the key shared with its client. A replica only replies to
+ * requests its policy accepted, so the client is known; for any other id the tag is empty, which
+ * no client accepts.
+ */
+export function replyMacAuthenticator(replicaPrivateKey: Uint8Array, replicaIndex: number, clientKeys: readonly Uint8Array[]): ReplyAuthenticator {
+  const keyOf = replicaKeyLookup(replicaPrivateKey, replicaIndex, clientKeys);
+  return (reply) => {
+    const key = keyOf(reply.clientId);
+    return key === undefined ? new Uint8Array(0) : replyTag(key, reply);
+  };
+}
+
+/** Client side: checks a reply's tag under the key shared with the replica it came from. */
+export function replyMacVerifier(clientPrivateKey: Uint8Array, clientIndex: number, replicaKeys: readonly Uint8Array[]): ReplyVerifier {
+  const keys = replicaKeys.map((publicKey, replica) => requestMacKey(clientPrivateKey, publicKey, clientIndex, replica));
+  return (reply, replica) => {
+    const key = keys[replica];
+    if (key === undefined || reply.replica !== replica) return false;
+    const auth = fromBase64Url(reply.auth);
+    return auth.length === requestTagBytes && timingSafeEqual(auth, replyTag(key, reply));
   };
 }

@@ -3,7 +3,7 @@
  * in the same order with the same contexts give the same results and state roots on every
  * replica. It must not throw for bad payloads (a refusal is a result like any other).
  */
-import type { Request } from './messages.js';
+import type { Reply, Request } from './messages.js';
 
 export interface ExecutionContext {
   readonly clientId: string;
@@ -26,3 +26,12 @@ export interface Application {
 
 /** Decides whether a client request is authentic (meter signature, benchmark MAC, ...). */
 export type RequestPolicy = (request: Request) => boolean;
+
+/**
+ * Replica side: the `auth` of a reply to the client it names (a MAC under the key the replica
+ * shares with that client, a signature, ...), over `replyAuthBytes(reply)`.
+ */
+export type ReplyAuthenticator = (reply: Omit<Reply, 'auth'>) => Uint8Array;
+
+/** Client side: whether `reply.auth` authenticates the (already parsed) reply as replica `replica`'s. */
+export type ReplyVerifier = (reply: Reply, replica: number) => boolean;

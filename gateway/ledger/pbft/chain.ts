@@ -14,9 +14,33 @@ import { merkleRoot } from '../../../shared/ledger/merkle.js';
 import type { CertificateJson, HeaderJson, Proposal, Request } from './messages.js';
 import { pbftDomain } from './signing.js';
 
-/** A request's leaf in its batch's Merkle tree: its canonical JSON, exactly as the client sent it. */
+/** Characters JSON.stringify writes as themselves (no escape): base64url and identifier characters. */
+const plainText = /^[A-Za-z0-9._:-]*$/;
+
+/**
+ * A request's leaf in its batch's Merkle tree: its canonical JSON (RFC 8785), exactly as the
+ * client sent it. A request the schema accepted has exactly five members whose strings need no
+ * escaping (base64url and identifiers), so its canonical form is one fixed template: members in
+ * code-unit order (auth, clientId, payload, requestSeq, type), strings quoted as they are, the
+ * positive integer in decimal, and ASCII only, so its UTF-8 is one byte per character. That is
+ * checked here, not assumed; anything else goes through the general encoder, which gives the
+ * same bytes or the same error. test/gateway/ledger/pbft/request-leaf.test.ts compares both.
+ */
 export function requestBytes(request: Request): Uint8Array {
+  const { auth, clientId, payload, requestSeq, type } = request;
+  if (type === 'request' && typeof auth === 'string' && typeof clientId === 'string' && typeof payload === 'string' &&
+    Number.isSafeInteger(requestSeq) && requestSeq > 0 && Object.keys(request).length === 5 &&
+    plainText.test(auth) && plainText.test(clientId) && plainText.test(payload)) {
+    return asciiBytes(`{"auth":"${auth}","clientId":"${clientId}","payload":"${payload}","requestSeq":${requestSeq},"type":"request"}`);
+  }
   return canonicalJsonBytes(request as unknown as JsonValue);
+}
+
+/** UTF-8 of a string known to be ASCII: one byte per character. */
+function asciiBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
 }
 
 export function batchRootOf(crypto: CryptoProvider, requests: readonly Request[]): string {

@@ -21,7 +21,7 @@ export type ClientTableJson = [string, number, string][];
 
 export class ClientTable {
   private readonly entries = new Map<string, ClientEntry>();
-  /** Signed replies for the entries, made lazily; not replicated state. */
+  /** Authenticated replies for the entries, made lazily; not replicated state. */
   private readonly replies = new Map<string, Reply>();
 
   get size(): number {

@@ -1,14 +1,14 @@
 /**
  * The client side of PBFT as a pure state machine: one request outstanding at a time, sent to
  * the primary it believes in, re-sent to every replica when no answer comes in time (with
- * back-off), and accepted once f + 1 replicas sent matching signed replies, which at least one
- * correct replica stands behind.
+ * back-off), and accepted once f + 1 replicas sent matching authenticated replies, which at least
+ * one correct replica stands behind. Replies are authenticated by an injected verifier (a MAC
+ * under the key the client shares with each replica in the node), never trusted unchecked.
  */
 import { fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
-import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { ensure } from '../../../shared/errors.js';
 import { type Reply, type Request, parsePbftMessage } from './messages.js';
-import { verifyPbft } from './signing.js';
+import type { ReplyVerifier } from './application.js';
 
 export interface ClientConfig {
   readonly clientId: string;
@@ -20,15 +20,16 @@ export interface ClientConfig {
 }
 
 export interface ClientDependencies {
-  readonly crypto: CryptoProvider;
   /** The request's `auth` (signature, MAC vector, or empty) for the request without it. */
   readonly authenticate: (request: Omit<Request, 'auth'>) => Uint8Array;
+  /** Whether a reply's `auth` is the named replica's; only authenticated replies are counted. */
+  readonly verifyReply: ReplyVerifier;
 }
 
 export type ClientEffect =
   | { readonly kind: 'send'; readonly to: number; readonly request: Request }
   | { readonly kind: 'broadcast'; readonly request: Request }
-  /** f + 1 replicas agree on `result`; `replies` are their signed replies. */
+  /** f + 1 replicas agree on `result`; `replies` are their authenticated replies. */
   | { readonly kind: 'accepted'; readonly requestSeq: number; readonly result: Uint8Array; readonly replies: readonly Reply[] };
 
 interface Outstanding {
@@ -48,7 +49,7 @@ export class Client {
   private outstanding: Outstanding | undefined;
   private readonly queue: Uint8Array[] = [];
   private nowMs = 0;
-  /** Replies dropped: bad signature, wrong request, malformed. */
+  /** Replies dropped: bad authenticator, wrong request, malformed. */
   rejectedReplies = 0;
 
   constructor(private readonly config: ClientConfig, private readonly deps: ClientDependencies) {
@@ -88,7 +89,7 @@ export class Client {
       this.rejectedReplies++;
       return [];
     }
-    if (!verifyPbft(this.deps.crypto, this.config.replicaPublicKeys[from]!, reply)) {
+    if (!this.deps.verifyReply(reply, from)) {
       this.rejectedReplies++;
       return [];
     }

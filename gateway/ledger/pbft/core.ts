@@ -7,7 +7,7 @@ import { toBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { type BlockHeader, genesisHeader } from '../../../shared/ledger/block.js';
 import type { CommitCertificate, ReplicaSet } from '../../../shared/ledger/certificate.js';
-import type { Application, RequestPolicy } from './application.js';
+import type { Application, ReplyAuthenticator, RequestPolicy } from './application.js';
 import { checkpointDigest, hashHeader } from './chain.js';
 import { ClientTable } from './client-table.js';
 import type { ReplicaConfig } from './config.js';
@@ -155,6 +155,7 @@ export class ReplicaCore {
     readonly crypto: CryptoProvider,
     readonly app: Application,
     readonly verifyRequest: RequestPolicy,
+    readonly authenticateReply: ReplyAuthenticator,
   ) {
     this.n = replicas.n;
     this.f = replicas.f;

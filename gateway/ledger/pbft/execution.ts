@@ -94,15 +94,16 @@ export function settleRequests(core: ReplicaCore): void {
   else if (settled) core.requestTimerStartMs = core.nowMs;
 }
 
-/** Sends the client its last reply again (signed once, then cached). */
+/** Sends the client its last reply again (authenticated once, then cached). */
 export function resendReply(core: ReplicaCore, clientId: string): void {
   const entry = core.clients.get(clientId);
   if (entry === undefined) return;
   let reply = core.clients.cachedReply(clientId, entry.requestSeq);
   if (reply === undefined) {
-    reply = core.sign<Reply>({
+    const unauthenticated: Omit<Reply, 'auth'> = {
       type: 'reply', view: core.view, clientId, requestSeq: entry.requestSeq, result: entry.result, replica: core.me,
-    });
+    };
+    reply = { ...unauthenticated, auth: toBase64Url(core.authenticateReply(unauthenticated)) };
     core.clients.cacheReply(reply);
   }
   core.emit({ kind: 'reply', clientId, reply });

@@ -168,7 +168,11 @@ export const replySchema = object({
   requestSeq: integer(1, pbftLimits.maxSeq),
   result: bytes(0, pbftLimits.maxResultBytes),
   replica,
-  sig,
+  /**
+   * Authenticates the reply to its client, made and checked by injected functions (a MAC under
+   * the client-replica key in the node, a signature in the simulator); covers `replyAuthBytes`.
+   */
+  auth: bytes(0, pbftLimits.maxReplyAuthBytes),
 });
 
 export const pbftSchemas = {
@@ -211,8 +215,8 @@ export type CertificateJson = Infer<typeof certificateSchema>;
 export type StoredBlock = Infer<typeof storedBlockSchema>;
 export type Reply = PbftMessageOf<'reply'>;
 
-/** Messages a replica signs with its node key; `request` is the client's. */
-export type SignedMessage = Exclude<PbftMessage, Request>;
+/** Messages a replica signs with its node key; `request` is the client's, `reply` carries `auth`. */
+export type SignedMessage = Exclude<PbftMessage, Request | Reply>;
 
 /** Unsigned fields bound to a signed Merkle root instead of the signature. */
 export const attachmentFields: { readonly [T in PbftMessageType]?: readonly string[] } = {

@@ -10,6 +10,8 @@ export const pbftLimits = {
   maxRequestPayloadBytes: limits.maxPayloadBytes,
   /** A request's authenticator: a signature, a MAC vector, or nothing. */
   maxRequestAuthBytes: 2_048,
+  /** A reply's authenticator: a MAC tag or a signature. */
+  maxReplyAuthBytes: 64,
   /** The application's result for one request. */
   maxResultBytes: limits.maxPayloadBytes,
   /** Views and sequence numbers stay far below 2^53 even at a view change per millisecond. */

@@ -8,7 +8,7 @@
  */
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import type { BlockHeader } from '../../../shared/ledger/block.js';
-import type { Application, RequestPolicy } from './application.js';
+import type { Application, ReplyAuthenticator, RequestPolicy } from './application.js';
 import { checkpointsHeld, handleCheckpoint } from './checkpoints.js';
 import { type ReplicaConfig, checkReplicaConfig } from './config.js';
 import { ReplicaCore, type Status } from './core.js';
@@ -30,6 +30,8 @@ export interface ReplicaDependencies {
   /** In its initial state; a restarting replica restores it from its records. */
   readonly application: Application;
   readonly verifyRequest: RequestPolicy;
+  /** Makes the `auth` of every reply this replica sends. */
+  readonly authenticateReply: ReplyAuthenticator;
 }
 
 /** A read-only view of a replica's progress, for monitoring and tests. */
@@ -62,7 +64,7 @@ export class Replica {
   /** `records` are what storage loaded: empty for a fresh replica. */
   constructor(config: ReplicaConfig, deps: ReplicaDependencies, records: readonly PersistRecord[] = []) {
     const replicas = checkReplicaConfig(config);
-    this.core = new ReplicaCore(config, replicas, deps.crypto, deps.application, deps.verifyRequest);
+    this.core = new ReplicaCore(config, replicas, deps.crypto, deps.application, deps.verifyRequest, deps.authenticateReply);
     restoreFromRecords(this.core, records);
     this.startupEffects = this.core.effects;
     this.core.effects = [];

@@ -68,6 +68,15 @@ export class AuthenticatedLink {
     return true;
   }
 
+  /** Holds this link's writes in the socket until `uncork`, which hands them to the kernel in one writev. */
+  cork(): void {
+    if (!this.socket.destroyed) this.socket.cork();
+  }
+
+  uncork(): void {
+    if (!this.socket.destroyed) this.socket.uncork();
+  }
+
   close(reason: string): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';

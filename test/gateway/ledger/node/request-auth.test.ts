@@ -1,13 +1,17 @@
-/** MAC authenticators: each replica accepts its own tag only, for exactly the request it covers. */
+/**
+ * MAC authenticators: each replica accepts its own tag only, for exactly the request it covers;
+ * a client accepts a reply's tag only from the replica that made it, for exactly that reply.
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toBase64Url } from '../../../../shared/bytes.js';
 import { createNodeCryptoProvider } from '../../../../gateway/crypto/node-provider.js';
 import { newP256PrivateKey } from '../../../../gateway/ledger/node/make-cluster.js';
 import {
-  clientIndexOf, laneClientId, requestAuthenticator, requestMacKey, requestMacPolicy, requestTagBytes,
+  clientIndexOf, laneClientId, replyMacAuthenticator, replyMacVerifier, requestAuthenticator, requestMacKey, requestMacPolicy,
+  requestTagBytes,
 } from '../../../../gateway/ledger/node/request-auth.js';
-import type { Request } from '../../../../gateway/ledger/pbft/messages.js';
+import type { Reply, Request } from '../../../../gateway/ledger/pbft/messages.js';
 
 const crypto = createNodeCryptoProvider();
 const n = 4;
@@ -55,6 +59,35 @@ test("one replica's tag can be spoiled without affecting the others' (a faulty c
   auth[at] = auth[at]! ^ 1;
   const bad = { ...good, auth: toBase64Url(auth) };
   assert.equal(policies.map((policy) => policy(bad)), [true, true, false, true]);
+});
+
+function reply(replica: number, clientIndex: number, overrides: Partial<Reply> = {}): Reply {
+  const unauthenticated = { type: 'reply' as const, view: 3, clientId: laneClientId(clientIndex, 7), requestSeq: 42, result: toBase64Url(new Uint8Array([9, 8])), replica };
+  const auth = replyMacAuthenticator(replicaKeys[replica]!, replica, clientPublicKeys)(unauthenticated);
+  return { ...unauthenticated, auth: toBase64Url(auth), ...overrides };
+}
+
+test("a client accepts each replica's reply tag, and only for the reply and replica it covers", () => {
+  const verifiers = clientKeys.map((key, index) => replyMacVerifier(key, index, replicaPublicKeys));
+  for (let replica = 0; replica < n; replica++) {
+    const good = reply(replica, 1);
+    assert.is(Buffer.from(good.auth, 'base64url').length, requestTagBytes);
+    assert.ok(verifiers[1]!(good, replica));
+    // Another client's key, another sender, or any changed field: refused.
+    assert.not.ok(verifiers[0]!(good, replica));
+    assert.not.ok(verifiers[1]!(good, (replica + 1) % n));
+    assert.not.ok(verifiers[1]!({ ...good, replica: (replica + 1) % n }, (replica + 1) % n));
+    for (const change of [{ view: 4 }, { requestSeq: 43 }, { result: toBase64Url(new Uint8Array([9, 9])) }, { clientId: laneClientId(1, 8) }]) {
+      assert.not.ok(verifiers[1]!({ ...good, ...change }, replica), JSON.stringify(change));
+    }
+    assert.not.ok(verifiers[1]!({ ...good, auth: '' }, replica));
+  }
+  // A request tag never passes for a reply tag, though both use the same pairwise key.
+  const requestTag = Buffer.from(request(1).auth, 'base64url').subarray(2 * requestTagBytes, 3 * requestTagBytes);
+  assert.not.ok(verifiers[1]!(reply(2, 1, { auth: toBase64Url(requestTag) }), 2));
+  // A foreign client id gets an empty tag, which no client accepts.
+  const foreign = { type: 'reply' as const, view: 0, clientId: 'meter-17', requestSeq: 1, result: '', replica: 0 };
+  assert.is(replyMacAuthenticator(replicaKeys[0]!, 0, clientPublicKeys)(foreign).length, 0);
 });
 
 test('client ids name the network client', () => {

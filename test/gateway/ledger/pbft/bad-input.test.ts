@@ -55,7 +55,7 @@ test('wrong signatures, forged senders and messages from the wrong role are drop
   const proposal = { view: 0, timeMs: cluster.nowMs, batchRoot: batchRootOf(nodeProvider, []), batchSize: 0 };
   counted(() => cluster.inject(1, 2, sign<PrePrepare>(1, { type: 'pre-prepare', view: 0, seq: 1, proposal, replica: 1 })), target, 'wrongSender');
   // A reply is for clients only.
-  counted(() => cluster.inject(1, 2, sign<Reply>(1, { type: 'reply', view: 0, clientId: 'c', requestSeq: 1, result: '', replica: 1 })), target, 'unexpected');
+  counted(() => cluster.inject(1, 2, { type: 'reply', view: 0, clientId: 'c', requestSeq: 1, result: '', replica: 1, auth: '' } satisfies Reply), target, 'unexpected');
   assertSafe(cluster);
 });
 

@@ -1,6 +1,6 @@
 /**
  * The client state machine: a result is accepted only when f + 1 replicas sent matching,
- * validly signed replies for the outstanding request; everything else is dropped; without an
+ * validly authenticated replies for the outstanding request; everything else is dropped; without an
  * answer the request goes to every replica, with back-off; replies teach it the current primary.
  */
 import { test } from 'uvu';
@@ -8,20 +8,18 @@ import * as assert from 'uvu/assert';
 import { toBase64Url, utf8Encode } from '../../../../shared/bytes.js';
 import { Client } from '../../../../gateway/ledger/pbft/client.js';
 import type { Reply } from '../../../../gateway/ledger/pbft/messages.js';
-import { signPbft } from '../../../../gateway/ledger/pbft/signing.js';
-import { nodeProvider, replicaKeys } from '../../../sim/keys.js';
+import { nodeProvider, replicaKeys, replySigner, replyVerifier } from '../../../sim/keys.js';
 
 const keys = replicaKeys(4);
 
 function makeClient(): Client {
   return new Client({ clientId: 'meter-1', replicaPublicKeys: keys.publicKeys, lastRequestSeq: 41, retransmitTimeoutMs: 100, maxRetransmitTimeoutMs: 300 },
-    { crypto: nodeProvider, authenticate: (request) => utf8Encode(`mac:${request.requestSeq}`) });
+    { authenticate: (request) => utf8Encode(`mac:${request.requestSeq}`), verifyReply: replyVerifier(nodeProvider, keys.publicKeys) });
 }
 
 function reply(replica: number, result: string, fields: Partial<Reply> = {}): Reply {
-  return signPbft<Reply>(nodeProvider, keys.privateKeys[replica]!, {
-    type: 'reply', view: 0, clientId: 'meter-1', requestSeq: 42, result: toBase64Url(utf8Encode(result)), replica, ...fields,
-  });
+  const unauthenticated = { type: 'reply' as const, view: 0, clientId: 'meter-1', requestSeq: 42, result: toBase64Url(utf8Encode(result)), replica, ...fields };
+  return { ...unauthenticated, auth: toBase64Url(replySigner(nodeProvider, keys.privateKeys[replica]!)(unauthenticated)) };
 }
 
 test('a request goes to the primary with the next requestSeq and its authenticator', () => {
@@ -33,7 +31,7 @@ test('a request goes to the primary with the next requestSeq and its authenticat
   assert.is(effect.request.auth, toBase64Url(utf8Encode('mac:42')));
 });
 
-test('f + 1 matching signed replies are needed; a lone or lying reply is not enough', () => {
+test('f + 1 matching authenticated replies are needed; a lone or lying reply is not enough', () => {
   const client = makeClient();
   client.submit(utf8Encode('x'));
   assert.equal(client.onReply(1, reply(1, 'ok')), []);
@@ -47,11 +45,11 @@ test('f + 1 matching signed replies are needed; a lone or lying reply is not eno
   assert.is(client.busy, false);
 });
 
-test('replies with bad signatures, other requests or forged senders are dropped', () => {
+test('replies with bad authenticators, other requests or forged senders are dropped', () => {
   const client = makeClient();
   client.submit(utf8Encode('x'));
   const bad = [
-    [1, { ...reply(1, 'ok'), sig: reply(2, 'ok').sig }],
+    [1, { ...reply(1, 'ok'), auth: reply(2, 'ok').auth }],
     [1, reply(1, 'ok', { requestSeq: 41 })],
     [1, reply(1, 'ok', { clientId: 'meter-2' })],
     [2, reply(1, 'ok')],

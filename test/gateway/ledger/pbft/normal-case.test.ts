@@ -11,7 +11,7 @@ import { LightClient } from '../../../../shared/ledger/light-client.js';
 import { genesisHeader } from '../../../../shared/ledger/block.js';
 import { Client } from '../../../../gateway/ledger/pbft/client.js';
 import { CounterApp } from '../../../sim/counter-app.js';
-import { nodeProvider, replicaKeys } from '../../../sim/keys.js';
+import { nodeProvider, replicaKeys, replyVerifier } from '../../../sim/keys.js';
 import { simReplicaParameters } from '../../../sim/cluster.js';
 import { Recorder, assertSameChain, quietCluster, settle } from './harness.js';
 
@@ -61,7 +61,7 @@ test('a retried request is answered from the cache and executed once', () => {
   // The client's first request again, to every replica, twice, as a retry after lost replies.
   const keys = replicaKeys(4);
   const retry = new Client({ clientId: 'client-0', replicaPublicKeys: keys.publicKeys, lastRequestSeq: 1, retransmitTimeoutMs: 100, maxRetransmitTimeoutMs: 100 },
-    { crypto: nodeProvider, authenticate: () => new Uint8Array(0) });
+    { authenticate: () => new Uint8Array(0), verifyReply: replyVerifier(nodeProvider, keys.publicKeys) });
   const [send] = retry.submit(utf8Encode('client-0:5'));
   assert.ok(send !== undefined && send.kind === 'send');
   const replies: string[] = [];

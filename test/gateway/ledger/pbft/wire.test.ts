@@ -1,17 +1,18 @@
 /**
  * The PBFT wire format: every message a cluster sends survives encode and decode unchanged,
  * signatures cover every field but the signature and the attachments, a signature of one message
- * type never verifies as another, and the decoder refuses oversized or deeply nested input.
+ * type never verifies as another, a reply's authenticator covers every field but itself, and the
+ * decoder refuses oversized or deeply nested input.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { utf8Encode } from '../../../../shared/bytes.js';
 import { errorCode } from '../../../support/error-code.js';
-import type { PbftMessage, SignedMessage } from '../../../../gateway/ledger/pbft/messages.js';
+import type { PbftMessage, Reply, SignedMessage } from '../../../../gateway/ledger/pbft/messages.js';
 import { withoutAttachments } from '../../../../gateway/ledger/pbft/messages.js';
 import { signPbft, verifyPbft } from '../../../../gateway/ledger/pbft/signing.js';
 import { decodePbftMessage, encodePbftMessage } from '../../../../gateway/ledger/pbft/wire.js';
-import { nodeProvider, replicaKeys } from '../../../sim/keys.js';
+import { nodeProvider, replicaKeys, replyVerifier } from '../../../sim/keys.js';
 import { quietCluster, settle } from './harness.js';
 
 function messagesOfARun(): PbftMessage[] {
@@ -46,7 +47,7 @@ test('a run uses every message type, and each survives encode and decode', () =>
 test('signatures cover every field but the signature and the attachments', () => {
   const keys = replicaKeys(4);
   for (const message of messages) {
-    if (message.type === 'request' || message.type === 'block-vote') continue;
+    if (message.type === 'request' || message.type === 'block-vote' || message.type === 'reply') continue;
     const signed = message as SignedMessage;
     const key = keys.publicKeys[signed.replica]!;
     assert.ok(verifyPbft(nodeProvider, key, signed), `${signed.type} verifies`);
@@ -61,6 +62,19 @@ test('a signature of one message type does not verify as another', () => {
   const fields = { view: 0, seq: 1, digest: 'A'.repeat(43), replica: 1 };
   const prepare = signPbft(nodeProvider, keys.privateKeys[1]!, { type: 'prepare', ...fields });
   assert.not.ok(verifyPbft(nodeProvider, keys.publicKeys[1]!, { ...prepare, type: 'commit' } as SignedMessage));
+});
+
+test('the authenticator of a reply covers every field but itself', () => {
+  const verify = replyVerifier(nodeProvider, replicaKeys(4).publicKeys);
+  const reply = messages.find((message): message is Reply => message.type === 'reply');
+  assert.ok(reply !== undefined);
+  assert.ok(verify(reply, reply.replica));
+  const changes: Partial<Reply>[] = [
+    { view: reply.view + 1 }, { clientId: `${reply.clientId}x` }, { requestSeq: reply.requestSeq + 1 }, { result: `${reply.result}A` },
+  ];
+  for (const change of changes) assert.not.ok(verify({ ...reply, ...change }, reply.replica), JSON.stringify(change));
+  const other = (reply.replica + 1) % 4;
+  assert.not.ok(verify({ ...reply, replica: other }, other), 'another sender');
 });
 
 test('the decoder refuses oversized, deeply nested and malformed input with typed errors', () => {

@@ -1,7 +1,7 @@
 /**
  * Replica links over real loopback sockets: mutual authentication, sender identity, rejection
  * of impostors and garbage, MAC and counter checks on frames, reconnection after a restart with
- * the queued frames delivered.
+ * the queued frames delivered, and coalesced sends arriving whole and in order.
  */
 import { connect, createServer } from 'node:net';
 import { test } from 'uvu';
@@ -67,6 +67,37 @@ test('four replicas connect pairwise, authenticate, and deliver with the true se
     nodes.forEach((node, j) => {
       for (const { from, text } of node.received) assert.is(text, `${from.index}->${j}`);
     });
+  } finally {
+    await Promise.all(nodes.map((node) => node.network.close()));
+  }
+});
+
+test('frames sent inside coalesce (nested too) arrive whole, in order, with their counters', async () => {
+  const { nodes } = await cluster(4);
+  await Promise.all(nodes.map((node) => node.network.start()));
+  try {
+    await until(() => [1, 2, 3].every((j) => nodes[0]!.network.isConnected({ role: 'replica', index: j })), 'links from 0');
+    const frames = 300;
+    nodes[0]!.network.coalesce(() => {
+      for (let k = 0; k < frames; k++) {
+        for (const j of [1, 2, 3]) nodes[0]!.network.send({ role: 'replica', index: j }, utf8Encode(`${k}:${'x'.repeat(k % 50)}`));
+        if (k % 100 === 0) nodes[0]!.network.coalesce(() => nodes[0]!.network.send({ role: 'replica', index: 1 }, utf8Encode(`nested ${k}`)));
+      }
+    });
+    nodes[0]!.network.send({ role: 'replica', index: 2 }, utf8Encode('after'));
+    await until(() => nodes[1]!.received.length === frames + 3 && nodes[2]!.received.length === frames + 1 && nodes[3]!.received.length === frames,
+      'all coalesced frames');
+    const expected = (j: number) => {
+      const texts: string[] = [];
+      for (let k = 0; k < frames; k++) {
+        texts.push(`${k}:${'x'.repeat(k % 50)}`);
+        if (j === 1 && k % 100 === 0) texts.push(`nested ${k}`);
+      }
+      if (j === 2) texts.push('after');
+      return texts;
+    };
+    for (const j of [1, 2, 3]) assert.equal(nodes[j]!.received.map((m) => m.text), expected(j));
+    assert.is(nodes[0]!.network.counters.framesSent, 3 * frames + 4);
   } finally {
     await Promise.all(nodes.map((node) => node.network.close()));
   }
