@@ -21,23 +21,14 @@ import { limits } from '../../../shared/limits.js';
 import { throwsCode } from '../../portable/harness.js';
 import { seededRandom } from '../../portable/seeded-random.js';
 import { type TestReplicas, makeReplicas, testPrivateKey } from './chain.js';
+import { sampleHeader, sampleHeaderJson } from './vectors.js';
 
 const node = createNodeCryptoProvider();
 const pure = createPureCryptoProvider(seededRandom('block-test'));
 
-const sample: BlockHeader = {
-  height: 5,
-  previousHash: new Uint8Array(32).fill(0x11),
-  batchRoot: new Uint8Array(32).fill(0x22),
-  batchSize: 3,
-  stateRoot: new Uint8Array(32).fill(0x33),
-  timeMs: 1_750_000_005_000,
-  view: 1,
-  sequence: 7,
-};
+const sample = sampleHeader;
 const b64 = (byte: number): string => Buffer.alloc(32, byte).toString('base64url');
-const sampleJson = `{"batchRoot":"${b64(0x22)}","batchSize":3,"height":5,"previousHash":"${b64(0x11)}",` +
-  `"sequence":7,"stateRoot":"${b64(0x33)}","timeMs":1750000005000,"view":1}`;
+const sampleJson = sampleHeaderJson;
 const sampleHashHex = '7f37a4668117faa50b2d53a30a60e1f047a59117ee20bd6567e9053b4491e320';
 
 test('a header has one canonical encoding and a fixed, domain-separated hash', () => {
