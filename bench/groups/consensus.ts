@@ -18,10 +18,11 @@ const targetP99Ms = 100;
 /** Androulaki et al., "Hyperledger Fabric: A Distributed Operating System for Permissioned Blockchains", EuroSys 2018. */
 const fabric = { label: 'Hyperledger Fabric ~3,500 tx/s (EuroSys 2018)', requestsPerS: 3_500 };
 
-/** Outstanding requests: moderate loads (latency) and a saturating one (throughput). */
+/** Outstanding requests: moderate loads (latency), one between, and a saturating one (throughput). */
 const configurations = [
   { n: 4, lanes: 64 },
   { n: 4, lanes: 128 },
+  { n: 4, lanes: 256 },
   { n: 4, lanes: 512 },
   { n: 7, lanes: 512 },
 ] as const;
@@ -91,10 +92,15 @@ async function run(context: GroupContext): Promise<void> {
 
   const n4 = runs.filter((result) => result.n === 4);
   const best = n4.reduce((a, b) => (b.requestsPerS > a.requestsPerS ? b : a));
+  // Every n = 4 point counts: the target is met if any load reaches the rate within the p99 bound.
   const met = n4.some((result) => result.requestsPerS >= targetRequestsPerS && result.latencyP99Ms <= targetP99Ms);
+  const withinP99 = n4.filter((result) => result.latencyP99Ms <= targetP99Ms);
+  const bestWithin = withinP99.length === 0 ? undefined : withinP99.reduce((a, b) => (b.requestsPerS > a.requestsPerS ? b : a));
+  const point = (result: ConsensusRun) =>
+    `${formatNumber(result.requestsPerS)} requests/s with p99 ${formatNumber(result.latencyP99Ms)} ms at ${result.lanes} outstanding`;
   context.note(`  target ≥ ${targetRequestsPerS.toLocaleString('en-US')} requests/s at n = 4 with p99 ≤ ${targetP99Ms} ms: ` +
-    `${met ? 'PASS' : 'MISS'} (best ${formatNumber(best.requestsPerS)} requests/s with p99 ${formatNumber(best.latencyP99Ms)} ms); ` +
-    `reference ${fabric.label}`);
+    `${met ? 'PASS' : 'MISS'} (best within the p99 bound ${bestWithin === undefined ? 'none' : point(bestWithin)}; ` +
+    `best overall ${point(best)}); reference ${fabric.label}`);
 
   const costs = measureAuthCosts(4, payloadBytes, context.plan);
   authFigures(context, costs, 4);

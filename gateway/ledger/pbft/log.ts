@@ -18,6 +18,8 @@ export interface PreparedRecord {
   readonly digest: string;
   readonly certificate: PreparedCertificate;
   readonly requests: readonly Request[];
+  /** The persisted `prepared` record leaves the batch to the `pre-prepare` record of `view`. */
+  readonly batchInPrePrepare: boolean;
 }
 
 export interface CommittedRecord {

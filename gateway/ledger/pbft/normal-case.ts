@@ -247,10 +247,12 @@ function checkPrepared(core: ReplicaCore, entry: SeqEntry): void {
   const matching = [...entry.prepares.values()].filter((p) => p.digest === pp.digest);
   if (matching.length < 2 * core.f) return;
   const certificate = { prePrepare: pp.message, prepares: matching.slice(0, 2 * core.f) };
-  entry.prepared = { view: core.view, digest: pp.digest, certificate, requests: pp.requests };
+  entry.prepared = { view: core.view, digest: pp.digest, certificate, requests: pp.requests, batchInPrePrepare: true };
   // The certificate must survive a crash: a commit sent without it could let a later view change
-  // lose a batch that another replica already executed.
-  core.persist({ kind: 'prepared', certificate, requests: [...pp.requests] });
+  // lose a batch that another replica already executed. The batch is already in the persisted
+  // pre-prepare of this view (every accepted one is persisted), so it is not written again here;
+  // persistPreparedBatches copies it in before a view record deletes that pre-prepare.
+  core.persist({ kind: 'prepared', certificate });
   const commit = core.sign<Commit>({ type: 'commit', view: core.view, seq: entry.seq, digest: pp.digest, replica: core.me });
   core.persist({ kind: 'sent', message: commit });
   core.broadcast(commit);
@@ -269,4 +271,18 @@ function checkCommitted(core: ReplicaCore, entry: SeqEntry): void {
   if (matching < core.quorum) return;
   entry.committed = { digest: pp.digest, proposal: pp.message.proposal, requests: pp.requests };
   tryExecute(core);
+}
+
+/**
+ * Before a `view` record for `view` is persisted (it deletes the pre-prepare records of older
+ * views): re-writes, with their batches, the prepared records that leave theirs to such a
+ * pre-prepare record. Both go in the same input, so no crash separates them.
+ */
+export function persistPreparedBatches(core: ReplicaCore, view: number): void {
+  for (const entry of core.log.values()) {
+    const prepared = entry.prepared;
+    if (prepared === undefined || !prepared.batchInPrePrepare || prepared.view >= view || entry.seq <= core.stable.seq) continue;
+    core.persist({ kind: 'prepared', certificate: prepared.certificate, requests: [...prepared.requests] });
+    entry.prepared = { ...prepared, batchInPrePrepare: false };
+  }
 }

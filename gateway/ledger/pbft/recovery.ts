@@ -100,12 +100,25 @@ function replayBlocks(core: ReplicaCore, blocks: RecordOf<'block'>[], certificat
 }
 
 function restoreLog(core: ReplicaCore, records: readonly PersistRecord[]): void {
+  // A prepared record without its batch leaves it to the pre-prepare record of its view and seq.
+  const prePrepares = new Map(recordsOf(records, 'pre-prepare').map((record) => [`${record.message.view}/${record.message.seq}`, record.message]));
   for (const record of recordsOf(records, 'prepared')) {
     const pp = record.certificate.prePrepare;
     if (pp.seq <= core.stable.seq) continue;
+    const digest = proposalDigest(core.crypto, pp.proposal);
+    let requests = record.requests;
+    if (requests === undefined) {
+      const holder = prePrepares.get(`${pp.view}/${pp.seq}`);
+      if (holder === undefined || proposalDigest(core.crypto, holder.proposal) !== digest) {
+        // Never written this way: the batch goes into the prepared record before its holder can go.
+        core.count('divergence');
+        continue;
+      }
+      requests = holder.requests ?? [];
+    }
     const entry = entryFor(core.log, pp.seq, core.view);
     if (entry.prepared !== undefined && entry.prepared.view >= pp.view) continue;
-    entry.prepared = { view: pp.view, digest: proposalDigest(core.crypto, pp.proposal), certificate: record.certificate, requests: record.requests };
+    entry.prepared = { view: pp.view, digest, certificate: record.certificate, requests, batchInPrePrepare: record.requests === undefined };
   }
   for (const record of recordsOf(records, 'pre-prepare')) {
     const message: PrePrepare = record.message;

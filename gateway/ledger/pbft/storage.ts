@@ -21,8 +21,12 @@ export type PersistRecord =
   | { readonly kind: 'pre-prepare'; readonly message: PrePrepare }
   /** A prepare or commit it sent. */
   | { readonly kind: 'sent'; readonly message: Prepare | Commit }
-  /** Its highest-view prepared certificate for a sequence number, with the batch. */
-  | { readonly kind: 'prepared'; readonly certificate: PreparedCertificate; readonly requests: readonly Request[] }
+  /**
+   * Its highest-view prepared certificate for a sequence number, with the batch, or without it
+   * while the `pre-prepare` record of the certificate's view and sequence number holds it: the
+   * replica writes the batch into this record before a `view` record could delete that one.
+   */
+  | { readonly kind: 'prepared'; readonly certificate: PreparedCertificate; readonly requests?: readonly Request[] }
   /** The VIEW-CHANGE it sent last (re-sent unchanged after a restart). */
   | { readonly kind: 'view-change'; readonly message: ViewChange }
   /** The NEW-VIEW it sent or installed last. */

@@ -13,7 +13,7 @@ import { tryExecute } from './execution.js';
 import type { NewView, PrePrepare, Request, ViewChange } from './messages.js';
 import { withoutAttachments } from './messages.js';
 import { type NewViewPlan, planNewView, sameProposal, validViewChange } from './new-view.js';
-import { acceptPrePrepare, maybePropose } from './normal-case.js';
+import { acceptPrePrepare, maybePropose, persistPreparedBatches } from './normal-case.js';
 import { requestSnapshot } from './state-transfer.js';
 
 /** VIEW-CHANGEs kept per sender: its latest few views. */
@@ -31,6 +31,7 @@ export function startViewChange(core: ReplicaCore, newView: number): void {
     if (!core.waiting.has(clientId)) core.waiting.set(clientId, { request, sinceMs: core.nowMs });
   }
   core.pending.clear();
+  persistPreparedBatches(core, newView);
   core.persist({ kind: 'view', view: newView, changing: true });
   sendViewChange(core);
 }
@@ -168,6 +169,7 @@ function sendNewView(core: ReplicaCore): void {
   });
   const nv: NewView = { ...signed, batches };
   core.persist({ kind: 'new-view', message: nv });
+  persistPreparedBatches(core, core.view);
   core.persist({ kind: 'view', view: core.view, changing: false });
   core.broadcast(nv);
   installNewView(core, nv, plan);
@@ -188,6 +190,7 @@ export function handleNewView(core: ReplicaCore, nv: NewView): void {
     return;
   }
   core.persist({ kind: 'new-view', message: nv });
+  persistPreparedBatches(core, nv.view);
   core.persist({ kind: 'view', view: nv.view, changing: false });
   core.view = nv.view;
   installNewView(core, nv, plan);

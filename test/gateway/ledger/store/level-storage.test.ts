@@ -17,7 +17,8 @@ const record = fc.oneof(
   fc.record({ seq: fc.nat(40), view: fc.nat(5) }).map(({ seq, view }) => ({ kind: 'pre-prepare', message: { type: 'pre-prepare', seq, view } })),
   fc.record({ seq: fc.nat(40), view: fc.nat(5), type: fc.constantFrom('prepare', 'commit') })
     .map(({ seq, view, type }) => ({ kind: 'sent', message: { type, seq, view } })),
-  fc.record({ seq: fc.nat(40), view: fc.nat(5) }).map(({ seq, view }) => ({ kind: 'prepared', certificate: { prePrepare: { seq, view } }, requests: [] })),
+  fc.record({ seq: fc.nat(40), view: fc.nat(5), withBatch: fc.boolean() }).map(({ seq, view, withBatch }) =>
+    ({ kind: 'prepared', certificate: { prePrepare: { seq, view } }, ...(withBatch ? { requests: [] } : {}) })),
   fc.nat(40).map((seq) => ({ kind: 'checkpoint', seq, digest: `d${seq}`, proof: [], snapshot: '', announcedHeight: seq })),
   fc.nat(40).map((height) => ({ kind: 'block', header: { height }, requests: [] })),
   fc.nat(40).map((height) => ({ kind: 'certificate', height, certificate: {} })),
