@@ -43,8 +43,9 @@ export interface ConsensusRun extends ConsensusRunOptions {
   /** Replica-to-replica frames and bytes (all replicas), per committed request. */
   readonly messagesPerRequest: number;
   readonly bytesPerRequest: number;
-  /** Replica-to-client frames and bytes, per committed request. */
+  /** Replies, the replica-to-client frames (bundles) carrying them, and their bytes, per committed request. */
   readonly repliesPerRequest: number;
+  readonly replyFramesPerRequest: number;
   readonly replyBytesPerRequest: number;
   /** CPU time per committed request: all replicas together, and the load client. */
   readonly replicaCpuMsPerRequest: number;
@@ -57,6 +58,7 @@ interface Counters {
   readonly announcedHeight: number;
   readonly protocolFrames: number;
   readonly protocolBytes: number;
+  readonly replies: number;
   readonly replyFrames: number;
   readonly replyBytes: number;
 }
@@ -151,7 +153,8 @@ export async function runConsensus(options: ConsensusRunOptions): Promise<Consen
       averageBatchRequests: committed / Math.max(1, blocks),
       messagesPerRequest: perRequest(sum((line) => countersOf(line).protocolFrames)),
       bytesPerRequest: perRequest(sum((line) => countersOf(line).protocolBytes)),
-      repliesPerRequest: perRequest(sum((line) => countersOf(line).replyFrames)),
+      repliesPerRequest: perRequest(sum((line) => countersOf(line).replies)),
+      replyFramesPerRequest: perRequest(sum((line) => countersOf(line).replyFrames)),
       replyBytesPerRequest: perRequest(sum((line) => countersOf(line).replyBytes)),
       replicaCpuMsPerRequest: perRequest(sum((line) => line.cpuMs as number)),
       clientCpuMsPerRequest: total('windowCpuMs') / Math.max(1, latencies.length),

@@ -45,7 +45,7 @@ function describe(run: ConsensusRun, note: (text: string) => void): void {
     `latency p50 ${formatNumber(run.latencyP50Ms)} ms, p99 ${formatNumber(run.latencyP99Ms)} ms, max ${formatNumber(run.latencyMaxMs)} ms; ` +
     `${formatNumber(run.averageBatchRequests)} requests per block`);
   note(`    per request: ${formatNumber(run.messagesPerRequest)} replica messages (${formatNumber(run.bytesPerRequest)} B), ` +
-    `${formatNumber(run.repliesPerRequest)} replies (${formatNumber(run.replyBytesPerRequest)} B); CPU ` +
+    `${formatNumber(run.repliesPerRequest)} replies in ${formatNumber(run.replyFramesPerRequest)} frames (${formatNumber(run.replyBytesPerRequest)} B); CPU ` +
     `${formatNumber(run.replicaCpuMsPerRequest)} ms in the replicas together, ${formatNumber(run.clientCpuMsPerRequest)} ms in the client` +
     (run.viewChanges > 0 ? `; ${run.viewChanges} view changes (unexpected)` : ''));
 }

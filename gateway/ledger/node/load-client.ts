@@ -9,10 +9,12 @@ import { randomBytes } from 'node:crypto';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { createNodeCryptoProvider } from '../../crypto/node-provider.js';
 import { Client, type ClientEffect } from '../pbft/client.js';
+import type { Request } from '../pbft/messages.js';
 import { pbftLimits } from '../pbft/pbft-limits.js';
 import { type NetworkCounters, PeerNetwork } from '../transport/peer-network.js';
 import type { ClusterConfig } from './cluster-config.js';
-import { decodeNodeMessage, encodeNodeMessage } from './node-wire.js';
+import { bundledMessages, encodeBundles, maxBundleBytes } from './client-bundle.js';
+import { decodeNodeMessage } from './node-wire.js';
 import { laneClientId, replyMacVerifier, requestAuthenticator } from './request-auth.js';
 
 export interface LoadClientOptions {
@@ -75,6 +77,8 @@ export class LoadClient {
   private readonly network: PeerNetwork;
   private timer: NodeJS.Timeout | undefined;
   private submitting = false;
+  /** Requests of the current turn, per replica: they leave together when it ends (`flush`). */
+  private readonly outbox = new Map<number, Request[]>();
   /** Latencies of the requests accepted in the current measuring window. */
   private window: { startMs: number; latenciesMs: number[] } | undefined;
 
@@ -98,8 +102,8 @@ export class LoadClient {
       nodeKey: options.privateKey,
       replicas: cluster.replicas,
       clientKeys: [],
-      // A reply is the largest frame a client receives: its result in base64url plus the fields.
-      maxFrameBytes: pbftLimits.maxResultBytes * 2 + 4_096,
+      // Replies come in bundles; a single reply with the largest result may exceed a bundle's bound.
+      maxFrameBytes: Math.max(maxBundleBytes, pbftLimits.maxResultBytes * 2) + 4_096,
       maxQueuedFrames: 4 * options.lanes + 64,
       minRedialMs: 50,
       maxRedialMs: 500,
@@ -141,6 +145,7 @@ export class LoadClient {
   startSubmitting(): void {
     this.submitting = true;
     for (const lane of this.lanes.values()) if (!lane.client.busy) this.submit(lane);
+    this.flush();
   }
 
   stopSubmitting(): void {
@@ -195,16 +200,22 @@ export class LoadClient {
       const effects = lane.client.onTick(nowMs);
       if (effects.length > 0) this.apply(lane, effects);
     }
+    this.flush();
   }
 
   private onFrame(from: number, bytes: Uint8Array): void {
-    let value: unknown;
+    let replies: readonly unknown[];
     try {
-      value = decodeNodeMessage(bytes);
+      replies = bundledMessages(decodeNodeMessage(bytes));
     } catch {
       this.undecodableReplies++;
       return;
     }
+    for (const reply of replies) this.onReply(from, reply);
+    this.flush();
+  }
+
+  private onReply(from: number, value: unknown): void {
     const fields = value as { clientId?: unknown; requestSeq?: unknown } | null;
     const lane = typeof fields?.clientId === 'string' ? this.lanes.get(fields.clientId) : undefined;
     if (lane === undefined) {
@@ -218,14 +229,27 @@ export class LoadClient {
     this.apply(lane, lane.client.onReply(from, value));
   }
 
+  /** Queues the request for replica `to`; `flush` sends each replica's queue as bundles. */
+  private queue(to: number, request: Request): void {
+    const queued = this.outbox.get(to);
+    if (queued === undefined) this.outbox.set(to, [request]);
+    else queued.push(request);
+  }
+
+  private flush(): void {
+    for (const [to, requests] of this.outbox) {
+      for (const bytes of encodeBundles(requests)) this.network.send({ role: 'replica', index: to }, bytes);
+    }
+    this.outbox.clear();
+  }
+
   private apply(lane: Lane, effects: readonly ClientEffect[]): void {
     const n = this.options.cluster.replicas.length;
     for (const effect of effects) {
       if (effect.kind === 'send') {
-        this.network.send({ role: 'replica', index: effect.to }, encodeNodeMessage(effect.request));
+        this.queue(effect.to, effect.request);
       } else if (effect.kind === 'broadcast') {
-        const bytes = encodeNodeMessage(effect.request);
-        for (let index = 0; index < n; index++) this.network.send({ role: 'replica', index }, bytes);
+        for (let index = 0; index < n; index++) this.queue(index, effect.request);
       } else {
         const acceptedAtMs = performance.now();
         const latencyMs = acceptedAtMs - lane.submittedAtMs;

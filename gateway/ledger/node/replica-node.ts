@@ -16,6 +16,7 @@ import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { createNodeCryptoProvider } from '../../crypto/node-provider.js';
 import type { Application } from '../pbft/application.js';
 import type { Effect } from '../pbft/effects.js';
+import type { Reply } from '../pbft/messages.js';
 import type { Metrics } from '../pbft/metrics.js';
 import { pbftLimits } from '../pbft/pbft-limits.js';
 import { Replica, type ReplicaStatus } from '../pbft/replica.js';
@@ -24,6 +25,7 @@ import { LevelReplicaStorage } from '../store/level-storage.js';
 import type { PeerId } from '../transport/authenticated-link.js';
 import { type NetworkCounters, PeerNetwork } from '../transport/peer-network.js';
 import { type ClusterConfig, replicaConfigOf } from './cluster-config.js';
+import { bundledMessages, encodeBundles } from './client-bundle.js';
 import { DigestLogApp } from './digest-log-app.js';
 import { decodeNodeMessage, encodeNodeMessage } from './node-wire.js';
 import { clientIndexOf, replyMacAuthenticator, requestMacPolicy } from './request-auth.js';
@@ -66,6 +68,8 @@ export interface NodeCounters {
   /** Frames this replica sent to replicas (a broadcast counts n - 1) and to clients. */
   protocolFrames: number;
   protocolBytes: number;
+  /** Replies sent, and the frames (bundles) that carried them. */
+  replies: number;
   replyFrames: number;
   replyBytes: number;
   undeliverableReplies: number;
@@ -88,7 +92,7 @@ type Input = { readonly from: PeerId; readonly bytes: Uint8Array } | 'tick';
 export class ReplicaNode {
   readonly counters: NodeCounters = {
     inputs: 0, groups: 0, largestGroupInputs: 0, recordsWritten: 0, writeMsTotal: 0, writeMsMax: 0,
-    protocolFrames: 0, protocolBytes: 0, replyFrames: 0, replyBytes: 0, undeliverableReplies: 0, undecodableFrames: 0,
+    protocolFrames: 0, protocolBytes: 0, replies: 0, replyFrames: 0, replyBytes: 0, undeliverableReplies: 0, undecodableFrames: 0,
     oversizeMessages: 0, committedRequests: 0, announcedHeight: 0,
   };
   private inbox: Input[] = [];
@@ -200,13 +204,19 @@ export class ReplicaNode {
   private process(input: Input): Effect[] {
     if (input === 'tick') return this.replica.onTick(Date.now());
     let value: unknown;
+    let requests: readonly unknown[] = [];
     try {
       value = decodeNodeMessage(input.bytes);
+      if (input.from.role === 'client') requests = bundledMessages(value);
     } catch {
       this.counters.undecodableFrames++;
       return [];
     }
-    return input.from.role === 'client' ? this.replica.onRequest(value) : this.replica.onMessage(input.from.index, value);
+    if (input.from.role === 'replica') return this.replica.onMessage(input.from.index, value);
+    if (requests.length === 1) return this.replica.onRequest(requests[0]);
+    const effects: Effect[] = [];
+    for (const request of requests) for (const effect of this.replica.onRequest(request)) effects.push(effect);
+    return effects;
   }
 
   /** Writes the persists of every processed input as one batch, then performs the rest in order. */
@@ -249,6 +259,7 @@ export class ReplicaNode {
   private performEach(effects: readonly Effect[]): void {
     const me = this.options.index;
     const n = this.options.cluster.replicas.length;
+    const replies = new Map<number, Reply[]>();
     for (const effect of effects) {
       switch (effect.kind) {
         case 'persist':
@@ -265,14 +276,13 @@ export class ReplicaNode {
         }
         case 'reply': {
           const client = clientIndexOf(effect.clientId);
-          const bytes = this.encode(effect.reply);
-          if (client === undefined || client >= this.options.cluster.clientKeys.length || bytes === undefined) {
+          if (client === undefined || client >= this.options.cluster.clientKeys.length) {
             this.counters.undeliverableReplies++;
             break;
           }
-          this.counters.replyFrames++;
-          this.counters.replyBytes += bytes.length;
-          this.network.send({ role: 'client', index: client }, bytes);
+          const queued = replies.get(client);
+          if (queued === undefined) replies.set(client, [effect.reply]);
+          else queued.push(effect.reply);
           break;
         }
         case 'blockCommitted': {
@@ -288,6 +298,17 @@ export class ReplicaNode {
           this.options.onEvent?.({ kind: 'historyGap', fromHeight: effect.fromHeight, toHeight: effect.toHeight });
           break;
       }
+    }
+    for (const [client, queued] of replies) this.sendReplies(client, queued);
+  }
+
+  /** A group's replies to one client leave in as few frames as the bundle bounds allow. */
+  private sendReplies(client: number, replies: readonly Reply[]): void {
+    this.counters.replies += replies.length;
+    for (const bytes of encodeBundles(replies)) {
+      this.counters.replyFrames++;
+      this.counters.replyBytes += bytes.length;
+      this.network.send({ role: 'client', index: client }, bytes);
     }
   }
 
