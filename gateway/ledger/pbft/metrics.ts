@@ -11,6 +11,8 @@ export const metricNames = [
   'futureView',
   'outOfWindow',
   'duplicate',
+  /** Votes arriving after their quorum was complete: dropped unverified (nothing needs them). */
+  'lateVote',
   'equivocation',
   'badRequest',
   'staleRequest',

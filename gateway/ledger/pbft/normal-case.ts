@@ -216,6 +216,12 @@ export function handlePrepare(core: ReplicaCore, prepare: Prepare): void {
     core.count(existing.digest === prepare.digest ? 'duplicate' : 'equivocation');
     return;
   }
+  if (entry.sentCommit !== undefined) {
+    // Prepared already: the certificate holds its 2f prepares, so a signature check (the largest
+    // cost per vote) would buy nothing. At n = 4 this skips one check in three.
+    core.count('lateVote');
+    return;
+  }
   if (!core.verify(prepare)) {
     core.count('badSignature');
     return;
@@ -230,6 +236,11 @@ export function handleCommit(core: ReplicaCore, commit: Commit): void {
   const existing = entry.commits.get(commit.replica);
   if (existing !== undefined) {
     core.count(existing.digest === commit.digest ? 'duplicate' : 'equivocation');
+    return;
+  }
+  if (entry.committed !== undefined) {
+    // Committed-local already: nothing reads further commits, so they are not verified.
+    core.count('lateVote');
     return;
   }
   if (!core.verify(commit)) {

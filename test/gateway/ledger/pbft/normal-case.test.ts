@@ -54,6 +54,18 @@ test('under load the primary batches several requests into one pre-prepare', () 
   assert.ok(sizes.every((size) => size <= simReplicaParameters.batchMaxRequests));
 });
 
+test('votes arriving after their quorum are dropped unverified, and the chain is the same', () => {
+  // Delays spread widely, so some prepares and commits arrive after the quorum they would join.
+  const cluster = quietCluster({ n: 7, clients: 4, minDelayMs: 1, maxDelayMs: 60 });
+  cluster.workload(5);
+  settle(cluster);
+  cluster.runFor(1_000);
+  assertSameChain(cluster);
+  assert.ok(cluster.metric('lateVote') > 0, 'some votes came after their quorum');
+  assert.is(cluster.metric('badSignature'), 0);
+  assert.is(cluster.checker.acceptedResults, 20);
+});
+
 test('a retried request is answered from the cache and executed once', () => {
   const cluster = quietCluster({ n: 4, clients: 1 });
   cluster.workload(2);
