@@ -103,6 +103,17 @@ export function fromBase64Url(text: string): Uint8Array {
 
 /** UTF-8 encoding of a well-formed string; lone surrogates are rejected, not replaced. */
 export function utf8Encode(text: string): Uint8Array {
+  // Most text here (identifiers, base64url, digits) is ASCII: one byte per unit, no growth.
+  const ascii = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return utf8EncodeAny(text);
+    ascii[i] = code;
+  }
+  return ascii;
+}
+
+function utf8EncodeAny(text: string): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);

@@ -36,6 +36,12 @@ test('UTF-8 (RFC 3629) matches Buffer on well-formed text', () => {
     assert.equal(utf8Encode(text), new Uint8Array(Buffer.from(text, 'utf8')));
     assert.is(utf8Decode(utf8Encode(text)), text);
   }), { numRuns: 500 });
+  // The ASCII fast path, and text that leaves it part way.
+  fc.assert(fc.property(fc.string(), fc.string({ unit: 'grapheme' }), (ascii, any) => {
+    assert.equal(utf8Encode(ascii), new Uint8Array(Buffer.from(ascii, 'utf8')));
+    assert.equal(utf8Encode(ascii + any), new Uint8Array(Buffer.from(ascii + any, 'utf8')));
+  }), { numRuns: 500 });
+  assert.throws(() => utf8Encode('abc\ud800'), code('BAD_FORMAT'));
 });
 
 test('UTF-8 decoding agrees with a fatal TextDecoder on random bytes', () => {
