@@ -7,12 +7,17 @@
  * The persists of one replica input go in one batch written with `sync: true` (fsync), and the
  * driver performs the input's sends only after the batch resolves: a replica killed at any
  * moment restarts without contradicting what it sent.
+ *
+ * Requests are stored once per batch, apart from the records that carry them (stored-batch.ts).
  */
 import { ClassicLevel } from 'classic-level';
 import type { PersistRecord } from '../pbft/storage.js';
+import {
+  batchKey, batchPrefix, fromStored, padSeq as pad, parseBatchKey, storedBlockBatchKey, toStored,
+} from './stored-batch.js';
 
-const width = 12;
-const pad = (value: number) => String(value).padStart(width, '0');
+/** Batch keys this store wrote above its checkpoint, so a block does not write its batch again. */
+const maxRememberedBatches = 8_192;
 
 /** Keys sort by sequence number (log), height (blocks) or are singletons. */
 function levelKey(record: PersistRecord): string {
@@ -41,12 +46,16 @@ function parseLogKey(key: string): { seq: number; kind: string; view: number } {
 }
 
 export class LevelReplicaStorage {
-  private constructor(private readonly db: ClassicLevel<string, string>) {}
+  private readonly writtenBatches = new Set<string>();
+
+  private constructor(private readonly db: ClassicLevel<string, string>, private checkpointSeq: number) {}
 
   static async open(directory: string): Promise<LevelReplicaStorage> {
     const db = new ClassicLevel<string, string>(directory, { valueEncoding: 'utf8' });
     await db.open();
-    return new LevelReplicaStorage(db);
+    const checkpointText = await db.get('meta/checkpoint');
+    const checkpointSeq = checkpointText === undefined ? 0 : (JSON.parse(checkpointText) as { seq: number }).seq;
+    return new LevelReplicaStorage(db, checkpointSeq);
   }
 
   /**
@@ -70,27 +79,72 @@ export class LevelReplicaStorage {
     for (const record of records) {
       if (record.kind === 'checkpoint') {
         for (const key of await logKeys(`log/${pad(record.seq + 1)}`)) pending.set(key, null);
+        for (const key of await this.orphanBatchKeys(record.seq, pending)) pending.set(key, null);
+        this.forgetBatchesUpTo(record.seq);
       } else if (record.kind === 'view') {
         for (const key of await logKeys('log0')) {
           const position = parseLogKey(key);
           if (position.kind !== 'prepared' && position.view < record.view) pending.set(key, null);
         }
       }
-      pending.set(levelKey(record), JSON.stringify(record));
+      const stored = toStored(record);
+      pending.set(levelKey(record), stored.value);
+      if (stored.batch !== undefined && !this.writtenBatches.has(stored.batch.key)) {
+        pending.set(stored.batch.key, JSON.stringify(stored.batch.requests));
+        this.rememberBatch(stored.batch.key);
+      }
     }
     await this.db.batch([...pending].map(([key, value]) => (value === null ? { type: 'del' as const, key } : { type: 'put' as const, key, value })),
       { sync: true });
+  }
+
+  /**
+   * Batches at sequence numbers in (previous checkpoint, `seq`] that the stored block there does
+   * not refer to: proposals a view change discarded. Looking only above the previous checkpoint
+   * keeps the scan to one checkpoint interval; below it the same rule already ran atomically with
+   * that checkpoint.
+   */
+  private async orphanBatchKeys(seq: number, pending: ReadonlyMap<string, string | null>): Promise<string[]> {
+    const from = batchKey(this.checkpointSeq + 1, '');
+    const upTo = batchKey(seq + 1, '');
+    const keys = new Set<string>();
+    for await (const key of this.db.keys({ gte: from, lt: upTo })) keys.add(key);
+    for (const [key, value] of pending) if (key.startsWith(batchPrefix) && key >= from && key < upTo && value !== null) keys.add(key);
+    const orphans: string[] = [];
+    for (const key of keys) {
+      const height = parseBatchKey(key).seq;
+      const blockKey = `block/${pad(height)}`;
+      const blockValue = pending.has(blockKey) ? pending.get(blockKey) : await this.db.get(blockKey);
+      if (typeof blockValue !== 'string' || storedBlockBatchKey(blockValue) !== key) orphans.push(key);
+    }
+    this.checkpointSeq = Math.max(this.checkpointSeq, seq);
+    return orphans;
+  }
+
+  private rememberBatch(key: string): void {
+    if (this.writtenBatches.size >= maxRememberedBatches) this.writtenBatches.clear();
+    this.writtenBatches.add(key);
+  }
+
+  private forgetBatchesUpTo(seq: number): void {
+    for (const key of this.writtenBatches) if (parseBatchKey(key).seq <= seq) this.writtenBatches.delete(key);
   }
 
   /** What a restarting replica needs: the checkpoint, view state, and log and blocks above it. */
   async load(): Promise<PersistRecord[]> {
     const checkpointText = await this.db.get('meta/checkpoint');
     const checkpointSeq = checkpointText === undefined ? 0 : (JSON.parse(checkpointText) as { seq: number }).seq;
+    const batches = new Map<string, string>();
     const out: PersistRecord[] = [];
-    for await (const [key, value] of this.db.iterator()) {
+    // Keys sort batch/ < block/ < certificate/ < log/ < meta/: the batches come before their users.
+    for await (const [key, value] of this.db.iterator({ gte: batchKey(checkpointSeq + 1, '') })) {
+      if (key.startsWith(batchPrefix)) {
+        batches.set(key, value);
+        continue;
+      }
       if (key.startsWith('log/') && parseLogKey(key).seq <= checkpointSeq) continue;
       if ((key.startsWith('block/') || key.startsWith('certificate/')) && Number(key.split('/')[1]) <= checkpointSeq) continue;
-      out.push(JSON.parse(value) as PersistRecord);
+      out.push(fromStored(value, (batch) => batches.get(batch)));
     }
     return out;
   }
@@ -105,7 +159,10 @@ export class LevelReplicaStorage {
   /** A stored block record by height (history older than the checkpoint is served from here). */
   async block(height: number): Promise<PersistRecord | undefined> {
     const text = await this.db.get(`block/${pad(height)}`);
-    return text === undefined ? undefined : (JSON.parse(text) as PersistRecord);
+    if (text === undefined) return undefined;
+    const key = storedBlockBatchKey(text);
+    const batch = key === undefined ? undefined : await this.db.get(key);
+    return fromStored(text, () => batch);
   }
 
   async close(): Promise<void> {
