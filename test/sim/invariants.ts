@@ -3,6 +3,8 @@
  *  - agreement: correct replicas never execute different blocks at one height (the header hash
  *    covers the batch, the post-state root, time and view);
  *  - checkpoints: correct replicas' stable checkpoints at one sequence number are identical;
+ *  - prepared certificates: every one a correct replica records holds 2f matching prepares from
+ *    distinct backups (a replica that commits on fewer could see a conflicting batch prepared);
  *  - no contradiction: a correct replica never signs two different prepares, commits,
  *    pre-prepares, checkpoints, block votes or view changes for the same slot, even across
  *    crashes and restarts;
@@ -15,10 +17,10 @@ import { canonicalJson } from '../../shared/codec/canonical-json.js';
 import type { JsonValue } from '../../shared/codec/json-value.js';
 import type { CryptoProvider } from '../../shared/crypto/provider.js';
 import { type ReplicaSet, verifyCertificate } from '../../shared/ledger/certificate.js';
-import { hashHeader, headerFromWire } from '../../gateway/ledger/pbft/chain.js';
+import { hashHeader, headerFromWire, proposalDigest } from '../../gateway/ledger/pbft/chain.js';
 import type { ClientEffect } from '../../gateway/ledger/pbft/client.js';
 import type { CommittedBlock } from '../../gateway/ledger/pbft/effects.js';
-import { type SignedMessage, withoutAttachments } from '../../gateway/ledger/pbft/messages.js';
+import { type PreparedCertificate, type SignedMessage, withoutAttachments } from '../../gateway/ledger/pbft/messages.js';
 import type { ReplyVerifier } from '../../gateway/ledger/pbft/application.js';
 import type { PersistRecord } from '../../gateway/ledger/pbft/storage.js';
 import { replyVerifier } from './keys.js';
@@ -52,11 +54,26 @@ export class Checker {
       this.executedBlocks++;
       if (known === undefined) this.blockHashes.set(height, hash);
       else if (known !== hash) this.fail(`replica ${replica} executed block ${height} with header ${hash}, another correct replica ${known}`);
+    } else if (record.kind === 'prepared') {
+      this.checkPrepared(replica, record.certificate);
     } else if (record.kind === 'checkpoint') {
       const known = this.checkpointDigests.get(record.seq);
       if (known === undefined) this.checkpointDigests.set(record.seq, record.digest);
       else if (known !== record.digest) this.fail(`replica ${replica} has stable checkpoint ${record.seq} = ${record.digest}, another ${known}`);
     }
+  }
+
+  /** Signatures are the replica's business; the count of distinct matching backups is checked here. */
+  private checkPrepared(replica: number, certificate: PreparedCertificate): void {
+    const pp = certificate.prePrepare;
+    const digest = proposalDigest(this.crypto, pp.proposal);
+    const backups = new Set<number>();
+    for (const prepare of certificate.prepares) {
+      const matching = prepare.view === pp.view && prepare.seq === pp.seq && prepare.digest === digest;
+      if (matching && prepare.replica !== pp.replica) backups.add(prepare.replica);
+    }
+    const needed = 2 * this.replicas.f;
+    if (backups.size < needed) this.fail(`replica ${replica} prepared seq ${pp.seq} in view ${pp.view} on ${backups.size} matching prepares, needs ${needed}`);
   }
 
   /** Everything a correct replica signs: one value per slot, forever. */
