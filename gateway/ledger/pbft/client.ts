@@ -51,6 +51,8 @@ export class Client {
   private nowMs = 0;
   /** Replies dropped: bad authenticator, wrong request, malformed. */
   rejectedReplies = 0;
+  /** Replies for a request accepted earlier (dropped unchecked): the replicas beyond f + 1. */
+  lateReplies = 0;
 
   constructor(private readonly config: ClientConfig, private readonly deps: ClientDependencies) {
     this.n = config.replicaPublicKeys.length;
@@ -84,8 +86,16 @@ export class Client {
       this.rejectedReplies++;
       return [];
     }
-    if (outstanding === undefined || reply.replica !== from || reply.clientId !== this.config.clientId ||
-      reply.requestSeq !== outstanding.request.requestSeq || from >= this.n) {
+    if (reply.replica !== from || reply.clientId !== this.config.clientId || from >= this.n) {
+      this.rejectedReplies++;
+      return [];
+    }
+    if (reply.requestSeq <= this.lastSeq && (outstanding === undefined || reply.requestSeq < outstanding.request.requestSeq)) {
+      // The slower replicas' answers to a request already accepted: expected, not an attack.
+      this.lateReplies++;
+      return [];
+    }
+    if (outstanding === undefined || reply.requestSeq !== outstanding.request.requestSeq) {
       this.rejectedReplies++;
       return [];
     }

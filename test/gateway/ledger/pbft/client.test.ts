@@ -57,6 +57,10 @@ test('replies with bad authenticators, other requests or forged senders are drop
     [1, reply(1, 'ok')],
   ] as const;
   for (const [from, message] of bad) client.onReply(from, message);
+  assert.is(client.rejectedReplies, 4);
+  // The reply to request 41 answers one sent before this one: late, not rejected.
+  assert.is(client.lateReplies, 1);
+  assert.is(client.onReply(1, reply(1, 'ok', { requestSeq: 43 })).length, 0);
   assert.is(client.rejectedReplies, 5);
   // The same replica twice still counts once.
   assert.equal(client.onReply(1, reply(1, 'ok')), []);
