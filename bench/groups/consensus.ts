@@ -22,6 +22,7 @@ const fabric = { label: 'Hyperledger Fabric ~3,500 tx/s (EuroSys 2018)', request
 const configurations = [
   { n: 4, lanes: 64 },
   { n: 4, lanes: 128 },
+  { n: 4, lanes: 192 },
   { n: 4, lanes: 256 },
   { n: 4, lanes: 512 },
   { n: 7, lanes: 512 },
