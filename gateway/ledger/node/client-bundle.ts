@@ -14,11 +14,19 @@
  * PRE-PREPARE is a batch of its own.
  */
 import { GridbidError } from '../../../shared/errors.js';
+import { pbftLimits } from '../pbft/pbft-limits.js';
 
 /** Messages in one bundle: a bound on the work one frame can ask for. */
 export const maxBundleMessages = 1_024;
 /** Encoded size of one bundle; a single larger message still goes alone in its own frame. */
 export const maxBundleBytes = 1_048_576;
+
+/**
+ * The largest frame a client sends: a bundle, or one request alone with the largest payload
+ * (base64url, 4/3 of its bytes) and authenticator, plus its other fields.
+ */
+export const maxClientFrameBytes = Math.max(
+  maxBundleBytes, Math.ceil(((pbftLimits.maxRequestPayloadBytes + pbftLimits.maxRequestAuthBytes) * 4) / 3) + 1_024);
 
 const encoder = new TextEncoder();
 

@@ -25,7 +25,7 @@ import { LevelReplicaStorage } from '../store/level-storage.js';
 import type { PeerId } from '../transport/authenticated-link.js';
 import { type NetworkCounters, PeerNetwork } from '../transport/peer-network.js';
 import { type ClusterConfig, replicaConfigOf } from './cluster-config.js';
-import { bundledMessages, encodeBundles } from './client-bundle.js';
+import { bundledMessages, encodeBundles, maxClientFrameBytes } from './client-bundle.js';
 import { DigestLogApp } from './digest-log-app.js';
 import { decodeNodeMessage, encodeNodeMessage } from './node-wire.js';
 import { clientIndexOf, replyMacAuthenticator, requestMacPolicy } from './request-auth.js';
@@ -138,6 +138,7 @@ export class ReplicaNode {
         clientKeys: cluster.clientKeys,
         // Room for the link's counter and MAC around the largest PBFT message.
         maxFrameBytes: pbftLimits.maxMessageBytes + 64,
+        maxClientFrameBytes: maxClientFrameBytes + 64,
         // Frames for a peer that is down are mostly superseded by the time it is back; what it
         // still needs comes from retransmission and state transfer. This bounds the memory.
         maxQueuedFrames: 256,

@@ -27,13 +27,20 @@ export interface LinkOptions {
   readonly expectedPeer?: PeerId;
   /** The configured public key of a party, or undefined when it is not allowed to connect. */
   readonly publicKeyOf: (peer: PeerId) => Uint8Array | undefined;
-  readonly maxFrameBytes: number;
+  /** The largest frame an authenticated peer may send; before that, `handshakeMaxFrameBytes`. */
+  readonly maxFrameBytesOf: (peer: PeerId) => number;
   readonly onOpen: (link: AuthenticatedLink) => void;
   readonly onMessage: (link: AuthenticatedLink, payload: Uint8Array) => void;
   readonly onClose: (link: AuthenticatedLink, reason: string) => void;
 }
 
 type Phase = 'hello' | 'proof' | 'open' | 'closed';
+
+/**
+ * Hello and proof frames are a few hundred bytes: until a peer has proved its key it may not make
+ * this side buffer more than this.
+ */
+export const handshakeMaxFrameBytes = 4_096;
 
 export class AuthenticatedLink {
   private phase: Phase = 'hello';
@@ -47,7 +54,7 @@ export class AuthenticatedLink {
   peer: PeerId | undefined;
 
   constructor(private readonly socket: Socket, private readonly options: LinkOptions) {
-    this.reader = new FrameReader(options.maxFrameBytes);
+    this.reader = new FrameReader(handshakeMaxFrameBytes);
     const { hello, ecdh } = makeHello(options.provider, options.self.role, options.self.index);
     this.ownHello = hello;
     this.ecdh = ecdh;
@@ -134,6 +141,7 @@ export class AuthenticatedLink {
       throw new GridbidError('BAD_SIGNATURE', `${this.peer!.role} ${this.peer!.index} failed to prove its key`);
     }
     this.keys = deriveLinkKeys(this.ecdh, this.peerHello!.ephemeralKey, bytes, this.options.isDialer);
+    this.reader.maxFrameBytes = this.options.maxFrameBytesOf(this.peer!);
     this.phase = 'open';
     this.options.onOpen(this);
   }

@@ -17,7 +17,8 @@ export class FrameReader {
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** The largest frame accepted from now on (a link raises it once the peer is authenticated). */
+  constructor(public maxFrameBytes: number) {}
 
   /** Feeds stream bytes; returns the complete frames now available. Throws on an oversize frame. */
   push(chunk: Buffer): Buffer[] {

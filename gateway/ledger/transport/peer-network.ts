@@ -21,7 +21,10 @@ export interface PeerNetworkOptions {
   readonly replicas: readonly (Address & { readonly publicKey: Uint8Array })[];
   /** Client public keys by client index: who may connect as a client. */
   readonly clientKeys: readonly Uint8Array[];
+  /** The largest frame a replica may send on a link (and anyone, when `maxClientFrameBytes` is absent). */
   readonly maxFrameBytes: number;
+  /** The largest frame a client may send to this replica: far below a NEW-VIEW's size. */
+  readonly maxClientFrameBytes?: number;
   readonly maxQueuedFrames: number;
   readonly minRedialMs: number;
   readonly maxRedialMs: number;
@@ -158,7 +161,7 @@ export class PeerNetwork {
       isDialer,
       ...(expectedPeer === undefined ? {} : { expectedPeer }),
       publicKeyOf: (peer) => this.publicKeyOf(peer, isDialer),
-      maxFrameBytes: options.maxFrameBytes,
+      maxFrameBytesOf: (peer) => (peer.role === 'client' ? options.maxClientFrameBytes ?? options.maxFrameBytes : options.maxFrameBytes),
       onOpen: (link) => this.opened(link),
       onMessage: (link, payload) => {
         this.counters.framesReceived++;

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createNodeCryptoProvider } from '../../../../gateway/crypto/node-provider.js';
 import { type PeerNetworkOptions, PeerNetwork } from '../../../../gateway/ledger/transport/peer-network.js';
-import type { PeerId } from '../../../../gateway/ledger/transport/authenticated-link.js';
+import { type PeerId, handshakeMaxFrameBytes } from '../../../../gateway/ledger/transport/authenticated-link.js';
 import { encodeFrame } from '../../../../gateway/ledger/transport/frame-reader.js';
 import { openFrame, sealFrame } from '../../../../gateway/ledger/transport/link-handshake.js';
 import { utf8Decode, utf8Encode } from '../../../../shared/bytes.js';
@@ -32,13 +32,14 @@ interface Node {
   received: { from: PeerId; text: string }[];
 }
 
-async function cluster(n: number) {
+async function cluster(n: number, maxClientFrameBytes?: number) {
   const ports = await freePorts(n);
   const keys = ports.map(() => drawP256PrivateKey(provider.randomBytes));
   const clientKey = drawP256PrivateKey(provider.randomBytes);
   const replicas = ports.map((port, i) => ({ host: '127.0.0.1', port, publicKey: provider.p256PublicKey(keys[i]!) }));
   const options = (self: PeerId, nodeKey: Uint8Array, received: Node['received']): PeerNetworkOptions => ({
     provider, self, nodeKey, replicas, clientKeys: [provider.p256PublicKey(clientKey)], maxFrameBytes: 1 << 20, maxQueuedFrames: 100,
+    ...(maxClientFrameBytes === undefined ? {} : { maxClientFrameBytes }),
     minRedialMs: 20, maxRedialMs: 200, onMessage: (from, payload) => received.push({ from, text: utf8Decode(payload) }),
   });
   const make = (self: PeerId, nodeKey: Uint8Array): Node => {
@@ -153,6 +154,41 @@ test('a client connects to every replica with its own key', async () => {
     await until(() => client.received.length === 4, 'replies');
     client.network.send({ role: 'replica', index: 2 }, utf8Encode('request'));
     await until(() => nodes[2]!.received.some((m) => m.from.role === 'client' && m.text === 'request'), 'request');
+  } finally {
+    await Promise.all([...nodes, client].map((node) => node.network.close()));
+  }
+});
+
+test('frame limits: a client over its own limit is cut off, replicas keep theirs, nobody unauthenticated sends big frames', async () => {
+  const { nodes, make, clientKey, ports } = await cluster(4, 1_000);
+  const client = make({ role: 'client', index: 0 }, clientKey);
+  await Promise.all(nodes.map((node) => node.network.start()));
+  await client.network.start();
+  try {
+    await until(() => client.network.isConnected({ role: 'replica', index: 0 }), 'client link');
+    // Replicas may send each other (and clients) frames far above the client limit.
+    nodes[1]!.network.send({ role: 'replica', index: 0 }, utf8Encode('r'.repeat(50_000)));
+    nodes[0]!.network.send({ role: 'client', index: 0 }, utf8Encode('c'.repeat(50_000)));
+    await until(() => nodes[0]!.received.some((m) => m.text.length === 50_000) && client.received.some((m) => m.text.length === 50_000), 'large frames');
+    client.network.send({ role: 'replica', index: 0 }, utf8Encode('small'));
+    await until(() => nodes[0]!.received.some((m) => m.text === 'small'), 'a small request');
+    const closedBefore = nodes[0]!.network.counters.linksClosed;
+    client.network.send({ role: 'replica', index: 0 }, utf8Encode('x'.repeat(2_000)));
+    await until(() => nodes[0]!.network.counters.linksClosed > closedBefore, 'the oversize client link closed');
+    assert.not.ok(nodes[0]!.received.some((m) => m.text.length === 2_000));
+
+    // Before the handshake, announcing a frame over the handshake bound closes the connection at
+    // once: the replica does not wait to buffer it.
+    const stranger = connect({ host: '127.0.0.1', port: ports[1]! });
+    await new Promise((resolve) => stranger.once('connect', resolve));
+    stranger.resume();
+    const closed = new Promise<boolean>((resolve) => {
+      stranger.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 3_000);
+    });
+    stranger.write(encodeFrame(new Uint8Array(handshakeMaxFrameBytes + 1)).subarray(0, 4));
+    assert.ok(await closed, 'a stranger announcing a large frame is cut off');
+    stranger.destroy();
   } finally {
     await Promise.all([...nodes, client].map((node) => node.network.close()));
   }
