@@ -40,6 +40,9 @@ function levelKey(record: PersistRecord): string {
   }
 }
 
+type BlockRecord = Extract<PersistRecord, { kind: 'block' }>;
+type CertificateRecord = Extract<PersistRecord, { kind: 'certificate' }>;
+
 function parseLogKey(key: string): { seq: number; kind: string; view: number } {
   const [, seq, kind, view] = key.split('/');
   return { seq: Number(seq), kind: kind!, view: view === '' ? -1 : Number(view) };
@@ -165,7 +168,76 @@ export class LevelReplicaStorage {
     return fromStored(text, () => batch);
   }
 
+  /**
+   * Block records (header and batch) at heights fromHeight..toHeight, ascending, at most
+   * `maxRecords`: one range scan instead of one read per height, for serving history.
+   */
+  async blocksInRange(fromHeight: number, toHeight: number, maxRecords: number): Promise<BlockRecord[]> {
+    const out: BlockRecord[] = [];
+    for (const value of await this.valuesInRange('block', fromHeight, toHeight, maxRecords)) {
+      const key = storedBlockBatchKey(value);
+      const batch = key === undefined ? undefined : await this.db.get(key);
+      out.push(fromStored(value, () => batch) as BlockRecord);
+    }
+    return out;
+  }
+
+  /** Certificate records at heights fromHeight..toHeight, ascending, at most `maxRecords`. */
+  async certificatesInRange(fromHeight: number, toHeight: number, maxRecords: number): Promise<CertificateRecord[]> {
+    return (await this.valuesInRange('certificate', fromHeight, toHeight, maxRecords)).map((value) => JSON.parse(value) as CertificateRecord);
+  }
+
+  private async valuesInRange(kind: 'block' | 'certificate', fromHeight: number, toHeight: number, maxRecords: number): Promise<string[]> {
+    const values: string[] = [];
+    if (toHeight < fromHeight || maxRecords <= 0) return values;
+    for await (const value of this.db.values({ gte: `${kind}/${pad(fromHeight)}`, lte: `${kind}/${pad(toHeight)}`, limit: maxRecords })) {
+      values.push(value);
+    }
+    return values;
+  }
+
+  /**
+   * Ranges of heights in fromHeight..toHeight that lack a block or a certificate: holes in the
+   * ledger as stored, ascending and disjoint. Streams the keys, so memory grows with the number
+   * of holes, not with the chain.
+   */
+  async missingRanges(fromHeight: number, toHeight: number): Promise<[number, number][]> {
+    if (toHeight < fromHeight) return [];
+    const blocks = await this.holes('block', fromHeight, toHeight);
+    const certificates = await this.holes('certificate', fromHeight, toHeight);
+    return unionOfRanges([...blocks, ...certificates]);
+  }
+
+  private async holes(kind: 'block' | 'certificate', fromHeight: number, toHeight: number): Promise<[number, number][]> {
+    const ranges: [number, number][] = [];
+    let next = fromHeight;
+    for await (const key of this.db.keys({ gte: `${kind}/${pad(fromHeight)}`, lte: `${kind}/${pad(toHeight)}` })) {
+      const height = Number(key.slice(kind.length + 1));
+      if (height > next) ranges.push([next, height - 1]);
+      next = height + 1;
+    }
+    if (next <= toHeight) ranges.push([next, toHeight]);
+    return ranges;
+  }
+
+  /** Sequence number of the stored checkpoint; 0 before the first. */
+  async storedCheckpointSeq(): Promise<number> {
+    const text = await this.db.get('meta/checkpoint');
+    return text === undefined ? 0 : (JSON.parse(text) as { seq: number }).seq;
+  }
+
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+/** The union of inclusive ranges, ascending, with overlapping and adjacent ones merged. */
+function unionOfRanges(ranges: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [from, to] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    const last = out.at(-1);
+    if (last !== undefined && from <= last[1] + 1) last[1] = Math.max(last[1], to);
+    else out.push([from, to]);
+  }
+  return out;
 }

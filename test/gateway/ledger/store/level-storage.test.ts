@@ -130,4 +130,44 @@ test('records survive closing and reopening the database', async () => {
   }
 });
 
+test('range reads: blocks (with their batches) and certificates by height, bounded, and the heights that lack either', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'gridbid-store-'));
+  // With a batch root the requests go under batch/<seq>/<root>; a range read must bring them back.
+  const block = (height: number) => ({
+    kind: 'block', header: { height, batchRoot: `root${height}` },
+    requests: [{ type: 'request', clientId: 'c0-1', requestSeq: height, payload: '', auth: '' }],
+  }) as never as PersistRecord;
+  const certificate = (height: number) => ({ kind: 'certificate', height, certificate: { n: height } }) as never as PersistRecord;
+  const heightOf = (record: PersistRecord) => (record.kind === 'block' ? record.header.height : (record as { height: number }).height);
+  try {
+    const level = await LevelReplicaStorage.open(join(root, 'db'));
+    assert.equal(await level.missingRanges(1, 3), [[1, 3]]);
+    assert.is(await level.storedCheckpointSeq(), 0);
+    // Blocks 1-4, 7, 9-12 and 100; certificates for all of them but 3 and 10.
+    const heights = [1, 2, 3, 4, 7, 9, 10, 11, 12, 100];
+    await level.writeBatch(heights.map(block));
+    await level.writeBatch(heights.filter((h) => h !== 3 && h !== 10).map(certificate));
+    await level.writeBatch([{ kind: 'checkpoint', seq: 12, digest: 'd', proof: [], snapshot: '', announcedHeight: 12 }]);
+
+    const blocks = await level.blocksInRange(2, 10, 64);
+    assert.equal(blocks.map(heightOf), [2, 3, 4, 7, 9, 10]);
+    assert.equal(blocks, [2, 3, 4, 7, 9, 10].map(block));
+    assert.equal((await level.blocksInRange(2, 100, 3)).map(heightOf), [2, 3, 4], 'at most maxRecords');
+    assert.equal(await level.certificatesInRange(1, 12, 64), [1, 2, 4, 7, 9, 11, 12].map(certificate));
+    assert.equal(await level.blocksInRange(5, 6, 64), []);
+    assert.equal(await level.blocksInRange(6, 5, 64), [], 'an empty range');
+    assert.equal(await level.blocksInRange(1, 12, 0), []);
+
+    assert.equal(await level.missingRanges(1, 12), [[3, 3], [5, 6], [8, 8], [10, 10]]);
+    assert.equal(await level.missingRanges(5, 8), [[5, 6], [8, 8]]);
+    assert.equal(await level.missingRanges(11, 15), [[13, 15]]);
+    assert.equal(await level.missingRanges(1, 2), []);
+    assert.equal(await level.missingRanges(3, 2), []);
+    assert.is(await level.storedCheckpointSeq(), 12);
+    await level.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test.run();
