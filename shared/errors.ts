@@ -54,6 +54,8 @@ export const errorCodes = [
   'NO_QUORUM',
   'BAD_PROOF',
   'HEADER_NOT_HELD',
+  /** A block's batch does not match its header's size or Merkle root. */
+  'BAD_BATCH',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
