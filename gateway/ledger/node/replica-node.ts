@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { toBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
+import { replicaSet } from '../../../shared/ledger/certificate.js';
 import { createNodeCryptoProvider } from '../../crypto/node-provider.js';
 import type { Application } from '../pbft/application.js';
 import type { Effect } from '../pbft/effects.js';
@@ -24,6 +25,8 @@ import type { PersistRecord } from '../pbft/storage.js';
 import { LevelReplicaStorage } from '../store/level-storage.js';
 import type { PeerId } from '../transport/authenticated-link.js';
 import { type NetworkCounters, PeerNetwork } from '../transport/peer-network.js';
+import { type ArchiveCounters, type ArchiveEvent, ArchiveSync } from './archive-sync.js';
+import { isArchiveFrame } from './archive-wire.js';
 import { type ClusterConfig, replicaConfigOf } from './cluster-config.js';
 import { bundledMessages, encodeBundles, maxClientFrameBytes } from './client-bundle.js';
 import { DigestLogApp } from './digest-log-app.js';
@@ -55,7 +58,8 @@ export type NodeEvent =
   | { readonly kind: 'view'; readonly view: number; readonly status: string; readonly primary: number }
   | { readonly kind: 'historyGap'; readonly fromHeight: number; readonly toHeight: number }
   | { readonly kind: 'link'; readonly detail: string }
-  | { readonly kind: 'internalError'; readonly detail: string };
+  | { readonly kind: 'internalError'; readonly detail: string }
+  | ArchiveEvent;
 
 export interface NodeCounters {
   inputs: number;
@@ -85,6 +89,7 @@ export interface NodeStatus {
   readonly metrics: Readonly<Metrics>;
   readonly counters: Readonly<NodeCounters>;
   readonly network: Readonly<NetworkCounters>;
+  readonly archive: Readonly<ArchiveCounters>;
 }
 
 type Input = { readonly from: PeerId; readonly bytes: Uint8Array } | 'tick';
@@ -113,6 +118,7 @@ export class ReplicaNode {
     private readonly storage: LevelReplicaStorage,
     private readonly replica: Replica,
     private readonly network: PeerNetwork,
+    private readonly archive: ArchiveSync,
   ) {}
 
   static async start(options: ReplicaNodeOptions): Promise<ReplicaNode> {
@@ -147,9 +153,16 @@ export class ReplicaNode {
         onMessage: (from, bytes) => node?.enqueue({ from, bytes }),
         onLinkEvent: (detail) => options.onEvent?.({ kind: 'link', detail }),
       });
-      node = new ReplicaNode(options, storage, replica, network);
+      const links = network;
+      const archive = new ArchiveSync({
+        storage, crypto, replicas: replicaSet(config.publicKeys), self: index, onEvent: (event) => options.onEvent?.(event),
+        send: (to, bytes) => links.send({ role: 'replica', index: to }, bytes),
+      });
+      node = new ReplicaNode(options, storage, replica, network, archive);
       await network.start();
+      await archive.start();
     } catch (error) {
+      await node?.archive.stop();
       await network?.close();
       await storage.close();
       throw error;
@@ -161,7 +174,10 @@ export class ReplicaNode {
   }
 
   status(): NodeStatus {
-    return { replica: this.replica.status(), metrics: this.replica.metrics, counters: this.counters, network: this.network.counters };
+    return {
+      replica: this.replica.status(), metrics: this.replica.metrics, counters: this.counters, network: this.network.counters,
+      archive: this.archive.counters,
+    };
   }
 
   /** Stops taking inputs; effects not yet durable are dropped (a restart recovers from storage). */
@@ -170,6 +186,7 @@ export class ReplicaNode {
       this.stopped = true;
       clearInterval(this.timer);
       await this.writing?.catch(() => undefined);
+      await this.archive.stop();
       await this.network.close();
       await this.storage.close();
     })();
@@ -213,7 +230,13 @@ export class ReplicaNode {
       this.counters.undecodableFrames++;
       return [];
     }
-    if (input.from.role === 'replica') return this.replica.onMessage(input.from.index, value);
+    if (input.from.role === 'replica') {
+      if (isArchiveFrame(value)) {
+        this.archive.receive(input.from.index, value);
+        return [];
+      }
+      return this.replica.onMessage(input.from.index, value);
+    }
     if (requests.length === 1) return this.replica.onRequest(requests[0]);
     const effects: Effect[] = [];
     for (const request of requests) for (const effect of this.replica.onRequest(request)) effects.push(effect);
@@ -297,6 +320,7 @@ export class ReplicaNode {
         }
         case 'historyGap':
           this.options.onEvent?.({ kind: 'historyGap', fromHeight: effect.fromHeight, toHeight: effect.toHeight });
+          this.archive.addGap(effect.fromHeight, effect.toHeight);
           break;
       }
     }
@@ -349,7 +373,7 @@ export class ReplicaNode {
 
 /** A status as one JSON-friendly object (for status lines). */
 export function statusSummary(status: NodeStatus): Record<string, unknown> {
-  const { replica, metrics, counters, network } = status;
+  const { replica, metrics, counters, network, archive } = status;
   return {
     view: replica.view,
     status: replica.status,
@@ -366,8 +390,11 @@ export function statusSummary(status: NodeStatus): Record<string, unknown> {
     snapshotsInstalled: metrics.snapshotsInstalled,
     blocksFetched: metrics.blocksFetched,
     historyGaps: metrics.historyGaps,
+    historyGapsOpen: archive.gapsOpen,
+    historyGapsFilled: archive.gapsFilled,
     internalErrors: metrics.internalError,
     counters,
     network,
+    archive,
   };
 }
