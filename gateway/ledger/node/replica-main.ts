@@ -5,9 +5,10 @@
  *     [--key <key file>] [--status-ms 1000] [--tick-ms 10]
  *
  * stdout carries one JSON object per line: "started", "view" (every view or status change),
- * "link", "historyGap", "internalError", "status" (periodically, and at once on SIGUSR2) and
- * "stopped" (after SIGTERM or SIGINT, when storage is closed; then the exit code is 0). A failed
- * write prints "fatal" and exits with 1: the replica must not go on without its records.
+ * "link", "historyGap", "archive" (archive sync filling a gap), "internalError", "status"
+ * (periodically, and at once on SIGUSR2) and "stopped" (after SIGTERM or SIGINT, when storage is
+ * closed; then the exit code is 0). A failed write prints "fatal" and exits with 1: the replica
+ * must not go on without its records.
  */
 import { readClusterFile, readPrivateKey, replicaKeyFile } from './cluster-config.js';
 import { type NodeEvent, ReplicaNode, defaultTickIntervalMs, statusSummary } from './replica-node.js';
