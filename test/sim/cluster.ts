@@ -175,7 +175,7 @@ export class Cluster {
     node.replica = new Replica(node.config, {
       crypto: this.cache.provider, application: node.app, verifyRequest: Cluster.verifyRequest,
       authenticateReply: replySigner(this.cache.provider, node.config.privateKey),
-    }, node.storage.load());
+    }, node.storage.load(), this.nowMs + (this.clockSkewMs[node.index] ?? 0));
     this.queue.push(this.nowMs + this.netPrng.int(0, this.tickIntervalMs), { kind: 'tick', replica: node.index, incarnation: node.incarnation });
   }
 

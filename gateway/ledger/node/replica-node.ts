@@ -135,7 +135,7 @@ export class ReplicaNode {
         application: options.application ?? new DigestLogApp(),
         verifyRequest: requestMacPolicy(options.privateKey, index, cluster.replicas.length, cluster.clientKeys),
         authenticateReply: replyMacAuthenticator(options.privateKey, index, cluster.clientKeys),
-      }, await storage.load());
+      }, await storage.load(), Date.now());
       network = new PeerNetwork({
         provider: crypto,
         self: { role: 'replica', index },

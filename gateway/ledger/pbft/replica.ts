@@ -62,9 +62,16 @@ export class Replica {
   lastInternalError: unknown;
 
   /** `records` are what storage loaded: empty for a fresh replica. */
-  constructor(config: ReplicaConfig, deps: ReplicaDependencies, records: readonly PersistRecord[] = []) {
+  /**
+   * `startMs` is the driver's clock when the replica (re)starts: timers of what it restores from
+   * `records` (an open pre-prepare, a view change in progress) run from then. Without it they
+   * would run from genesis, and the first tick after a late restart would find them all overdue.
+   */
+  constructor(config: ReplicaConfig, deps: ReplicaDependencies, records: readonly PersistRecord[] = [], startMs = config.genesisTimeMs) {
     const replicas = checkReplicaConfig(config);
     this.core = new ReplicaCore(config, replicas, deps.crypto, deps.application, deps.verifyRequest, deps.authenticateReply);
+    this.core.nowMs = Math.max(this.core.nowMs, startMs);
+    this.core.lastProgressMs = this.core.nowMs;
     restoreFromRecords(this.core, records);
     this.startupEffects = this.core.effects;
     this.core.effects = [];

@@ -86,8 +86,16 @@ export function handleViewChange(core: ReplicaCore, vc: ViewChange): void {
 }
 
 /** A batch of this view pre-prepared long ago is still not executed (while not catching up). */
+/**
+ * A replica installing a snapshot or executing fetched blocks is behind: its own lag, not the
+ * primary, explains why what it awaits has not executed here, and a view change it started would
+ * be one the others (in normal operation) never join.
+ */
+function catchingUp(core: ReplicaCore): boolean {
+  return core.snapshotTransfer !== undefined || core.blockFetch?.mode === 'execute';
+}
+
 function proposalLate(core: ReplicaCore): boolean {
-  if (core.snapshotTransfer !== undefined || core.blockFetch?.mode === 'execute') return false;
   for (const entry of core.log.values()) {
     if (entry.seq > core.lastExecuted && entry.view === core.view && entry.prePrepare !== undefined &&
       core.nowMs - entry.prePreparedAtMs >= core.timeoutMs) return true;
@@ -279,6 +287,11 @@ function installNewView(core: ReplicaCore, nv: NewView, plan: NewViewPlan): void
 export function checkViewTimers(core: ReplicaCore): void {
   if (core.status === 'normal') {
     if (core.waiting.size === 0) core.requestTimerStartMs = undefined;
+    if (catchingUp(core)) {
+      // The request timer starts again once this replica has caught up.
+      if (core.requestTimerStartMs !== undefined) core.requestTimerStartMs = core.nowMs;
+      return;
+    }
     const requestLate = core.requestTimerStartMs !== undefined && core.nowMs - core.requestTimerStartMs >= core.timeoutMs;
     if (requestLate || proposalLate(core)) startViewChange(core, core.view + 1);
   } else if (core.viewChangeTimerStartMs !== undefined && core.nowMs - core.viewChangeTimerStartMs >= core.timeoutMs) {
