@@ -130,6 +130,12 @@ export class ReplicaCore {
   readonly votes = new Map<number, Map<number, BlockVote>>();
   /** Highest height each replica voted for: evidence that this replica lags. */
   readonly highestVote = new Map<number, number>();
+  /**
+   * The highest view each replica has spoken in through PREPARE, COMMIT and PRE-PREPARE (the
+   * sender is the authenticated connection): f + 1 of them ahead mean this replica missed a view
+   * change, which a correct one among them proves.
+   */
+  readonly viewSpoken = new Map<number, number>();
   /** Highest height announced with blockCommitted. */
   lastAnnounced = 0;
   lastProgressMs: number;

@@ -123,6 +123,7 @@ function acceptableVote(core: ReplicaCore, view: number, seq: number, sender: nu
     return false;
   }
   if (view > core.view || core.status !== 'normal') {
+    if (view > (core.viewSpoken.get(sender) ?? 0)) core.viewSpoken.set(sender, view);
     core.count('futureView');
     return false;
   }

@@ -95,6 +95,15 @@ function catchingUp(core: ReplicaCore): boolean {
   return core.snapshotTransfer !== undefined || core.blockFetch?.mode === 'execute';
 }
 
+/**
+ * The view this replica missed, if f + 1 replicas have spoken in views past its own: the lowest
+ * of the f + 1 highest, which at least one correct replica has installed.
+ */
+function missedView(core: ReplicaCore): number | undefined {
+  const ahead = [...core.viewSpoken.values()].filter((view) => view > core.view).sort((a, b) => b - a);
+  return ahead.length > core.f ? ahead[core.f] : undefined;
+}
+
 function proposalLate(core: ReplicaCore): boolean {
   for (const entry of core.log.values()) {
     if (entry.seq > core.lastExecuted && entry.view === core.view && entry.prePrepare !== undefined &&
@@ -286,6 +295,14 @@ function installNewView(core: ReplicaCore, nv: NewView, plan: NewViewPlan): void
  */
 export function checkViewTimers(core: ReplicaCore): void {
   if (core.status === 'normal') {
+    const missed = missedView(core);
+    if (missed !== undefined) {
+      // The others changed view without this replica (it was down or cut off). Its VIEW-CHANGE
+      // for their view draws their NEW-VIEW (helpReplicaBehind), and it rejoins; waiting for a
+      // timer would leave an idle-looking replica out of consensus indefinitely.
+      startViewChange(core, missed);
+      return;
+    }
     if (core.waiting.size === 0) core.requestTimerStartMs = undefined;
     if (catchingUp(core)) {
       // The request timer starts again once this replica has caught up.

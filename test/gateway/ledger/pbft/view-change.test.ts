@@ -50,6 +50,30 @@ test('primary crash: view change, the prepared batch survives at its sequence nu
   assert.is(block.header.view, 0, 'the batch keeps the view it was proposed in');
 });
 
+test('an old primary restarted far behind, while the others are in a later view, rejoins that view', () => {
+  const cluster = quietCluster({ n: 4, clients: 3 });
+  cluster.workload(2);
+  settle(cluster);
+  cluster.crash(0);
+  // The others change view and move several windows past replica 0.
+  cluster.workload(12);
+  settle(cluster, 60_000);
+  const view = cluster.replica(1).status().view;
+  assert.ok(view >= 1);
+  assert.ok(cluster.replica(1).status().lastExecuted > simReplicaParameters.windowSeqs * 3);
+  cluster.restart(0);
+  // Under continued load it catches up by state transfer again and again; the others' later view
+  // must still reach it, or it would stay out of consensus for good.
+  cluster.workload(12);
+  settle(cluster, 60_000);
+  cluster.runFor(5 * baseTimeoutMs);
+  const restarted = cluster.replica(0).status();
+  assert.is(restarted.view, cluster.replica(1).status().view, 'the restarted replica is in the others\' view');
+  assert.is(restarted.status, 'normal');
+  assertSameChain(cluster);
+  assertSafe(cluster);
+});
+
 test('new primary also down: view v + 2 after a doubled timeout, then the back-off resets', () => {
   const cluster = quietCluster({ n: 7, clients: 1 });
   const recorder = new Recorder(cluster);
