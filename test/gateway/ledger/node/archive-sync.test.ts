@@ -6,61 +6,31 @@
  * every replica's stored chain is the same, linked, without holes, every height has a valid
  * commit certificate, and the restarted replica reports its gap filled.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { StatusLine } from '../../../../gateway/ledger/node/replica-process.js';
+import type { StoredBlockSummary } from '../../../../gateway/ledger/node/stored-chain.js';
 import { createNodeCryptoProvider } from '../../../../gateway/crypto/node-provider.js';
-import { clientKeyFile, readPrivateKey } from '../../../../gateway/ledger/node/cluster-config.js';
-import { LoadClient } from '../../../../gateway/ledger/node/load-client.js';
-import { makeCluster } from '../../../../gateway/ledger/node/make-cluster.js';
-import { ReplicaProcess, type StatusLine, freePorts } from '../../../../gateway/ledger/node/replica-process.js';
-import { type StoredBlockSummary, readStoredChain } from '../../../../gateway/ledger/node/stored-chain.js';
 import { LevelReplicaStorage } from '../../../../gateway/ledger/store/level-storage.js';
 import { fromBase64Url } from '../../../../shared/bytes.js';
 import { certificateFromJson, replicaSet, verifyCertificate } from '../../../../shared/ledger/certificate.js';
+import { ProcessCluster, stepTimeoutMs, until } from './process-cluster.js';
 
 const n = 4;
-const startTimeoutMs = 30_000;
-const stepTimeoutMs = 20_000;
 /** Commits while the backup is down: many windows of 16. */
 const heightsMissed = 150;
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const isStatus = (line: StatusLine): boolean => line.event === 'status';
 
 test('a replica restarted past the others\' window reports a history gap and fills it from their archives', async () => {
   const startMs = Date.now();
-  const directory = mkdtempSync(join(tmpdir(), 'gridbid-archive-sync-'));
-  const cluster = makeCluster({
-    directory, host: '127.0.0.1', ports: await freePorts(n), clients: 1,
-    // A window of 16 blocks: peers keep about that many below their checkpoint in memory, so a
-    // replica that missed 150 heights finds most of them only in the archives.
-    parameters: { viewChangeTimeoutMs: 1_000, checkpointIntervalSeqs: 8, windowSeqs: 16, blockFetchDelayMs: 500 },
-  });
-  const dataOf = (index: number) => join(directory, `replica-${index}`);
-  const spawnReplica = (index: number) => {
-    const replica = new ReplicaProcess(index, cluster.clusterFile, dataOf(index), ['--status-ms', '200']);
-    replica.start();
-    return replica;
-  };
-  const replicas = Array.from({ length: n }, (_, index) => spawnReplica(index));
-  let load: LoadClient | undefined;
+  // A window of 16 blocks: peers keep about that many below their checkpoint in memory, so a
+  // replica that missed 150 heights finds most of them only in the archives.
+  const cluster = await ProcessCluster.start(n, { viewChangeTimeoutMs: 1_000, checkpointIntervalSeqs: 8, windowSeqs: 16, blockFetchDelayMs: 500 },
+    'archive-sync');
+  const { replicas } = cluster;
   try {
-    await Promise.all(replicas.map((replica) => replica.waitFor((line) => line.event === 'started', startTimeoutMs, 'start')));
-    load = await LoadClient.connect({
-      cluster: cluster.config, clientIndex: 0, privateKey: readPrivateKey(clientKeyFile(cluster.keyDirectory, 0)),
-      lanes: 16, payloadBytes: 200, record: true, retransmitTimeoutMs: 500, maxRetransmitTimeoutMs: 1_000,
-    });
-    const client = load;
+    const client = await cluster.connectLoad();
     client.startSubmitting();
     await until(() => client.totalAccepted >= 100, stepTimeoutMs, 'first commits');
 
@@ -75,9 +45,7 @@ test('a replica restarted past the others\' window reports a history gap and fil
     await until(async () => Math.min(...(await Promise.all(survivors.map((replica) => replica.query()))).map((line) => line.height as number)) >=
       heightAtStop + heightsMissed, stepTimeoutMs, `${heightsMissed} heights past the stopped replica`);
 
-    replicas[victim] = spawnReplica(victim);
-    const restarted = replicas[victim];
-    await restarted.waitFor((line) => line.event === 'started', startTimeoutMs, 'restart');
+    const restarted = await cluster.restart(victim);
     const gap = await restarted.waitFor((line) => line.event === 'historyGap', stepTimeoutMs, 'a history gap');
     assert.ok((gap.fromHeight as number) <= heightAtStop + 1 && (gap.toHeight as number) > heightAtStop + 16,
       `gap ${String(gap.fromHeight)}..${String(gap.toHeight)} after height ${heightAtStop}`);
@@ -92,19 +60,13 @@ test('a replica restarted past the others\' window reports a history gap and fil
     await until(() => client.totalAccepted >= acceptedAtRestart + 50, stepTimeoutMs, 'commits after the restart');
     client.stopSubmitting();
     assert.ok(await client.settle(stepTimeoutMs), 'every submitted request accepted');
-    let heights: number[] = [];
-    await until(async () => {
-      heights = (await Promise.all(replicas.map((replica) => replica.query()))).map((line) => line.height as number);
-      return new Set(heights).size === 1;
-    }, stepTimeoutMs, 'every replica at the same height');
+    const height = await cluster.sameHeight();
     // The restarted replica is back in consensus: the others' view, in normal operation (its
     // timers run from its restart, so what it restored is not overdue at its first tick).
     const views = (await Promise.all(replicas.map((replica) => replica.query()))).map((line) => `${String(line.view)} ${String(line.status)}`);
     assert.equal(views, views.map(() => views[(victim + 1) % n]!), `views and status: ${views.join(', ')}`);
     assert.ok(views.every((view) => view.endsWith('normal')), `views and status: ${views.join(', ')}`);
 
-    await client.close();
-    load = undefined;
     assert.equal(await Promise.all(replicas.map((replica) => replica.stop())), [0, 0, 0, 0], 'clean exit on SIGTERM');
     for (const replica of replicas) assert.is(replica.latest('stopped')?.internalErrors, 0, `replica ${replica.index} had internal errors`);
     const final = restarted.latest('stopped')!;
@@ -115,14 +77,8 @@ test('a replica restarted past the others\' window reports a history gap and fil
     assert.ok(archive.blocksStored! > 0, 'blocks came from the archive');
     assert.is(archive.badResponses, 0);
 
-    const height = heights[0]!;
-    const crypto = createNodeCryptoProvider();
-    const chains = await Promise.all(replicas.map((replica) => readStoredChain(dataOf(replica.index), crypto)));
-    chains.forEach((chain, index) => checkChain(chain, height, `replica ${index}`));
-    for (let h = 0; h < height; h++) {
-      assert.is(new Set(chains.map((chain) => chain[h]!.hash)).size, 1, `replicas disagree on block ${h + 1}`);
-    }
-    await checkCertificates(dataOf(victim), chains[victim]!, height, cluster.config.replicas.map((replica) => replica.publicKey));
+    const chains = await cluster.sameStoredChains(height);
+    await checkCertificates(cluster.dataOf(victim), chains[victim]!, height, cluster.made.config.replicas.map((replica) => replica.publicKey));
     console.log(`  gap ${String(gap.fromHeight)}..${String(gap.toHeight)} filled with ${archive.blocksStored} blocks in ` +
       `${archive.requestsSent} requests; chain height ${height}; ${((Date.now() - startMs) / 1000).toFixed(1)} s`);
   } catch (error) {
@@ -134,22 +90,9 @@ test('a replica restarted past the others\' window reports a history gap and fil
     }
     throw error;
   } finally {
-    await load?.close();
-    for (const replica of replicas) replica.kill('SIGKILL');
-    await Promise.all(replicas.map((replica) => replica.exited()));
-    rmSync(directory, { recursive: true, force: true });
+    await cluster.close();
   }
 });
-
-/** Heights 1..height all present, in order, each linked to the one before. */
-function checkChain(chain: readonly StoredBlockSummary[], height: number, who: string): void {
-  assert.ok(chain.length >= height, `${who} stores ${chain.length} blocks, expected at least ${height}`);
-  for (let h = 1; h <= height; h++) {
-    const block = chain[h - 1]!;
-    assert.is(block.height, h, `${who} lacks block ${h}`);
-    if (h > 1) assert.is(block.previousHash, chain[h - 2]!.hash, `${who}: block ${h} does not link to block ${h - 1}`);
-  }
-}
 
 /** Every height up to `height` has a stored certificate with 2f + 1 valid signatures over its header. */
 async function checkCertificates(directory: string, chain: readonly StoredBlockSummary[], height: number, publicKeys: Uint8Array[]): Promise<void> {
