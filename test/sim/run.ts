@@ -22,6 +22,9 @@ if (![4, 7, 10, 13].includes(n) || !Number.isSafeInteger(count) || count < 1) {
 }
 
 const started = performance.now();
+/** Long sweeps report progress on stderr, so stdout stays the summary and the failures. */
+const progressEveryMs = 15_000;
+let lastProgressMs = started;
 let failures = 0;
 let views = 0;
 let snapshots = 0;
@@ -41,6 +44,10 @@ for (let i = 0; i < count; i++) {
     failures++;
     for (const violation of result.violations) console.log(`  VIOLATION ${violation}`);
     console.log(`  replay: npm run sim -- --seed ${seed} --n ${n}`);
+  }
+  if (performance.now() - lastProgressMs >= progressEveryMs) {
+    lastProgressMs = performance.now();
+    console.error(`  ${i + 1}/${count} seeds at n = ${n}, ${failures} failed, ${((lastProgressMs - started) / 1000).toFixed(0)} s`);
   }
 }
 const seconds = (performance.now() - started) / 1000;
