@@ -19,6 +19,14 @@ import { requestSnapshot } from './state-transfer.js';
 /** VIEW-CHANGEs kept per sender: its latest few views. */
 const viewsPerSender = 3;
 
+/** The requests a primary had queued become requests this replica awaits from the next primary. */
+function pendingToWaiting(core: ReplicaCore): void {
+  for (const [clientId, request] of core.pending) {
+    if (!core.waiting.has(clientId)) core.waiting.set(clientId, { request, sinceMs: core.nowMs });
+  }
+  core.pending.clear();
+}
+
 export function startViewChange(core: ReplicaCore, newView: number): void {
   if (newView <= core.view) return;
   core.view = newView;
@@ -27,10 +35,7 @@ export function startViewChange(core: ReplicaCore, newView: number): void {
   core.requestTimerStartMs = undefined;
   core.count('viewChangesStarted');
   // Requests queued at an old primary wait for the new one.
-  for (const [clientId, request] of core.pending) {
-    if (!core.waiting.has(clientId)) core.waiting.set(clientId, { request, sinceMs: core.nowMs });
-  }
-  core.pending.clear();
+  pendingToWaiting(core);
   persistPreparedBatches(core, newView);
   core.persist({ kind: 'view', view: newView, changing: true });
   sendViewChange(core);
@@ -251,10 +256,7 @@ function installNewView(core: ReplicaCore, nv: NewView, plan: NewViewPlan): void
   core.ownViewChange = undefined;
   core.count('newViewsInstalled');
   // A replica that was primary and jumped straight to a later NEW-VIEW still holds a queue.
-  for (const [clientId, request] of core.pending) {
-    if (!core.waiting.has(clientId)) core.waiting.set(clientId, { request, sinceMs: core.nowMs });
-  }
-  core.pending.clear();
+  pendingToWaiting(core);
   for (const byView of core.viewChanges.values()) for (const view of [...byView.keys()]) if (view <= nv.view) byView.delete(view);
 
   if (plan.minSeq > core.stable.seq) {
