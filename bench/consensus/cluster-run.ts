@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterConfig } from '../../gateway/ledger/node/cluster-config.js';
-import { percentile } from '../../gateway/ledger/node/load-client.js';
+import { summarizeWindow } from '../../gateway/ledger/node/load-client.js';
 import { makeCluster } from '../../gateway/ledger/node/make-cluster.js';
 import { ReplicaProcess, type StatusLine, freePorts, repositoryRoot } from '../../gateway/ledger/node/replica-process.js';
 
@@ -130,8 +130,8 @@ export async function runConsensus(options: ConsensusRunOptions): Promise<Consen
     const results = await Promise.all(loads.map((load) => load.waitFor('result', options.durationMs + 60_000)));
     const after = await Promise.all(replicas.map((replica) => replica.query()));
 
-    const latencies = results.flatMap((result) => result.latenciesMs as number[]).sort((a, b) => a - b);
     const windowMs = Math.max(...results.map((result) => result.durationMs as number));
+    const window = summarizeWindow(results.flatMap((result) => result.latenciesMs as number[]), windowMs);
     const primary = after.find((line) => line.primary === true) ?? after[0]!;
     const primaryBefore = before[primary.replica]!;
     const committed = countersOf(primary).committedRequests - countersOf(primaryBefore).committedRequests;
@@ -143,12 +143,12 @@ export async function runConsensus(options: ConsensusRunOptions): Promise<Consen
     return {
       ...options,
       loadProcesses,
-      accepted: latencies.length,
+      accepted: window.accepted,
       windowMs,
-      requestsPerS: (latencies.length * 1000) / windowMs,
-      latencyP50Ms: percentile(latencies, 0.5),
-      latencyP99Ms: percentile(latencies, 0.99),
-      latencyMaxMs: latencies.at(-1) ?? Number.NaN,
+      requestsPerS: window.requestsPerS,
+      latencyP50Ms: window.latencyP50Ms,
+      latencyP99Ms: window.latencyP99Ms,
+      latencyMaxMs: window.latencyMaxMs,
       committedRequests: committed,
       averageBatchRequests: committed / Math.max(1, blocks),
       messagesPerRequest: perRequest(sum((line) => countersOf(line).protocolFrames)),
@@ -157,7 +157,7 @@ export async function runConsensus(options: ConsensusRunOptions): Promise<Consen
       replyFramesPerRequest: perRequest(sum((line) => countersOf(line).replyFrames)),
       replyBytesPerRequest: perRequest(sum((line) => countersOf(line).replyBytes)),
       replicaCpuMsPerRequest: perRequest(sum((line) => line.cpuMs as number)),
-      clientCpuMsPerRequest: total('windowCpuMs') / Math.max(1, latencies.length),
+      clientCpuMsPerRequest: total('windowCpuMs') / Math.max(1, window.accepted),
       viewChanges: Math.max(...after.map((line) => line.viewChangesStarted as number)),
     };
   } finally {

@@ -67,6 +67,20 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 }
 
+/** Rate and latency figures of the requests accepted in a window of `durationMs`. */
+export function summarizeWindow(latenciesMs: readonly number[], durationMs: number): LoadWindow {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  return {
+    latenciesMs: sorted,
+    accepted: sorted.length,
+    durationMs,
+    requestsPerS: (sorted.length * 1000) / durationMs,
+    latencyP50Ms: percentile(sorted, 0.5),
+    latencyP99Ms: percentile(sorted, 0.99),
+    latencyMaxMs: sorted.at(-1) ?? Number.NaN,
+  };
+}
+
 export class LoadClient {
   readonly acknowledged: Acknowledged[] = [];
   totalAccepted = 0;
@@ -160,17 +174,7 @@ export class LoadClient {
   endWindow(): LoadWindow {
     const window = this.window ?? { startMs: performance.now(), latenciesMs: [] };
     this.window = undefined;
-    const durationMs = performance.now() - window.startMs;
-    const sorted = window.latenciesMs.sort((a, b) => a - b);
-    return {
-      latenciesMs: sorted,
-      accepted: sorted.length,
-      durationMs,
-      requestsPerS: (sorted.length * 1000) / durationMs,
-      latencyP50Ms: percentile(sorted, 0.5),
-      latencyP99Ms: percentile(sorted, 0.99),
-      latencyMaxMs: sorted.at(-1) ?? Number.NaN,
-    };
+    return summarizeWindow(window.latenciesMs, performance.now() - window.startMs);
   }
 
   /** Resolves when no request is outstanding, or false after `timeoutMs`. */
