@@ -8,7 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { toBase64Url } from '../../shared/bytes.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
-import { newP256PrivateKey } from '../../gateway/ledger/node/make-cluster.js';
+import { newP256PrivateKey } from '../../tools/cluster/make-cluster.js';
 import { laneClientId, requestAuthenticator, requestMacPolicy } from '../../gateway/ledger/node/request-auth.js';
 import { type Timing, type TimingPlan, measure } from '../timing.js';
 

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterConfig } from '../../gateway/ledger/node/cluster-config.js';
-import { summarizeWindow } from '../../gateway/ledger/node/load-client.js';
-import { makeCluster } from '../../gateway/ledger/node/make-cluster.js';
-import { ReplicaProcess, type StatusLine, freePorts, repositoryRoot } from '../../gateway/ledger/node/replica-process.js';
+import { summarizeWindow } from '../../tools/cluster/load-client.js';
+import { makeCluster } from '../../tools/cluster/make-cluster.js';
+import { ReplicaProcess, type StatusLine, freePorts, repositoryRoot } from '../../tools/cluster/replica-process.js';
 
-const loadMain = fileURLToPath(new URL('../../gateway/ledger/node/load-main.ts', import.meta.url));
+const loadMain = fileURLToPath(new URL('../../tools/cluster/load-main.ts', import.meta.url));
 
 export interface ConsensusRunOptions {
   readonly n: number;

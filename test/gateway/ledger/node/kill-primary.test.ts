@@ -6,8 +6,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { StatusLine } from '../../../../gateway/ledger/node/replica-process.js';
-import { ProcessCluster, stepTimeoutMs, until } from './process-cluster.js';
+import type { StatusLine } from '../../../../tools/cluster/replica-process.js';
+import { ProcessCluster, stepTimeoutMs, until } from '../../../support/process-cluster.js';
 
 const n = 4;
 const isStatus = (line: StatusLine): boolean => line.event === 'status';

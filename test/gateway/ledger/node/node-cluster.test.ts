@@ -11,10 +11,10 @@ import * as assert from 'uvu/assert';
 import {
   clientKeyFile, nodeReplicaParameters, parseCluster, readClusterFile, readPrivateKey, replicaConfigOf, replicaKeyFile,
 } from '../../../../gateway/ledger/node/cluster-config.js';
-import { LoadClient } from '../../../../gateway/ledger/node/load-client.js';
-import { makeCluster } from '../../../../gateway/ledger/node/make-cluster.js';
+import { LoadClient } from '../../../../tools/cluster/load-client.js';
+import { makeCluster } from '../../../../tools/cluster/make-cluster.js';
 import { ReplicaNode } from '../../../../gateway/ledger/node/replica-node.js';
-import { freePorts } from '../../../../gateway/ledger/node/replica-process.js';
+import { freePorts } from '../../../../tools/cluster/replica-process.js';
 import { GridbidError } from '../../../../shared/errors.js';
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {

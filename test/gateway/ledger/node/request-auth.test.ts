@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toBase64Url } from '../../../../shared/bytes.js';
 import { createNodeCryptoProvider } from '../../../../gateway/crypto/node-provider.js';
-import { newP256PrivateKey } from '../../../../gateway/ledger/node/make-cluster.js';
+import { newP256PrivateKey } from '../../../../tools/cluster/make-cluster.js';
 import {
   clientIndexOf, laneClientId, replyMacAuthenticator, replyMacVerifier, requestAuthenticator, requestMacKey, requestMacPolicy,
   requestTagBytes,

@@ -2,17 +2,17 @@
  * Writes a cluster directory: cluster.json (public) and keys/ with one private key file per
  * replica and client (mode 0600). Fresh keys every time; never commit a generated directory.
  *
- *   node --import tsx gateway/ledger/node/make-cluster.ts --dir <dir> [--replicas 4] [--clients 1]
+ *   node --import tsx tools/cluster/make-cluster.ts --dir <dir> [--replicas 4] [--clients 1]
  *     [--host 127.0.0.1] [--base-port 7100]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { toBase64Url } from '../../../shared/bytes.js';
-import { decodePrivateScalar } from '../../../shared/crypto/ecdsa-p256.js';
-import { createNodeCryptoProvider } from '../../crypto/node-provider.js';
-import { type ClusterConfig, clientKeyFile, clusterToJson, parseCluster, replicaKeyFile } from './cluster-config.js';
+import { toBase64Url } from '../../shared/bytes.js';
+import { decodePrivateScalar } from '../../shared/crypto/ecdsa-p256.js';
+import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
+import { type ClusterConfig, clientKeyFile, clusterToJson, parseCluster, replicaKeyFile } from '../../gateway/ledger/node/cluster-config.js';
 
 export interface MakeClusterOptions {
   readonly directory: string;

@@ -3,10 +3,10 @@
  * stored block with its header hash and its requests, for checks that replicas agree and that
  * acknowledged requests are in the chain.
  */
-import { toBase64Url } from '../../../shared/bytes.js';
-import type { CryptoProvider } from '../../../shared/crypto/provider.js';
-import { headerFromJson, headerHash } from '../../../shared/ledger/block.js';
-import { LevelReplicaStorage } from '../store/level-storage.js';
+import { toBase64Url } from '../../shared/bytes.js';
+import type { CryptoProvider } from '../../shared/crypto/provider.js';
+import { headerFromJson, headerHash } from '../../shared/ledger/block.js';
+import { LevelReplicaStorage } from '../../gateway/ledger/store/level-storage.js';
 
 export interface StoredBlockSummary {
   readonly height: number;

@@ -1,7 +1,7 @@
 /** The open-gap set of archive sync: merging, filling (also from the middle) and its bound. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GapSet } from '../../../../gateway/ledger/node/archive-gaps.js';
+import { GapSet } from '../../../../gateway/ledger/archive/archive-gaps.js';
 
 const bounds = (gaps: GapSet) => gaps.list().map((range) => [range.fromHeight, range.toHeight]);
 

@@ -8,13 +8,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { StatusLine } from '../../../../gateway/ledger/node/replica-process.js';
-import type { StoredBlockSummary } from '../../../../gateway/ledger/node/stored-chain.js';
+import type { StatusLine } from '../../../../tools/cluster/replica-process.js';
+import type { StoredBlockSummary } from '../../../../tools/cluster/stored-chain.js';
 import { createNodeCryptoProvider } from '../../../../gateway/crypto/node-provider.js';
 import { LevelReplicaStorage } from '../../../../gateway/ledger/store/level-storage.js';
 import { fromBase64Url } from '../../../../shared/bytes.js';
 import { certificateFromJson, replicaSet, verifyCertificate } from '../../../../shared/ledger/certificate.js';
-import { ProcessCluster, stepTimeoutMs, until } from './process-cluster.js';
+import { ProcessCluster, stepTimeoutMs, until } from '../../../support/process-cluster.js';
 
 const n = 4;
 /** Commits while the backup is down: many windows of 16. */

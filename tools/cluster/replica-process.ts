@@ -7,8 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-export const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const replicaMain = fileURLToPath(new URL('./replica-main.ts', import.meta.url));
+export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
+const replicaMain = fileURLToPath(new URL('../../gateway/ledger/node/replica-main.ts', import.meta.url));
 
 export interface StatusLine {
   readonly event: string;

@@ -1,7 +1,7 @@
 /**
  * A load client process:
  *
- *   node --import tsx gateway/ledger/node/load-main.ts --cluster <cluster.json> --client <c>
+ *   node --import tsx tools/cluster/load-main.ts --cluster <cluster.json> --client <c>
  *     [--key <key file>] [--lanes 64] [--payload-bytes 200] [--warmup-ms 1000] [--duration-ms 5000]
  *     [--latencies]
  *
@@ -13,7 +13,7 @@
  * outstanding and each takes over a millisecond, so a later run under the same identity always
  * starts above what an earlier one used.
  */
-import { clientKeyFile, readClusterFile, readPrivateKey } from './cluster-config.js';
+import { clientKeyFile, readClusterFile, readPrivateKey } from '../../gateway/ledger/node/cluster-config.js';
 import { LoadClient } from './load-client.js';
 
 function argument(argv: readonly string[], name: string, fallback?: string): string {

@@ -6,16 +6,16 @@
  * from submission to acceptance.
  */
 import { randomBytes } from 'node:crypto';
-import type { CryptoProvider } from '../../../shared/crypto/provider.js';
-import { createNodeCryptoProvider } from '../../crypto/node-provider.js';
-import { Client, type ClientEffect } from '../pbft/client.js';
-import type { Request } from '../pbft/messages.js';
-import { pbftLimits } from '../pbft/pbft-limits.js';
-import { type NetworkCounters, PeerNetwork } from '../transport/peer-network.js';
-import type { ClusterConfig } from './cluster-config.js';
-import { bundledMessages, encodeBundles, maxBundleBytes } from './client-bundle.js';
-import { decodeNodeMessage } from './node-wire.js';
-import { laneClientId, replyMacVerifier, requestAuthenticator } from './request-auth.js';
+import type { CryptoProvider } from '../../shared/crypto/provider.js';
+import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
+import { Client, type ClientEffect } from '../../gateway/ledger/pbft/client.js';
+import type { Request } from '../../gateway/ledger/pbft/messages.js';
+import { pbftLimits } from '../../gateway/ledger/pbft/pbft-limits.js';
+import { type NetworkCounters, PeerNetwork } from '../../gateway/ledger/transport/peer-network.js';
+import type { ClusterConfig } from '../../gateway/ledger/node/cluster-config.js';
+import { bundledMessages, encodeBundles, maxBundleBytes } from '../../gateway/ledger/node/client-bundle.js';
+import { decodeNodeMessage } from '../../gateway/ledger/node/node-wire.js';
+import { laneClientId, replyMacVerifier, requestAuthenticator } from '../../gateway/ledger/node/request-auth.js';
 
 export interface LoadClientOptions {
   readonly cluster: ClusterConfig;

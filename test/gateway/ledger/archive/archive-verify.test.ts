@@ -7,8 +7,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createNodeCryptoProvider } from '../../../../gateway/crypto/node-provider.js';
-import { type ArchiveLinks, verifyArchiveBlock } from '../../../../gateway/ledger/node/archive-verify.js';
-import { encodeArchiveMessage, parseArchiveMessage } from '../../../../gateway/ledger/node/archive-wire.js';
+import { type ArchiveLinks, verifyArchiveBlock } from '../../../../gateway/ledger/archive/archive-verify.js';
+import { encodeArchiveMessage, parseArchiveMessage } from '../../../../gateway/ledger/archive/archive-wire.js';
 import { decodeNodeMessage } from '../../../../gateway/ledger/node/node-wire.js';
 import type { StoredBlock } from '../../../../gateway/ledger/pbft/messages.js';
 import { toBase64Url } from '../../../../shared/bytes.js';

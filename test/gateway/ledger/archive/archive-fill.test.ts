@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createNodeCryptoProvider } from '../../../../gateway/crypto/node-provider.js';
-import { type ArchiveEvent, ArchiveSync } from '../../../../gateway/ledger/node/archive-sync.js';
+import { type ArchiveEvent, ArchiveSync } from '../../../../gateway/ledger/archive/archive-sync.js';
 import { decodeNodeMessage } from '../../../../gateway/ledger/node/node-wire.js';
 import type { PersistRecord } from '../../../../gateway/ledger/pbft/storage.js';
 import { LevelReplicaStorage } from '../../../../gateway/ledger/store/level-storage.js';

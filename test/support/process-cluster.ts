@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
-import { createNodeCryptoProvider } from '../../../../gateway/crypto/node-provider.js';
-import { type ClusterConfig, clientKeyFile, readPrivateKey } from '../../../../gateway/ledger/node/cluster-config.js';
-import { LoadClient } from '../../../../gateway/ledger/node/load-client.js';
-import { type MadeCluster, makeCluster } from '../../../../gateway/ledger/node/make-cluster.js';
-import { ReplicaProcess, freePorts } from '../../../../gateway/ledger/node/replica-process.js';
-import { type StoredBlockSummary, readStoredChain } from '../../../../gateway/ledger/node/stored-chain.js';
+import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
+import { type ClusterConfig, clientKeyFile, readPrivateKey } from '../../gateway/ledger/node/cluster-config.js';
+import { LoadClient } from '../../tools/cluster/load-client.js';
+import { type MadeCluster, makeCluster } from '../../tools/cluster/make-cluster.js';
+import { ReplicaProcess, freePorts } from '../../tools/cluster/replica-process.js';
+import { type StoredBlockSummary, readStoredChain } from '../../tools/cluster/stored-chain.js';
 
 export const startTimeoutMs = 30_000;
 export const stepTimeoutMs = 20_000;
