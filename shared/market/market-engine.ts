@@ -111,8 +111,8 @@ export class MarketEngine {
       return this.reject(periodIndex, owner, clientOrderId, 'UNKNOWN_ORDER', 'the order to replace is not open');
     }
     const openCount = (owned?.byClientId.size ?? 0) - (replaced === undefined ? 0 : 1);
-    if (openCount >= this.limits.maxOpenOrdersPerOwner) {
-      return this.reject(periodIndex, owner, clientOrderId, 'TOO_MANY_ORDERS', `at most ${this.limits.maxOpenOrdersPerOwner} open orders`);
+    if (openCount >= this.limits.maxOpenOrdersPerPseudonym) {
+      return this.reject(periodIndex, owner, clientOrderId, 'TOO_MANY_ORDERS', `at most ${this.limits.maxOpenOrdersPerPseudonym} open orders`);
     }
     if (book.restingCount - (replaced === undefined ? 0 : 1) >= this.limits.maxBookOrders) {
       return this.reject(periodIndex, owner, clientOrderId, 'BOOK_FULL', 'the book is full');

@@ -7,7 +7,7 @@ export const defaultMarketLimits: MarketLimits = {
   maxPriceMinorPerKwh: limits.maxPriceMinorPerKwh,
   minOrderEnergyWh: limits.minOrderEnergyWh,
   maxOrderEnergyWh: limits.maxOrderEnergyWh,
-  maxOpenOrdersPerOwner: limits.maxOpenOrdersPerPseudonym,
+  maxOpenOrdersPerPseudonym: limits.maxOpenOrdersPerPseudonym,
   maxBookOrders: limits.maxBookOrders,
   maxOpenPeriods: limits.maxOpenPeriods,
 };

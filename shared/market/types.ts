@@ -59,7 +59,7 @@ export interface MarketLimits {
   readonly minOrderEnergyWh: number;
   readonly maxOrderEnergyWh: number;
   /** Open (resting) orders one owner may have in one period. */
-  readonly maxOpenOrdersPerOwner: number;
+  readonly maxOpenOrdersPerPseudonym: number;
   /** Resting orders one period's book may hold, both sides together. */
   readonly maxBookOrders: number;
   /** Periods open at once. */

@@ -41,7 +41,7 @@ export interface ClusterOptions {
 export const simReplicaParameters = {
   checkpointIntervalSeqs: 4,
   windowSeqs: 8,
-  batchMaxRequests: 3,
+  maxBatchRequests: 3,
   maxPendingRequests: 1_000,
   maxClockSkewMs: 1_000,
   viewChangeTimeoutMs: 300,

@@ -25,7 +25,7 @@ export const clusterFormat = 'gridbid-pbft-cluster/1';
  */
 export const nodeReplicaParameters = {
   ...defaultReplicaParameters,
-  batchMaxRequests: 128,
+  maxBatchRequests: 128,
   windowSeqs: 256,
   checkpointIntervalSeqs: 128,
 } as const;

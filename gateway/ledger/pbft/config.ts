@@ -17,7 +17,7 @@ export interface ReplicaConfig {
   /** L: sequence numbers accepted above the low watermark; a multiple of K, at least 2K. */
   readonly windowSeqs: number;
   /** Requests per pre-prepare. */
-  readonly batchMaxRequests: number;
+  readonly maxBatchRequests: number;
   /** Requests the primary queues before it drops new ones (clients retry). */
   readonly maxPendingRequests: number;
   /** How far a pre-prepare's proposed time may be from a backup's clock. */
@@ -42,7 +42,7 @@ export interface ReplicaConfig {
 export const defaultReplicaParameters = {
   checkpointIntervalSeqs: 128,
   windowSeqs: 256,
-  batchMaxRequests: 64,
+  maxBatchRequests: 64,
   maxPendingRequests: 10_000,
   maxClockSkewMs: 5_000,
   viewChangeTimeoutMs: 2_000,
@@ -64,7 +64,7 @@ export function checkReplicaConfig(config: ReplicaConfig): ReplicaSet {
   positive(config.windowSeqs, 'windowSeqs', pbftLimits.maxWindowSeqs);
   ensure(config.windowSeqs % config.checkpointIntervalSeqs === 0 && config.windowSeqs >= 2 * config.checkpointIntervalSeqs,
     'BAD_INPUT', 'windowSeqs must be a multiple of checkpointIntervalSeqs and at least twice it', 'windowSeqs');
-  positive(config.batchMaxRequests, 'batchMaxRequests', pbftLimits.maxBatchRequests);
+  positive(config.maxBatchRequests, 'maxBatchRequests', pbftLimits.maxBatchRequests);
   positive(config.maxPendingRequests, 'maxPendingRequests');
   positive(config.maxClockSkewMs, 'maxClockSkewMs');
   positive(config.viewChangeTimeoutMs, 'viewChangeTimeoutMs');

@@ -92,7 +92,7 @@ function batchesMatch(core: ReplicaCore, vc: ViewChange): boolean {
 export function validPreparedCertificate(core: ReplicaCore, certificate: PreparedCertificate, beforeView: number): boolean {
   const pp = certificate.prePrepare;
   if (pp.view >= beforeView || pp.replica !== core.primaryOf(pp.view) || pp.proposal.view > pp.view) return false;
-  if (pp.proposal.batchSize > core.config.batchMaxRequests) return false;
+  if (pp.proposal.batchSize > core.config.maxBatchRequests) return false;
   const digest = proposalDigest(core.crypto, pp.proposal);
   const signers = new Set<number>();
   for (const prepare of certificate.prepares) {

@@ -88,7 +88,7 @@ function requestsInFlight(core: ReplicaCore): Set<string> {
  */
 export function maybePropose(core: ReplicaCore, flush: boolean): void {
   if (core.status !== 'normal' || !core.isPrimary) return;
-  const batchMax = core.config.batchMaxRequests;
+  const batchMax = core.config.maxBatchRequests;
   while (core.pending.size > 0 && core.nextSeq <= core.highWatermark) {
     const inFlight = core.nextSeq - 1 > core.lastExecuted;
     if (!flush && inFlight && core.pending.size < batchMax) return;
@@ -163,7 +163,7 @@ export function handlePrePrepare(core: ReplicaCore, pp: PrePrepare): void {
 /** The batch and the proposed time, checked before the (more expensive) signature. */
 function prePrepareAcceptable(core: ReplicaCore, pp: PrePrepare, requests: readonly Request[]): boolean {
   const proposal = pp.proposal;
-  if (requests.length === 0 || requests.length > core.config.batchMaxRequests) return false;
+  if (requests.length === 0 || requests.length > core.config.maxBatchRequests) return false;
   if (proposal.view !== pp.view || proposal.batchSize !== requests.length) return false;
   if (Math.abs(proposal.timeMs - core.nowMs) > core.config.maxClockSkewMs) return false;
   if (proposal.timeMs < previousTimeMs(core, pp.seq)) return false;

@@ -91,7 +91,7 @@ class ReferenceMarket {
     const replaced = command.replaces === undefined ? undefined : mine.find((o) => o.clientOrderId === command.replaces);
     if (command.replaces !== undefined && replaced === undefined) return reject('UNKNOWN_ORDER');
     const freed = replaced === undefined ? 0 : 1;
-    if (mine.length - freed >= limits.maxOpenOrdersPerOwner) return reject('TOO_MANY_ORDERS');
+    if (mine.length - freed >= limits.maxOpenOrdersPerPseudonym) return reject('TOO_MANY_ORDERS');
     if (book.length - freed >= limits.maxBookOrders) return reject('BOOK_FULL');
     if (replaced !== undefined) {
       book.splice(book.indexOf(replaced), 1);
@@ -192,7 +192,7 @@ test('continuous mode matches a naive reference market event for event and order
 
 test('the reference itself: a worked sweep with FIFO, partial fill, self-trade stop and expiry', () => {
   const limits: MarketLimits = { minPriceMinorPerKwh: 1, maxPriceMinorPerKwh: 2000, minOrderEnergyWh: 1, maxOrderEnergyWh: 1000,
-    maxOpenOrdersPerOwner: 3, maxBookOrders: 10, maxOpenPeriods: 1 };
+    maxOpenOrdersPerPseudonym: 3, maxBookOrders: 10, maxOpenPeriods: 1 };
   const reference = new ReferenceMarket(limits);
   const order = (owner: string, clientOrderId: string, side: Side, energyWh: number, limitPriceMinorPerKwh: number): MarketCommand =>
     ({ kind: 'submit', periodIndex: 0, owner, clientOrderId, side, energyWh, limitPriceMinorPerKwh });

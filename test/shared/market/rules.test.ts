@@ -16,7 +16,7 @@ const ruleLimits: MarketLimits = {
   maxPriceMinorPerKwh: 2000,
   minOrderEnergyWh: 1,
   maxOrderEnergyWh: 1000,
-  maxOpenOrdersPerOwner: 3,
+  maxOpenOrdersPerPseudonym: 3,
   maxBookOrders: 6,
   maxOpenPeriods: 2,
 };

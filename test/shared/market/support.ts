@@ -137,7 +137,7 @@ export function streamLimits(maxEnergyWh = 12): MarketLimits {
     maxPriceMinorPerKwh: 105,
     minOrderEnergyWh: 1,
     maxOrderEnergyWh: maxEnergyWh,
-    maxOpenOrdersPerOwner: 3,
+    maxOpenOrdersPerPseudonym: 3,
     maxBookOrders: 8,
     maxOpenPeriods: 2,
   };

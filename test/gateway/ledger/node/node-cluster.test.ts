@@ -28,11 +28,11 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 test('the cluster file round-trips, applies parameter overrides, and refuses bad sets', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'gridbid-cluster-file-'));
   try {
-    const made = makeCluster({ directory, host: '127.0.0.1', ports: [7001, 7002, 7003, 7004], clients: 2, parameters: { batchMaxRequests: 8 } });
+    const made = makeCluster({ directory, host: '127.0.0.1', ports: [7001, 7002, 7003, 7004], clients: 2, parameters: { maxBatchRequests: 8 } });
     const read = readClusterFile(made.clusterFile);
     assert.equal(read.config, made.config);
     const config = replicaConfigOf(read.config, 2, readPrivateKey(replicaKeyFile(read.keyDirectory, 2)));
-    assert.is(config.batchMaxRequests, 8);
+    assert.is(config.maxBatchRequests, 8);
     assert.is(config.windowSeqs, nodeReplicaParameters.windowSeqs);
     assert.is(read.config.clientKeys.length, 2);
     const json = JSON.parse(JSON.stringify({ format: 'gridbid-pbft-cluster/1', genesisTimeMs: 0, replicas: [], clients: [] }));

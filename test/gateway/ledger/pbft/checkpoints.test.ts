@@ -33,7 +33,7 @@ test('stable checkpoints move the low watermark and truncate the log at every re
 });
 
 test('memory and stored log records stay bounded over a long run', () => {
-  const cluster = quietCluster({ n: 4, clients: 8, replica: { batchMaxRequests: 8 } });
+  const cluster = quietCluster({ n: 4, clients: 8, replica: { maxBatchRequests: 8 } });
   cluster.workload(60);
   const peaks = { log: 0, blocks: 0, checkpoints: 0, storedLog: 0 };
   let steps = 0;

@@ -51,7 +51,7 @@ test('under load the primary batches several requests into one pre-prepare', () 
   settle(cluster);
   const sizes = (recorder.announced.get(1) ?? []).map((block) => block.header.batchSize);
   assert.ok(Math.max(...sizes) > 1, `batch sizes ${sizes.join(',')}`);
-  assert.ok(sizes.every((size) => size <= simReplicaParameters.batchMaxRequests));
+  assert.ok(sizes.every((size) => size <= simReplicaParameters.maxBatchRequests));
 });
 
 test('votes arriving after their quorum are dropped unverified, and the chain is the same', () => {

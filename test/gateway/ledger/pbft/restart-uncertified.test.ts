@@ -23,7 +23,7 @@ const n = 4;
 const privateKeys = Array.from({ length: n }, (_, index) => crypto.sha256.digest(utf8Encode(`uncertified restart ${index}`)));
 const publicKeys = privateKeys.map((key) => crypto.p256PublicKey(key));
 const parameters = {
-  ...defaultReplicaParameters, checkpointIntervalSeqs: 4, windowSeqs: 8, batchMaxRequests: 1, genesisTimeMs: 1_000,
+  ...defaultReplicaParameters, checkpointIntervalSeqs: 4, windowSeqs: 8, maxBatchRequests: 1, genesisTimeMs: 1_000,
   retransmitIntervalMs: 50, stateTransferTimeoutMs: 100, blockFetchDelayMs: 100,
 };
 
