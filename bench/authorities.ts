@@ -46,9 +46,17 @@ export interface BenchIssuer {
 export function benchIssuer(seed: string, candidates: number): BenchIssuer {
   const random = hostSeededRandom(`${seed}/issuer-k${candidates}`);
   const { privateKey, publicKey } = benchRsaKey();
-  const rm = new RegistrationManager(provider, random, privateKey, benchTcKey(),
-    { ...defaultRmConfig(benchPeriodMs), candidates });
-  const mm = new MarketManager(provider, p256PrivateKey(random), publicKey, benchTcKey(), defaultMmConfig(benchPeriodMs));
+  const rm = new RegistrationManager(provider, random, privateKey, benchTcKey(), {
+    ...defaultRmConfig(benchPeriodMs),
+    candidates,
+  });
+  const mm = new MarketManager(
+    provider,
+    p256PrivateKey(random),
+    publicKey,
+    benchTcKey(),
+    defaultMmConfig(benchPeriodMs),
+  );
   let meters = 0;
   return {
     rm,
@@ -57,9 +65,14 @@ export function benchIssuer(seed: string, candidates: number): BenchIssuer {
     enrolMeter() {
       const meterId = `bench-k${candidates}-${++meters}`;
       const deviceKey = p256PrivateKey(random);
-      const record = rm.registry.request(signMessage(provider, deviceKey, {
-        type: 'enrolment.request', meterId, devicePublicKey: toBase64Url(provider.p256PublicKey(deviceKey)), timeMs: benchNowMs,
-      }));
+      const record = rm.registry.request(
+        signMessage(provider, deviceKey, {
+          type: 'enrolment.request',
+          meterId,
+          devicePublicKey: toBase64Url(provider.p256PublicKey(deviceKey)),
+          timeMs: benchNowMs,
+        }),
+      );
       rm.registry.approve(meterId, record.fingerprint);
       return { meterId, deviceKey };
     },

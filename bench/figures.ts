@@ -23,7 +23,8 @@ export interface Figure {
 
 export function figure(group: string, name: string, timing: Timing, reference?: Reference): Figure {
   const base = {
-    group, name,
+    group,
+    name,
     msPerOp: timing.msPerOp,
     opsPerS: 1000 / timing.msPerOp,
     iterations: timing.iterations,

@@ -43,8 +43,12 @@ export function meterSideIssuance(
   // As on a meter: the device RNG mixed with the device key (its HMACs are part of the cost).
   const random = meterRandom(provider, identity.deviceKey);
   let start = now();
-  const session = IssuanceSession.begin(provider, random, identity, keys,
-    { requestId: issuance.requestId, periodIndex: issuance.periodIndex, candidates: issuance.candidates, timeMs: issuance.nowMs });
+  const session = IssuanceSession.begin(provider, random, identity, keys, {
+    requestId: issuance.requestId,
+    periodIndex: issuance.periodIndex,
+    candidates: issuance.candidates,
+    timeMs: issuance.nowMs,
+  });
   let meterMs = now() - start;
   const challenge = rm.commit(session.commit);
   start = now();
@@ -53,8 +57,11 @@ export function meterSideIssuance(
   const blindSignature = rm.open(opening);
   start = now();
   const credential = session.finalise(blindSignature);
-  const request = certificateRequest(provider, credential,
-    { requestId: `${issuance.requestId}.cert`, clientId: issuance.clientId, timeMs: issuance.nowMs });
+  const request = certificateRequest(provider, credential, {
+    requestId: `${issuance.requestId}.cert`,
+    clientId: issuance.clientId,
+    timeMs: issuance.nowMs,
+  });
   meterMs += now() - start;
   return { meterMs, request };
 }

@@ -14,7 +14,10 @@ export const paperTable3Ms: Record<string, Record<PaperColumn, number>> = {
   'verify a digital signature': { '64 KB': 39, '256 KB': 40, '1 MB': 45 },
 };
 
-export function paperReference(operation: keyof typeof paperTable3Ms, column: PaperColumn): { label: string; msPerOp: number } {
+export function paperReference(
+  operation: keyof typeof paperTable3Ms,
+  column: PaperColumn,
+): { label: string; msPerOp: number } {
   const row = paperTable3Ms[operation];
   if (row === undefined) throw new Error(`no paper figure for ${operation}`);
   return { label: `paper Table 3: ${operation}, ${column}`, msPerOp: row[column] };

@@ -20,7 +20,15 @@ import { fullPlan, quickPlan } from './timing.js';
 
 /** In run order; xs stays last (it locks down this process's intrinsics). */
 const groups: readonly Group[] = [
-  ecdsaGroup, blindGroup, oaepGroup, table3Group, issuanceGroup, tracingGroup, marketGroup, consensusGroup, xsGroup,
+  ecdsaGroup,
+  blindGroup,
+  oaepGroup,
+  table3Group,
+  issuanceGroup,
+  tracingGroup,
+  marketGroup,
+  consensusGroup,
+  xsGroup,
 ];
 
 async function main(): Promise<number> {
@@ -30,10 +38,15 @@ async function main(): Promise<number> {
     return 0;
   }
   const unknown = (args.only ?? []).filter((name) => !groups.some((group) => group.name === name));
-  if (unknown.length > 0) throw new UsageError(`unknown group ${unknown.join(', ')}; groups: ${groups.map((g) => g.name).join(', ')}`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown group ${unknown.join(', ')}; groups: ${groups.map((g) => g.name).join(', ')}`);
   const selected = groups.filter((group) => args.only === undefined || args.only.includes(group.name));
 
-  const info = runInfo(args.seed, args.quick, selected.map((group) => group.name));
+  const info = runInfo(
+    args.seed,
+    args.quick,
+    selected.map((group) => group.name),
+  );
   const human = (line: string): void => void (args.json ? process.stderr : process.stdout).write(line + '\n');
   for (const line of describeRun(info)) human(line);
 
@@ -53,13 +66,17 @@ async function main(): Promise<number> {
     human(`[${group.name}] done in ${((performance.now() - groupStartMs) / 1000).toFixed(1)} s`);
   }
   human('');
-  human(`${figures.length} figures in ${((performance.now() - startMs) / 1000).toFixed(1)} s` +
-    ' (ms/op: median of rounds; ratio: reference ms/op / ours)');
+  human(
+    `${figures.length} figures in ${((performance.now() - startMs) / 1000).toFixed(1)} s` +
+      ' (ms/op: median of rounds; ratio: reference ms/op / ours)',
+  );
   return 0;
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n${usage(groups)}\n`);

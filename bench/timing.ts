@@ -26,8 +26,20 @@ export interface Timing {
 export type Clock = () => number;
 
 /** ≥ 1 s of timed calls per figure (5 rounds of 200 ms). */
-export const fullPlan: TimingPlan = { warmupMs: 200, rounds: 5, roundMs: 200, minCallsPerRound: 1, maxCallsPerRound: 1_000_000 };
-export const quickPlan: TimingPlan = { warmupMs: 30, rounds: 3, roundMs: 40, minCallsPerRound: 1, maxCallsPerRound: 1_000_000 };
+export const fullPlan: TimingPlan = {
+  warmupMs: 200,
+  rounds: 5,
+  roundMs: 200,
+  minCallsPerRound: 1,
+  maxCallsPerRound: 1_000_000,
+};
+export const quickPlan: TimingPlan = {
+  warmupMs: 30,
+  rounds: 3,
+  roundMs: 40,
+  minCallsPerRound: 1,
+  maxCallsPerRound: 1_000_000,
+};
 
 /** For operations of a second or so: a few single-call rounds. */
 export function slowPlan(rounds: number): TimingPlan {
@@ -74,7 +86,11 @@ export function measure(operation: (index: number) => unknown, plan: TimingPlan,
 }
 
 /** The same for operations returning promises, awaited one at a time. */
-export async function measureAsync(operation: (index: number) => Promise<unknown>, plan: TimingPlan, now: Clock): Promise<Timing> {
+export async function measureAsync(
+  operation: (index: number) => Promise<unknown>,
+  plan: TimingPlan,
+  now: Clock,
+): Promise<Timing> {
   let index = 0;
   let sink: unknown;
   const warmupStart = now();

@@ -61,8 +61,11 @@ export function toBase64Url(bytes: Uint8Array): string {
   let i = 0;
   for (; i + 3 <= bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += base64UrlAlphabet[n >> 18]! + base64UrlAlphabet[(n >> 12) & 63]! +
-      base64UrlAlphabet[(n >> 6) & 63]! + base64UrlAlphabet[n & 63]!;
+    out +=
+      base64UrlAlphabet[n >> 18]! +
+      base64UrlAlphabet[(n >> 12) & 63]! +
+      base64UrlAlphabet[(n >> 6) & 63]! +
+      base64UrlAlphabet[n & 63]!;
   }
   const rest = bytes.length - i;
   if (rest === 1) {
@@ -140,11 +143,23 @@ export function utf8Decode(bytes: Uint8Array): string {
     let code: number;
     let extra: number;
     let min: number;
-    if (lead < 0x80) { code = lead; extra = 0; min = 0; }
-    else if (lead >= 0xc2 && lead <= 0xdf) { code = lead & 31; extra = 1; min = 0x80; }
-    else if (lead >= 0xe0 && lead <= 0xef) { code = lead & 15; extra = 2; min = 0x800; }
-    else if (lead >= 0xf0 && lead <= 0xf4) { code = lead & 7; extra = 3; min = 0x10000; }
-    else throw new GridbidError('BAD_UTF8', `invalid UTF-8 lead byte at offset ${i}`);
+    if (lead < 0x80) {
+      code = lead;
+      extra = 0;
+      min = 0;
+    } else if (lead >= 0xc2 && lead <= 0xdf) {
+      code = lead & 31;
+      extra = 1;
+      min = 0x80;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      code = lead & 15;
+      extra = 2;
+      min = 0x800;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      code = lead & 7;
+      extra = 3;
+      min = 0x10000;
+    } else throw new GridbidError('BAD_UTF8', `invalid UTF-8 lead byte at offset ${i}`);
     ensure(i + extra < bytes.length || extra === 0, 'BAD_UTF8', 'truncated UTF-8 sequence');
     for (let j = 1; j <= extra; j++) {
       const next = bytes[i + j]!;

@@ -35,11 +35,21 @@ export function measureAuthCosts(n: number, payloadBytes: number, plan: TimingPl
 
   const replicaKeys = Array.from({ length: n }, () => newP256PrivateKey());
   const clientKey = newP256PrivateKey();
-  const authenticate = requestAuthenticator(clientKey, 0, replicaKeys.map((key) => crypto.p256PublicKey(key)));
-  const unsigned = { type: 'request' as const, clientId: laneClientId(0, 1), requestSeq: 1, payload: toBase64Url(randomBytes(payloadBytes)) };
+  const authenticate = requestAuthenticator(
+    clientKey,
+    0,
+    replicaKeys.map((key) => crypto.p256PublicKey(key)),
+  );
+  const unsigned = {
+    type: 'request' as const,
+    clientId: laneClientId(0, 1),
+    requestSeq: 1,
+    payload: toBase64Url(randomBytes(payloadBytes)),
+  };
   const request = { ...unsigned, auth: toBase64Url(authenticate(unsigned)) };
   const policy = requestMacPolicy(replicaKeys[1]!, 1, n, [crypto.p256PublicKey(clientKey)]);
-  if (!policy(request) || !crypto.ecdsaP256Verify(publicKey, message, signature)) throw new Error('authentication self-check failed');
+  if (!policy(request) || !crypto.ecdsaP256Verify(publicKey, message, signature))
+    throw new Error('authentication self-check failed');
 
   return {
     hmac: measure(() => createHmac('sha256', macKey).update(message).digest(), plan, now),
@@ -65,10 +75,20 @@ export interface PerRequestCost {
  *  - request authentication: with client signatures 1 sign and n verifies (the primary on
  *    arrival, each backup in the PRE-PREPARE); with MAC authenticators none (`macUs` instead).
  */
-export function perRequestCost(n: number, batch: number, costs: AuthCosts, clientSignatures: boolean): PerRequestCost & { macUs: number } {
+export function perRequestCost(
+  n: number,
+  batch: number,
+  costs: AuthCosts,
+  clientSignatures: boolean,
+): PerRequestCost & { macUs: number } {
   const signs = (3 * n) / batch + (clientSignatures ? 1 : 0);
   const verifies = (3 * n * (n - 1)) / batch + (clientSignatures ? n : 0);
   const replyUs = 2 * n * costs.macCheck.msPerOp * 1000;
   const macUs = replyUs + (clientSignatures ? 0 : (costs.authenticator.msPerOp + n * costs.macCheck.msPerOp) * 1000);
-  return { signs, verifies, ecdsaUs: (signs * costs.ecdsaSign.msPerOp + verifies * costs.ecdsaVerify.msPerOp) * 1000, macUs };
+  return {
+    signs,
+    verifies,
+    ecdsaUs: (signs * costs.ecdsaSign.msPerOp + verifies * costs.ecdsaVerify.msPerOp) * 1000,
+    macUs,
+  };
 }

@@ -70,7 +70,10 @@ class LoadProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', loadMain, ...args], { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--import', 'tsx', loadMain, ...args], {
+      cwd: repositoryRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
     let buffered = '';
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -96,7 +99,8 @@ class LoadProcess {
     for (;;) {
       const found = this.lines.find((line) => line.event === event);
       if (found !== undefined) return found;
-      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`load client: no "${event}" line; stderr: ${this.stderr}`);
+      if (Date.now() > deadline || this.child.exitCode !== null)
+        throw new Error(`load client: no "${event}" line; stderr: ${this.stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -111,19 +115,42 @@ export async function runConsensus(options: ConsensusRunOptions): Promise<Consen
   const loads: LoadProcess[] = [];
   try {
     const cluster = makeCluster({
-      directory, host: '127.0.0.1', ports: await freePorts(options.n), clients: loadProcesses, parameters: options.parameters ?? {},
+      directory,
+      host: '127.0.0.1',
+      ports: await freePorts(options.n),
+      clients: loadProcesses,
+      parameters: options.parameters ?? {},
     });
     for (let index = 0; index < options.n; index++) {
       const tick = options.tickIntervalMs === undefined ? [] : ['--tick-ms', String(options.tickIntervalMs)];
-      const replica = new ReplicaProcess(index, cluster.clusterFile, join(directory, `replica-${index}`), ['--status-ms', '60000', ...tick]);
+      const replica = new ReplicaProcess(index, cluster.clusterFile, join(directory, `replica-${index}`), [
+        '--status-ms',
+        '60000',
+        ...tick,
+      ]);
       replica.start();
       replicas.push(replica);
     }
     await Promise.all(replicas.map((replica) => replica.waitFor((line) => line.event === 'started', 60_000, 'start')));
     for (let client = 0; client < loadProcesses; client++) {
       const lanes = Math.floor(options.lanes / loadProcesses) + (client < options.lanes % loadProcesses ? 1 : 0);
-      loads.push(new LoadProcess(['--cluster', cluster.clusterFile, '--client', String(client), '--lanes', String(lanes), '--latencies',
-        '--payload-bytes', String(options.payloadBytes), '--warmup-ms', String(options.warmupMs), '--duration-ms', String(options.durationMs)]));
+      loads.push(
+        new LoadProcess([
+          '--cluster',
+          cluster.clusterFile,
+          '--client',
+          String(client),
+          '--lanes',
+          String(lanes),
+          '--latencies',
+          '--payload-bytes',
+          String(options.payloadBytes),
+          '--warmup-ms',
+          String(options.warmupMs),
+          '--duration-ms',
+          String(options.durationMs),
+        ]),
+      );
     }
     await Promise.all(loads.map((load) => load.waitFor('window', 60_000)));
     const before = await Promise.all(replicas.map((replica) => replica.query()));
@@ -131,7 +158,10 @@ export async function runConsensus(options: ConsensusRunOptions): Promise<Consen
     const after = await Promise.all(replicas.map((replica) => replica.query()));
 
     const windowMs = Math.max(...results.map((result) => result.durationMs as number));
-    const window = summarizeWindow(results.flatMap((result) => result.latenciesMs as number[]), windowMs);
+    const window = summarizeWindow(
+      results.flatMap((result) => result.latenciesMs as number[]),
+      windowMs,
+    );
     const primary = after.find((line) => line.primary === true) ?? after[0]!;
     const primaryBefore = before[primary.replica]!;
     const committed = countersOf(primary).committedRequests - countersOf(primaryBefore).committedRequests;

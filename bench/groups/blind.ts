@@ -5,7 +5,14 @@
 import { performance } from 'node:perf_hooks';
 import { bytesEqual } from '../../shared/bytes.js';
 import {
-  blind, blindSign, drawBlindingRandomness, finalize, gridbidBlindVariant, messagePrefixBytes, prepare, verify,
+  blind,
+  blindSign,
+  drawBlindingRandomness,
+  finalize,
+  gridbidBlindVariant,
+  messagePrefixBytes,
+  prepare,
+  verify,
 } from '../../shared/crypto/rsabssa.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
 import { type Group, type GroupContext, type Reference, figure } from '../figures.js';
@@ -42,7 +49,14 @@ async function run(context: GroupContext): Promise<void> {
     const blinded = blind(sha384, variant, publicKey, input, drawBlindingRandomness(variant, publicKey, random));
     const blindSignature = blindSign(provider, privateKey, blinded.blindedMessage);
     const signature = finalize(sha384, variant, publicKey, input, blindSignature, blinded.inverse);
-    return { message, input, blindedMessage: blinded.blindedMessage, inverse: blinded.inverse, blindSignature, signature };
+    return {
+      message,
+      input,
+      blindedMessage: blinded.blindedMessage,
+      inverse: blinded.inverse,
+      blindSignature,
+      signature,
+    };
   });
 
   const suite = peerSuite();
@@ -59,7 +73,8 @@ async function run(context: GroupContext): Promise<void> {
     theirs.push({ input, blindedMsg, inv, blindSignature, signature });
   }
   for (const c of ours.slice(0, 2)) {
-    if (!(await suite.verify(peer.publicKey, c.signature, c.input))) throw new Error(`our signature fails ${label} verify`);
+    if (!(await suite.verify(peer.publicKey, c.signature, c.input)))
+      throw new Error(`our signature fails ${label} verify`);
   }
 
   const pair = (name: string, our: Timing, their: Timing): void => {
@@ -68,41 +83,77 @@ async function run(context: GroupContext): Promise<void> {
     context.emit(figure('blind', `RFC 9474 ${name} (${label})`, their));
   };
 
-  pair('prepare+blind',
-    measure((i) => {
-      const input = prepare(variant, cycle(ours, i).message, random(messagePrefixBytes));
-      return blind(sha384, variant, publicKey, input, drawBlindingRandomness(variant, publicKey, random));
-    }, context.plan, now),
-    await measureAsync((i) => suite.blind(peer.publicKey, suite.prepare(cycle(theirs, i).input.subarray(messagePrefixBytes))), context.plan, now));
+  pair(
+    'prepare+blind',
+    measure(
+      (i) => {
+        const input = prepare(variant, cycle(ours, i).message, random(messagePrefixBytes));
+        return blind(sha384, variant, publicKey, input, drawBlindingRandomness(variant, publicKey, random));
+      },
+      context.plan,
+      now,
+    ),
+    await measureAsync(
+      (i) => suite.blind(peer.publicKey, suite.prepare(cycle(theirs, i).input.subarray(messagePrefixBytes))),
+      context.plan,
+      now,
+    ),
+  );
 
-  pair('blindSign',
+  pair(
+    'blindSign',
     measure((i) => blindSign(provider, privateKey, cycle(ours, i).blindedMessage), context.plan, now),
-    await measureAsync(async (i) => {
-      const c = cycle(theirs, i);
-      const signature = await suite.blindSign(peer.privateKey, c.blindedMsg);
-      if (!bytesEqual(signature, c.blindSignature)) throw new Error(`${label} blindSign differs from ours`);
-      return signature;
-    }, slowPlan(context.quick ? 1 : 3), now));
+    await measureAsync(
+      async (i) => {
+        const c = cycle(theirs, i);
+        const signature = await suite.blindSign(peer.privateKey, c.blindedMsg);
+        if (!bytesEqual(signature, c.blindSignature)) throw new Error(`${label} blindSign differs from ours`);
+        return signature;
+      },
+      slowPlan(context.quick ? 1 : 3),
+      now,
+    ),
+  );
 
-  pair('finalize',
-    measure((i) => {
-      const c = cycle(ours, i);
-      return finalize(sha384, variant, publicKey, c.input, c.blindSignature, c.inverse);
-    }, context.plan, now),
-    await measureAsync((i) => {
-      const c = cycle(theirs, i);
-      return suite.finalize(peer.publicKey, c.input, c.blindSignature, c.inv);
-    }, context.plan, now));
+  pair(
+    'finalize',
+    measure(
+      (i) => {
+        const c = cycle(ours, i);
+        return finalize(sha384, variant, publicKey, c.input, c.blindSignature, c.inverse);
+      },
+      context.plan,
+      now,
+    ),
+    await measureAsync(
+      (i) => {
+        const c = cycle(theirs, i);
+        return suite.finalize(peer.publicKey, c.input, c.blindSignature, c.inv);
+      },
+      context.plan,
+      now,
+    ),
+  );
 
-  pair('verify',
-    measure((i) => {
-      const c = cycle(ours, i);
-      return verify(sha384, variant, publicKey, c.input, c.signature);
-    }, context.plan, now),
-    await measureAsync((i) => {
-      const c = cycle(theirs, i);
-      return suite.verify(peer.publicKey, c.signature, c.input);
-    }, context.plan, now));
+  pair(
+    'verify',
+    measure(
+      (i) => {
+        const c = cycle(ours, i);
+        return verify(sha384, variant, publicKey, c.input, c.signature);
+      },
+      context.plan,
+      now,
+    ),
+    await measureAsync(
+      (i) => {
+        const c = cycle(theirs, i);
+        return suite.verify(peer.publicKey, c.signature, c.input);
+      },
+      context.plan,
+      now,
+    ),
+  );
 }
 
 export const blindGroup: Group = {

@@ -22,7 +22,10 @@ export function peerLabel(): string {
 }
 
 /** The same key as ours, as the extractable RSA-PSS SHA-384 CryptoKeys blindrsa-ts requires. */
-export async function peerKeys(privateKey: RsaPrivateKey, publicKey: RsaPublicKey): Promise<{ privateKey: PeerKey; publicKey: PeerKey }> {
+export async function peerKeys(
+  privateKey: RsaPrivateKey,
+  publicKey: RsaPublicKey,
+): Promise<{ privateKey: PeerKey; publicKey: PeerKey }> {
   const algorithm = { name: 'RSA-PSS', hash: 'SHA-384' };
   const privateJwk = rsaPrivateKeyObject(privateKey).export({ format: 'jwk' });
   const publicJwk = rsaPublicKeyObject(publicKey).export({ format: 'jwk' });

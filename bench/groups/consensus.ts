@@ -36,19 +36,28 @@ function runFigure(run: ConsensusRun): ConsensusFigure {
   const timing = timingOfSamples([1000 / run.requestsPerS]);
   const name = `PBFT n=${run.n} commit, ${run.payloadBytes} B, ${run.lanes} outstanding`;
   return {
-    ...figure('consensus', name, { ...timing, iterations: run.accepted }, { label: fabric.label, msPerOp: 1000 / fabric.requestsPerS }),
+    ...figure(
+      'consensus',
+      name,
+      { ...timing, iterations: run.accepted },
+      { label: fabric.label, msPerOp: 1000 / fabric.requestsPerS },
+    ),
     run,
   };
 }
 
 function describe(run: ConsensusRun, note: (text: string) => void): void {
-  note(`  n=${run.n}, ${run.lanes} outstanding: ${formatNumber(run.requestsPerS)} requests/s, ` +
-    `latency p50 ${formatNumber(run.latencyP50Ms)} ms, p99 ${formatNumber(run.latencyP99Ms)} ms, max ${formatNumber(run.latencyMaxMs)} ms; ` +
-    `${formatNumber(run.averageBatchRequests)} requests per block`);
-  note(`    per request: ${formatNumber(run.messagesPerRequest)} replica messages (${formatNumber(run.bytesPerRequest)} B), ` +
-    `${formatNumber(run.repliesPerRequest)} replies in ${formatNumber(run.replyFramesPerRequest)} frames (${formatNumber(run.replyBytesPerRequest)} B); CPU ` +
-    `${formatNumber(run.replicaCpuMsPerRequest)} ms in the replicas together, ${formatNumber(run.clientCpuMsPerRequest)} ms in the client` +
-    (run.viewChanges > 0 ? `; ${run.viewChanges} view changes (unexpected)` : ''));
+  note(
+    `  n=${run.n}, ${run.lanes} outstanding: ${formatNumber(run.requestsPerS)} requests/s, ` +
+      `latency p50 ${formatNumber(run.latencyP50Ms)} ms, p99 ${formatNumber(run.latencyP99Ms)} ms, max ${formatNumber(run.latencyMaxMs)} ms; ` +
+      `${formatNumber(run.averageBatchRequests)} requests per block`,
+  );
+  note(
+    `    per request: ${formatNumber(run.messagesPerRequest)} replica messages (${formatNumber(run.bytesPerRequest)} B), ` +
+      `${formatNumber(run.repliesPerRequest)} replies in ${formatNumber(run.replyFramesPerRequest)} frames (${formatNumber(run.replyBytesPerRequest)} B); CPU ` +
+      `${formatNumber(run.replicaCpuMsPerRequest)} ms in the replicas together, ${formatNumber(run.clientCpuMsPerRequest)} ms in the client` +
+      (run.viewChanges > 0 ? `; ${run.viewChanges} view changes (unexpected)` : ''),
+  );
 }
 
 function authFigures(context: GroupContext, costs: AuthCosts, n: number): void {
@@ -56,8 +65,12 @@ function authFigures(context: GroupContext, costs: AuthCosts, n: number): void {
   context.emit(figure('consensus', `HMAC-SHA256 ${authMessageBytes} B`, costs.hmac, verify));
   context.emit(figure('consensus', `ECDSA P-256 sign ${authMessageBytes} B`, costs.ecdsaSign));
   context.emit(figure('consensus', `ECDSA P-256 verify ${authMessageBytes} B`, costs.ecdsaVerify));
-  context.emit(figure('consensus', `request authenticator, n=${n} tags (client)`, costs.authenticator,
-    { label: `ECDSA P-256 sign ${authMessageBytes} B`, msPerOp: costs.ecdsaSign.msPerOp }));
+  context.emit(
+    figure('consensus', `request authenticator, n=${n} tags (client)`, costs.authenticator, {
+      label: `ECDSA P-256 sign ${authMessageBytes} B`,
+      msPerOp: costs.ecdsaSign.msPerOp,
+    }),
+  );
   context.emit(figure('consensus', `request MAC check, 1 tag (replica)`, costs.macCheck, verify));
 }
 
@@ -65,13 +78,21 @@ function authModel(context: GroupContext, costs: AuthCosts, n: number, batch: nu
   const mac = perRequestCost(n, batch, costs, false);
   const signed = perRequestCost(n, batch, costs, true);
   const us = (value: number) => `${formatNumber(value)} µs`;
-  context.note(`  authentication per committed request at n=${n}, ${formatNumber(batch)} requests per batch (all processes together):`);
-  context.note(`    MAC-authenticated requests (this node): ${formatNumber(mac.signs)} signs + ${formatNumber(mac.verifies)} verifies = ` +
-    `${us(mac.ecdsaUs)} ECDSA, plus ${us(mac.macUs)} for the request's and the replies' tags`);
-  context.note(`    ECDSA-signed requests instead: ${formatNumber(signed.signs)} signs + ${formatNumber(signed.verifies)} verifies = ${us(signed.ecdsaUs)}`);
+  context.note(
+    `  authentication per committed request at n=${n}, ${formatNumber(batch)} requests per batch (all processes together):`,
+  );
+  context.note(
+    `    MAC-authenticated requests (this node): ${formatNumber(mac.signs)} signs + ${formatNumber(mac.verifies)} verifies = ` +
+      `${us(mac.ecdsaUs)} ECDSA, plus ${us(mac.macUs)} for the request's and the replies' tags`,
+  );
+  context.note(
+    `    ECDSA-signed requests instead: ${formatNumber(signed.signs)} signs + ${formatNumber(signed.verifies)} verifies = ${us(signed.ecdsaUs)}`,
+  );
   const signedReplies = n * costs.ecdsaSign.msPerOp * 1000 + ((n - 1) / 3 + 1) * costs.ecdsaVerify.msPerOp * 1000;
-  context.note(`    MAC-authenticated replies (n tags, n client checks): about ${us(2 * n * costs.macCheck.msPerOp * 1000)}; ` +
-    `ECDSA-signed replies (n signs, f + 1 client verifies) would cost ${us(signedReplies)}`);
+  context.note(
+    `    MAC-authenticated replies (n tags, n client checks): about ${us(2 * n * costs.macCheck.msPerOp * 1000)}; ` +
+      `ECDSA-signed replies (n signs, f + 1 client verifies) would cost ${us(signedReplies)}`,
+  );
 }
 
 async function run(context: GroupContext): Promise<void> {
@@ -81,8 +102,10 @@ async function run(context: GroupContext): Promise<void> {
   // One load client needs about a quarter of the CPU the replicas need per request: give it more
   // processes only where there are cores for them.
   const loadProcesses = Math.max(1, Math.min(4, Math.floor(cpuCount / 4)));
-  context.note(`  ${cpuCount} CPUs shared by the n replica processes and ${loadProcesses} load-client process` +
-    `${loadProcesses > 1 ? 'es' : ''}; fsync on every group commit`);
+  context.note(
+    `  ${cpuCount} CPUs shared by the n replica processes and ${loadProcesses} load-client process` +
+      `${loadProcesses > 1 ? 'es' : ''}; fsync on every group commit`,
+  );
   const runs: ConsensusRun[] = [];
   for (const configuration of configurations) {
     const result = await runConsensus({ ...configuration, payloadBytes, warmupMs, durationMs, loadProcesses });
@@ -96,12 +119,15 @@ async function run(context: GroupContext): Promise<void> {
   // Every n = 4 point counts: the target is met if any load reaches the rate within the p99 bound.
   const met = n4.some((result) => result.requestsPerS >= targetRequestsPerS && result.latencyP99Ms <= targetP99Ms);
   const withinP99 = n4.filter((result) => result.latencyP99Ms <= targetP99Ms);
-  const bestWithin = withinP99.length === 0 ? undefined : withinP99.reduce((a, b) => (b.requestsPerS > a.requestsPerS ? b : a));
+  const bestWithin =
+    withinP99.length === 0 ? undefined : withinP99.reduce((a, b) => (b.requestsPerS > a.requestsPerS ? b : a));
   const point = (result: ConsensusRun) =>
     `${formatNumber(result.requestsPerS)} requests/s with p99 ${formatNumber(result.latencyP99Ms)} ms at ${result.lanes} outstanding`;
-  context.note(`  target ≥ ${targetRequestsPerS.toLocaleString('en-US')} requests/s at n = 4 with p99 ≤ ${targetP99Ms} ms: ` +
-    `${met ? 'PASS' : 'MISS'} (best within the p99 bound ${bestWithin === undefined ? 'none' : point(bestWithin)}; ` +
-    `best overall ${point(best)}); reference ${fabric.label}`);
+  context.note(
+    `  target ≥ ${targetRequestsPerS.toLocaleString('en-US')} requests/s at n = 4 with p99 ≤ ${targetP99Ms} ms: ` +
+      `${met ? 'PASS' : 'MISS'} (best within the p99 bound ${bestWithin === undefined ? 'none' : point(bestWithin)}; ` +
+      `best overall ${point(best)}); reference ${fabric.label}`,
+  );
 
   const costs = measureAuthCosts(4, payloadBytes, context.plan);
   authFigures(context, costs, 4);

@@ -21,17 +21,38 @@ function benchProvider(context: GroupContext, provider: CryptoProvider, label: s
     return { privateKey, publicKey, message, signature: provider.ecdsaP256Sign(privateKey, message) };
   });
   for (const c of cases) {
-    if (!provider.ecdsaP256Verify(c.publicKey, c.message, c.signature)) throw new Error(`${label}: signature does not verify`);
+    if (!provider.ecdsaP256Verify(c.publicKey, c.message, c.signature))
+      throw new Error(`${label}: signature does not verify`);
   }
   const now = () => performance.now();
-  context.emit(figure('ecdsa', `ECDSA P-256 sign ${ecdsaMessageBytes} B (${label})`, measure((i) => {
-    const c = cycle(cases, i);
-    return provider.ecdsaP256Sign(c.privateKey, c.message);
-  }, context.plan, now)));
-  context.emit(figure('ecdsa', `ECDSA P-256 verify ${ecdsaMessageBytes} B (${label})`, measure((i) => {
-    const c = cycle(cases, i);
-    return provider.ecdsaP256Verify(c.publicKey, c.message, c.signature);
-  }, context.plan, now)));
+  context.emit(
+    figure(
+      'ecdsa',
+      `ECDSA P-256 sign ${ecdsaMessageBytes} B (${label})`,
+      measure(
+        (i) => {
+          const c = cycle(cases, i);
+          return provider.ecdsaP256Sign(c.privateKey, c.message);
+        },
+        context.plan,
+        now,
+      ),
+    ),
+  );
+  context.emit(
+    figure(
+      'ecdsa',
+      `ECDSA P-256 verify ${ecdsaMessageBytes} B (${label})`,
+      measure(
+        (i) => {
+          const c = cycle(cases, i);
+          return provider.ecdsaP256Verify(c.publicKey, c.message, c.signature);
+        },
+        context.plan,
+        now,
+      ),
+    ),
+  );
 }
 
 export const ecdsaGroup: Group = {

@@ -48,22 +48,40 @@ async function run(context: GroupContext): Promise<void> {
           rmMs += now() - start;
           return result;
         };
-        const result = meterSideIssuance(provider, identity, issuer.keys, {
-          candidates: k, periodIndex: benchPeriodIndex, nowMs: benchNowMs,
-          requestId: `${identity.meterId}.1`, clientId: `anon-${identity.meterId}`,
-        }, {
-          commit: (commit) => timedRm(() => issuer.rm.commit(identity.meterId, commit, benchNowMs)),
-          open: (opening) => timedRm(() => issuer.rm.open(identity.meterId, opening, benchNowMs)),
-        }, now);
+        const result = meterSideIssuance(
+          provider,
+          identity,
+          issuer.keys,
+          {
+            candidates: k,
+            periodIndex: benchPeriodIndex,
+            nowMs: benchNowMs,
+            requestId: `${identity.meterId}.1`,
+            clientId: `anon-${identity.meterId}`,
+          },
+          {
+            commit: (commit) => timedRm(() => issuer.rm.commit(identity.meterId, commit, benchNowMs)),
+            open: (opening) => timedRm(() => issuer.rm.open(identity.meterId, opening, benchNowMs)),
+          },
+          now,
+        );
         if (i === 0) continue; // warm-up
         meterSamplesMs.push(result.meterMs);
         rmSamplesMs.push(rmMs);
         if (k === 16) certificateRequests.push(result.request);
       }
-      context.emit(figure('issuance', `meter side k=${k} (${providerName})`, timingOfSamples(meterSamplesMs),
-        blindrsaMeterEstimate(k)));
+      context.emit(
+        figure(
+          'issuance',
+          `meter side k=${k} (${providerName})`,
+          timingOfSamples(meterSamplesMs),
+          blindrsaMeterEstimate(k),
+        ),
+      );
     }
-    context.emit(figure('issuance', `RM commit+open k=${k} (node)`, timingOfSamples(rmSamplesMs), rmRegistrationEstimate(k)));
+    context.emit(
+      figure('issuance', `RM commit+open k=${k} (node)`, timingOfSamples(rmSamplesMs), rmRegistrationEstimate(k)),
+    );
   }
 
   // MM issues one certificate per pseudonym per period. To certify the same few credentials over
@@ -72,11 +90,21 @@ async function run(context: GroupContext): Promise<void> {
   // and TC keys, so a fresh MM accepts these requests.
   const mm = benchIssuer(context.seed, 16).mm;
   const pool = certificateRequests;
-  context.emit(figure('issuance', 'MM certify (node)', measure((i) => {
-    if (i % pool.length === 0) mm.prune(benchNowMs + benchPeriodMs);
-    const request = cycle(pool, i);
-    return mm.certify(request.clientId, request, benchNowMs);
-  }, context.plan, now)));
+  context.emit(
+    figure(
+      'issuance',
+      'MM certify (node)',
+      measure(
+        (i) => {
+          if (i % pool.length === 0) mm.prune(benchNowMs + benchPeriodMs);
+          const request = cycle(pool, i);
+          return mm.certify(request.clientId, request, benchNowMs);
+        },
+        context.plan,
+        now,
+      ),
+    ),
+  );
 }
 
 export const issuanceGroup: Group = {

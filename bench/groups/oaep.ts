@@ -33,11 +33,30 @@ export const oaepGroup: Group = {
       }
     }
     const now = () => performance.now();
-    context.emit(figure('oaep', `OAEP encrypt ${traceTagPlaintextBytes} B (shared code, seeded)`, measure((i) => {
-      const c = cycle(cases, i);
-      return oaepEncrypt(hash, publicKey, c.message, c.seed, traceTagLabel);
-    }, context.plan, now)));
-    context.emit(figure('oaep', `OAEP decrypt ${traceTagPlaintextBytes} B (node provider)`, measure((i) =>
-      oaepDecrypt(provider, hash, privateKey, cycle(cases, i).ciphertext, traceTagLabel), context.plan, now)));
+    context.emit(
+      figure(
+        'oaep',
+        `OAEP encrypt ${traceTagPlaintextBytes} B (shared code, seeded)`,
+        measure(
+          (i) => {
+            const c = cycle(cases, i);
+            return oaepEncrypt(hash, publicKey, c.message, c.seed, traceTagLabel);
+          },
+          context.plan,
+          now,
+        ),
+      ),
+    );
+    context.emit(
+      figure(
+        'oaep',
+        `OAEP decrypt ${traceTagPlaintextBytes} B (node provider)`,
+        measure(
+          (i) => oaepDecrypt(provider, hash, privateKey, cycle(cases, i).ciphertext, traceTagLabel),
+          context.plan,
+          now,
+        ),
+      ),
+    );
   },
 };

@@ -33,18 +33,38 @@ export const table3Group: Group = {
       const signature = provider.ecdsaP256Sign(signingKey, data);
       if (!provider.ecdsaP256Verify(verifyingKey, data, signature)) throw new Error('ECDSA round trip failed');
 
-      context.emit(figure('table3', `hybrid seal ${size.label}`,
-        measure(() => sealHybrid(publicKey, data, hybridContext), context.plan, now),
-        paperReference('RSA encrypt data', size.column)));
-      context.emit(figure('table3', `hybrid open ${size.label}`,
-        measure(() => openHybrid(privateKey, sealed, hybridContext), context.plan, now),
-        paperReference('RSA decrypt data', size.column)));
-      context.emit(figure('table3', `ECDSA P-256 sign ${size.label} (node)`,
-        measure(() => provider.ecdsaP256Sign(signingKey, data), context.plan, now),
-        paperReference('sign user data', size.column)));
-      context.emit(figure('table3', `ECDSA P-256 verify ${size.label} (node)`,
-        measure(() => provider.ecdsaP256Verify(verifyingKey, data, signature), context.plan, now),
-        paperReference('verify a digital signature', size.column)));
+      context.emit(
+        figure(
+          'table3',
+          `hybrid seal ${size.label}`,
+          measure(() => sealHybrid(publicKey, data, hybridContext), context.plan, now),
+          paperReference('RSA encrypt data', size.column),
+        ),
+      );
+      context.emit(
+        figure(
+          'table3',
+          `hybrid open ${size.label}`,
+          measure(() => openHybrid(privateKey, sealed, hybridContext), context.plan, now),
+          paperReference('RSA decrypt data', size.column),
+        ),
+      );
+      context.emit(
+        figure(
+          'table3',
+          `ECDSA P-256 sign ${size.label} (node)`,
+          measure(() => provider.ecdsaP256Sign(signingKey, data), context.plan, now),
+          paperReference('sign user data', size.column),
+        ),
+      );
+      context.emit(
+        figure(
+          'table3',
+          `ECDSA P-256 verify ${size.label} (node)`,
+          measure(() => provider.ecdsaP256Verify(verifyingKey, data, signature), context.plan, now),
+          paperReference('verify a digital signature', size.column),
+        ),
+      );
     }
   },
 };

@@ -19,7 +19,10 @@ import { combineEstimate, dealingEstimate, partialWithProofEstimate, verifyParti
 import { formatNumber } from '../report.js';
 import { measure, timingOfSamples } from '../timing.js';
 
-const schemes = [{ threshold: 3, trustees: 5 }, { threshold: 5, trustees: 9 }] as const;
+const schemes = [
+  { threshold: 3, trustees: 5 },
+  { threshold: 5, trustees: 9 },
+] as const;
 const now = () => performance.now();
 
 async function run(context: GroupContext): Promise<void> {
@@ -41,31 +44,68 @@ async function run(context: GroupContext): Promise<void> {
     if (dealt === undefined) throw new Error('no dealing ran');
     const dealing = timingOfSamples(samplesMs);
     context.emit(figure('tracing', `deal RSA-2048 ${scheme}`, dealing, dealingEstimate));
-    context.note(`  dealing ${scheme}: median ${formatNumber(dealing.msPerOp)} ms, min ${formatNumber(dealing.minMsPerOp)}, ` +
-      `max ${formatNumber(dealing.maxMsPerOp)} over ${dealings}`);
+    context.note(
+      `  dealing ${scheme}: median ${formatNumber(dealing.msPerOp)} ms, min ${formatNumber(dealing.minMsPerOp)}, ` +
+        `max ${formatNumber(dealing.maxMsPerOp)} over ${dealings}`,
+    );
 
     const key = dealt.thresholdKey;
     const pseudonymPublicKey = provider.p256PublicKey(p256PrivateKey(random));
-    const traceTag = toBase64Url(makeTraceTag(provider, dealt.rsaPublicKey, 'bench-meter', benchPeriodIndex, pseudonymPublicKey,
-      random(traceSeedBytes)));
-    const dispute = { disputeId: `bench-${threshold}-${trustees}`, pseudonymPublicKey: toBase64Url(pseudonymPublicKey), traceTag,
-      periodIndex: benchPeriodIndex };
+    const traceTag = toBase64Url(
+      makeTraceTag(
+        provider,
+        dealt.rsaPublicKey,
+        'bench-meter',
+        benchPeriodIndex,
+        pseudonymPublicKey,
+        random(traceSeedBytes),
+      ),
+    );
+    const dispute = {
+      disputeId: `bench-${threshold}-${trustees}`,
+      pseudonymPublicKey: toBase64Url(pseudonymPublicKey),
+      traceTag,
+      periodIndex: benchPeriodIndex,
+    };
     const members = dealt.shares.map((share) => new Trustee(provider, random, key, share, p256PrivateKey(random)));
     const approvers = members.slice(0, threshold);
 
-    context.emit(figure('tracing', `trustee approve (partial+proof) ${scheme}`,
-      measure((i) => cycle(approvers, i).approve(dispute, benchNowMs), context.plan, now), partialWithProofEstimate));
+    context.emit(
+      figure(
+        'tracing',
+        `trustee approve (partial+proof) ${scheme}`,
+        measure((i) => cycle(approvers, i).approve(dispute, benchNowMs), context.plan, now),
+        partialWithProofEstimate,
+      ),
+    );
 
     const partials: MessageOf<'trustee.partial'>[] = approvers.map((trustee) => trustee.approve(dispute, benchNowMs));
-    const combiner = new TraceCombiner(provider, key, members.map((m) => m.nodePublicKey), dispute);
+    const combiner = new TraceCombiner(
+      provider,
+      key,
+      members.map((m) => m.nodePublicKey),
+      dispute,
+    );
     // Every partial goes in once first: a short timing run may not cycle through all of them.
     for (const partial of partials) combiner.add(partial);
     // Adding a partial again replaces it: the combiner's state stays the same between calls.
-    context.emit(figure('tracing', `combiner add (verify) ${scheme}`,
-      measure((i) => combiner.add(cycle(partials, i)), context.plan, now), verifyPartialEstimate));
+    context.emit(
+      figure(
+        'tracing',
+        `combiner add (verify) ${scheme}`,
+        measure((i) => combiner.add(cycle(partials, i)), context.plan, now),
+        verifyPartialEstimate,
+      ),
+    );
     if (combiner.trace(benchNowMs).meterId !== 'bench-meter') throw new Error('trace names another meter');
-    context.emit(figure('tracing', `combiner trace (combine) ${scheme}`,
-      measure(() => combiner.trace(benchNowMs), context.plan, now), combineEstimate));
+    context.emit(
+      figure(
+        'tracing',
+        `combiner trace (combine) ${scheme}`,
+        measure(() => combiner.trace(benchNowMs), context.plan, now),
+        combineEstimate,
+      ),
+    );
   }
 }
 

@@ -8,7 +8,12 @@
 import { fileURLToPath } from 'node:url';
 import { toHex } from '../../shared/bytes.js';
 import {
-  blind, blindSign, drawBlindingRandomness, gridbidBlindVariant, messagePrefixBytes, prepare,
+  blind,
+  blindSign,
+  drawBlindingRandomness,
+  gridbidBlindVariant,
+  messagePrefixBytes,
+  prepare,
 } from '../../shared/crypto/rsabssa.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
 import { rsaPublicKeyToJson } from '../../tools/xs/json-keys.js';
@@ -37,7 +42,13 @@ function meterOpsInput(context: GroupContext): MeterOpsInput {
   const random = hostSeededRandom(`${context.seed}/xs-host`);
   const finalizeCases = pool(finalizeCaseCount, () => {
     const input = prepare(variant, random(credentialMessageBytes), random(messagePrefixBytes));
-    const blinded = blind(provider.sha384, variant, publicKey, input, drawBlindingRandomness(variant, publicKey, random));
+    const blinded = blind(
+      provider.sha384,
+      variant,
+      publicKey,
+      input,
+      drawBlindingRandomness(variant, publicKey, random),
+    );
     const blindSignature = blindSign(provider, privateKey, blinded.blindedMessage);
     return { input: toHex(input), blindSignature: toHex(blindSignature), inverse: toHex(blinded.inverse) };
   });
@@ -64,8 +75,15 @@ function isIssuanceRequest(value: unknown): value is XsIssuanceRequest {
 }
 
 /** Runs one guest; its figures are emitted as they arrive, other requests go to `answer`. */
-async function runGuest(context: GroupContext, entry: string, label: string, input: unknown,
-  answer: (request: XsIssuanceRequest) => unknown = () => { throw new Error('this guest takes no requests'); }): Promise<void> {
+async function runGuest(
+  context: GroupContext,
+  entry: string,
+  label: string,
+  input: unknown,
+  answer: (request: XsIssuanceRequest) => unknown = () => {
+    throw new Error('this guest takes no requests');
+  },
+): Promise<void> {
   let done = false;
   const errors: string[] = [];
   await runInXs({

@@ -30,8 +30,11 @@ export const memorySampleEveryOrders = 16_384;
 
 /** Replays in chunks, sampling heapUsed between chunks; `resting` counts the book while it is still alive. */
 export function replayMemory<State>(
-  commandCount: number, create: () => State, apply: (state: State, from: number, to: number) => void,
-  resting: (state: State) => number, gc: CollectGarbage | undefined,
+  commandCount: number,
+  create: () => State,
+  apply: (state: State, from: number, to: number) => void,
+  resting: (state: State) => number,
+  gc: CollectGarbage | undefined,
 ): ReplayMemory {
   gc?.();
   const baseBytes = process.memoryUsage().heapUsed;

@@ -21,8 +21,12 @@ export function toPeerStream(commands: readonly MarketCommand[]): PeerStream {
   for (const command of commands) {
     if (command.kind === 'submit') {
       cancelIds.push(command.replaces);
-      orders.push({ id: command.clientOrderId, side: command.side === 'buy' ? Side.BUY : Side.SELL,
-        size: command.energyWh, price: command.limitPriceMinorPerKwh });
+      orders.push({
+        id: command.clientOrderId,
+        side: command.side === 'buy' ? Side.BUY : Side.SELL,
+        size: command.energyWh,
+        price: command.limitPriceMinorPerKwh,
+      });
     } else if (command.kind === 'cancel') {
       cancelIds.push(command.clientOrderId);
       orders.push(undefined);

@@ -36,7 +36,11 @@ export const streamShape = {
 
 export const streamPeriodIndex = 1;
 export const streamLimits = defaultMarketLimits;
-export const openStreamPeriod: MarketCommand = { kind: 'openPeriod', periodIndex: streamPeriodIndex, mode: 'continuous' };
+export const openStreamPeriod: MarketCommand = {
+  kind: 'openPeriod',
+  periodIndex: streamPeriodIndex,
+  mode: 'continuous',
+};
 
 export interface StreamStats {
   readonly newOrders: number;
@@ -74,7 +78,8 @@ export function generateStream(seed: string, commandCount: number): MarketStream
       tally.trades++;
       tally.tradedWh += event.energyWh;
     } else if (event.kind === 'cancelled' && event.reason === 'self-trade') tally.selfTradeCancels++;
-    else if (event.kind === 'rejected' && tally.rejected++ === 0) tally.firstRejection = `${event.code}: ${event.reason}`;
+    else if (event.kind === 'rejected' && tally.rejected++ === 0)
+      tally.firstRejection = `${event.code}: ${event.reason}`;
   });
   engine.apply(openStreamPeriod);
   const book = engine.book(streamPeriodIndex)!;
@@ -88,12 +93,14 @@ export function generateStream(seed: string, commandCount: number): MarketStream
       const step = uniform() < 0.5 ? -1 : 1;
       if (Math.abs(mid + step - shape.startMidMinorPerKwh) <= shape.midBandMinorPerKwh) mid += step;
     }
-    let command: MarketCommand | undefined = uniform() < shape.cancelShare ? cancelOfLiveOrder(book, owners, uniform) : undefined;
+    let command: MarketCommand | undefined =
+      uniform() < shape.cancelShare ? cancelOfLiveOrder(book, owners, uniform) : undefined;
     if (command !== undefined) counts.cancels++;
     else {
       const owner = owners[Math.floor(uniform() * owners.length)]!;
       const live = book.openOrdersOf(owner)?.byClientId;
-      const replaces = live !== undefined && live.size >= shape.maxLiveOrdersPerOwner ? live.keys().next().value : undefined;
+      const replaces =
+        live !== undefined && live.size >= shape.maxLiveOrdersPerOwner ? live.keys().next().value : undefined;
       const crossing = uniform() < shape.crossingShare;
       const submit = newOrder(book, owner, `o${(nextOrderId++).toString(36)}`, mid, crossing, uniform);
       command = replaces === undefined ? submit : { ...submit, replaces };
@@ -104,7 +111,8 @@ export function generateStream(seed: string, commandCount: number): MarketStream
     engine.apply(command);
     commands.push(command);
   }
-  if (tally.rejected > 0) throw new Error(`stream generator made ${tally.rejected} rejected commands, first ${tally.firstRejection}`);
+  if (tally.rejected > 0)
+    throw new Error(`stream generator made ${tally.rejected} rejected commands, first ${tally.firstRejection}`);
   const { trades, tradedWh, selfTradeCancels } = tally;
   return {
     owners,
@@ -127,7 +135,14 @@ function cancelOfLiveOrder(book: OrderBook, owners: readonly string[], uniform: 
   return undefined;
 }
 
-function newOrder(book: OrderBook, owner: string, clientOrderId: string, mid: number, crossing: boolean, uniform: Uniform): Submit {
+function newOrder(
+  book: OrderBook,
+  owner: string,
+  clientOrderId: string,
+  mid: number,
+  crossing: boolean,
+  uniform: Uniform,
+): Submit {
   const shape = streamShape;
   const side: Side = uniform() < 0.5 ? 'buy' : 'sell';
   const sign = side === 'buy' ? 1 : -1;
@@ -138,12 +153,21 @@ function newOrder(book: OrderBook, owner: string, clientOrderId: string, mid: nu
     price = reference + sign * intBetween(uniform, 0, shape.maxCrossDepthMinorPerKwh);
   } else {
     const skew = uniform() * uniform();
-    const distance = shape.minRestDistanceMinorPerKwh +
+    const distance =
+      shape.minRestDistanceMinorPerKwh +
       Math.floor(skew * (shape.maxRestDistanceMinorPerKwh - shape.minRestDistanceMinorPerKwh));
     price = mid - sign * distance;
     // Resting orders stay on their side of the book.
     if (opposite !== undefined && sign * (price - opposite) >= 0) price = opposite - sign;
   }
   const energyWh = intBetween(uniform, shape.minEnergyWh, shape.maxEnergyWh);
-  return { kind: 'submit', periodIndex: streamPeriodIndex, owner, clientOrderId, side, energyWh, limitPriceMinorPerKwh: price };
+  return {
+    kind: 'submit',
+    periodIndex: streamPeriodIndex,
+    owner,
+    clientOrderId,
+    side,
+    energyWh,
+    limitPriceMinorPerKwh: price,
+  };
 }

@@ -37,12 +37,24 @@ function run(input: XsIssuanceInput): void {
     for (let i = 0; i <= input.issuancesPerFigure; i++) {
       const meter = ask({ kind: 'meter', candidates }) as XsMeter;
       const { meterId } = meter;
-      const result = meterSideIssuance(provider, { meterId, deviceKey: fromHex(meter.deviceKey) }, keys, {
-        candidates, periodIndex: input.periodIndex, nowMs: input.nowMs, requestId: `${meterId}.1`, clientId: `anon-${meterId}`,
-      }, {
-        commit: (message) => ask({ kind: 'commit', candidates, meterId, message }) as MessageOf<'issuance.challenge'>,
-        open: (message) => ask({ kind: 'open', candidates, meterId, message }) as MessageOf<'issuance.blindSignature'>,
-      }, nowMs);
+      const result = meterSideIssuance(
+        provider,
+        { meterId, deviceKey: fromHex(meter.deviceKey) },
+        keys,
+        {
+          candidates,
+          periodIndex: input.periodIndex,
+          nowMs: input.nowMs,
+          requestId: `${meterId}.1`,
+          clientId: `anon-${meterId}`,
+        },
+        {
+          commit: (message) => ask({ kind: 'commit', candidates, meterId, message }) as MessageOf<'issuance.challenge'>,
+          open: (message) =>
+            ask({ kind: 'open', candidates, meterId, message }) as MessageOf<'issuance.blindSignature'>,
+        },
+        nowMs,
+      );
       if (i > 0) samplesMs.push(result.meterMs); // the first is a warm-up
     }
     post({ kind: 'figure', name: `meter side k=${candidates}`, timing: timingOfSamples(samplesMs) });

@@ -7,7 +7,12 @@ import { fromHex } from '../../shared/bytes.js';
 import { oaepEncrypt, oaepLabel } from '../../shared/crypto/oaep.js';
 import { createPureCryptoProvider } from '../../shared/crypto/pure-provider.js';
 import {
-  blind, drawBlindingRandomness, finalize, gridbidBlindVariant, messagePrefixBytes, prepare,
+  blind,
+  drawBlindingRandomness,
+  finalize,
+  gridbidBlindVariant,
+  messagePrefixBytes,
+  prepare,
 } from '../../shared/crypto/rsabssa.js';
 import { sha256 } from '../../shared/crypto/sha256.js';
 import { hostInput, nowMs, send } from '../../tools/xs/guest.js';
@@ -38,7 +43,12 @@ function runMeterOps(input: MeterOpsInput): void {
     const signers = pool(poolSize, () => {
       const privateKey = p256PrivateKey(random);
       const message = random(input.ecdsaMessageBytes);
-      return { privateKey, message, publicKey: provider.p256PublicKey(privateKey), signature: provider.ecdsaP256Sign(privateKey, message) };
+      return {
+        privateKey,
+        message,
+        publicKey: provider.p256PublicKey(privateKey),
+        signature: provider.ecdsaP256Sign(privateKey, message),
+      };
     });
     timed(`ECDSA P-256 sign ${input.ecdsaMessageBytes} B`, (i) => {
       const c = cycle(signers, i);
@@ -56,7 +66,9 @@ function runMeterOps(input: MeterOpsInput): void {
       return blind(provider.sha384, variant, key, prepared, drawBlindingRandomness(variant, key, random));
     });
     const finalizeCases = input.finalizeCases.map((c) => ({
-      input: fromHex(c.input), blindSignature: fromHex(c.blindSignature), inverse: fromHex(c.inverse),
+      input: fromHex(c.input),
+      blindSignature: fromHex(c.blindSignature),
+      inverse: fromHex(c.inverse),
     }));
     timed('RFC 9474 finalize', (i) => {
       const c = cycle(finalizeCases, i);
@@ -66,7 +78,8 @@ function runMeterOps(input: MeterOpsInput): void {
     const label = oaepLabel('gridbid/v1/trace-tag');
     const plaintexts = pool(poolSize, () => random(input.traceTagPlaintextBytes));
     timed(`OAEP encrypt ${input.traceTagPlaintextBytes} B, seeded`, (i) =>
-      oaepEncrypt(provider.sha256, key, cycle(plaintexts, i), random(provider.sha256.outputBytes), label));
+      oaepEncrypt(provider.sha256, key, cycle(plaintexts, i), random(provider.sha256.outputBytes), label),
+    );
 
     const data = random(input.hashInputBytes);
     timed(`SHA-256 ${input.hashInputBytes} B`, () => provider.sha256.digest(data));

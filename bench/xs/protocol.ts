@@ -45,8 +45,18 @@ export interface XsIssuanceInput {
 /** What the issuance guest asks the host (RM) for; the answers are the RM's replies. */
 export type XsIssuanceRequest =
   | { readonly kind: 'meter'; readonly candidates: number }
-  | { readonly kind: 'commit'; readonly candidates: number; readonly meterId: string; readonly message: MessageOf<'issuance.commit'> }
-  | { readonly kind: 'open'; readonly candidates: number; readonly meterId: string; readonly message: MessageOf<'issuance.opening'> };
+  | {
+      readonly kind: 'commit';
+      readonly candidates: number;
+      readonly meterId: string;
+      readonly message: MessageOf<'issuance.commit'>;
+    }
+  | {
+      readonly kind: 'open';
+      readonly candidates: number;
+      readonly meterId: string;
+      readonly message: MessageOf<'issuance.opening'>;
+    };
 
 /** A freshly enrolled meter, the answer to a `meter` request. */
 export interface XsMeter {

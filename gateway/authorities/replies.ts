@@ -8,7 +8,8 @@ export function errorReply(error: unknown, requestId: string | undefined, timeMs
   const reply: MessageOf<'error'> = {
     type: 'error',
     code: typed.code,
-    message: (typed.path === '' ? typed.detail : `${typed.path}: ${typed.detail}`).slice(0, limits.maxTextChars) || typed.code,
+    message:
+      (typed.path === '' ? typed.detail : `${typed.path}: ${typed.detail}`).slice(0, limits.maxTextChars) || typed.code,
     timeMs,
   };
   if (requestId !== undefined) reply.requestId = requestId;

@@ -56,7 +56,12 @@ export function sealHybrid(publicKey: RsaPublicKey, plaintext: Uint8Array, conte
   const dataKey = randomBytes(hybridKeyBytes);
   const nonce = randomBytes(hybridNonceBytes);
   const wrappedKey = publicEncrypt(
-    { key: rsaPublicKeyObject(publicKey), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: label },
+    {
+      key: rsaPublicKeyObject(publicKey),
+      padding: constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: 'sha256',
+      oaepLabel: label,
+    },
     dataKey,
   );
   const header = new Uint8Array(headerFixedBytes);
@@ -106,7 +111,12 @@ export function openHybrid(privateKey: RsaPrivateKey, sealed: Uint8Array, contex
   let dataKey: Buffer | undefined;
   try {
     dataKey = privateDecrypt(
-      { key: rsaPrivateKeyObject(privateKey), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: label },
+      {
+        key: rsaPrivateKeyObject(privateKey),
+        padding: constants.RSA_PKCS1_OAEP_PADDING,
+        oaepHash: 'sha256',
+        oaepLabel: label,
+      },
       parsed.wrappedKey,
     );
     ensure(dataKey.length === hybridKeyBytes, 'DECRYPTION_FAILED', openFailed);

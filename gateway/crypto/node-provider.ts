@@ -3,8 +3,17 @@
  * r || s signatures, and raw RSA operations with no padding. KeyObjects are built once per key.
  */
 import {
-  type KeyObject, constants, createECDH, createHash, createPrivateKey, createPublicKey, privateDecrypt,
-  publicEncrypt, randomBytes, sign, verify,
+  type KeyObject,
+  constants,
+  createECDH,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  sign,
+  verify,
 } from 'node:crypto';
 import { bigIntToBytes, toBase64Url } from '../../shared/bytes.js';
 import { makeHash } from '../../shared/crypto/hash.js';
@@ -35,8 +44,15 @@ export function rsaPrivateKeyObject(key: RsaPrivateKey): KeyObject {
   if (object === undefined) {
     object = createPrivateKey({
       key: {
-        kty: 'RSA', n: b64(key.n), e: b64(key.e), d: b64(key.d), p: b64(key.p), q: b64(key.q),
-        dp: b64(key.dp), dq: b64(key.dq), qi: b64(key.qi),
+        kty: 'RSA',
+        n: b64(key.n),
+        e: b64(key.e),
+        d: b64(key.d),
+        p: b64(key.p),
+        q: b64(key.q),
+        dp: b64(key.dp),
+        dq: b64(key.dq),
+        qi: b64(key.qi),
       },
       format: 'jwk',
     });
@@ -64,7 +80,12 @@ function ecPublicKeyObject(publicKey: Uint8Array): KeyObject {
   return cached(ecPublicKeys, toBase64Url(publicKey), () => {
     const point = decodePoint(publicKey);
     return createPublicKey({
-      key: { kty: 'EC', crv: 'P-256', x: toBase64Url(bigIntToBytes(point.x, 32)), y: toBase64Url(bigIntToBytes(point.y, 32)) },
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: toBase64Url(bigIntToBytes(point.x, 32)),
+        y: toBase64Url(bigIntToBytes(point.y, 32)),
+      },
       format: 'jwk',
     });
   });
@@ -75,8 +96,11 @@ function ecPrivateKeyObject(privateKey: Uint8Array): KeyObject {
     const publicKey = p256PublicKey(privateKey);
     return createPrivateKey({
       key: {
-        kty: 'EC', crv: 'P-256', d: toBase64Url(privateKey),
-        x: toBase64Url(publicKey.subarray(1, 33)), y: toBase64Url(publicKey.subarray(33)),
+        kty: 'EC',
+        crv: 'P-256',
+        d: toBase64Url(privateKey),
+        x: toBase64Url(publicKey.subarray(1, 33)),
+        y: toBase64Url(publicKey.subarray(33)),
       },
       format: 'jwk',
     });
@@ -100,14 +124,17 @@ export function createNodeCryptoProvider(): CryptoProvider {
     ecdsaP256Sign: (privateKey, message) =>
       new Uint8Array(sign('sha256', message, { key: ecPrivateKeyObject(privateKey), dsaEncoding: 'ieee-p1363' })),
     ecdsaP256Verify: (publicKey, message, signature) =>
-      signature.length === 64 && verify('sha256', message, { key: ecPublicKeyObject(publicKey), dsaEncoding: 'ieee-p1363' }, signature),
+      signature.length === 64 &&
+      verify('sha256', message, { key: ecPublicKeyObject(publicKey), dsaEncoding: 'ieee-p1363' }, signature),
     rsaPublicRaw: (key, input) => {
       representative(key, input);
       return new Uint8Array(publicEncrypt({ key: rsaPublicKeyObject(key), padding: constants.RSA_NO_PADDING }, input));
     },
     rsaPrivateRaw: (key, input) => {
       representative(key, input);
-      return new Uint8Array(privateDecrypt({ key: rsaPrivateKeyObject(key), padding: constants.RSA_NO_PADDING }, input));
+      return new Uint8Array(
+        privateDecrypt({ key: rsaPrivateKeyObject(key), padding: constants.RSA_NO_PADDING }, input),
+      );
     },
   };
 }

@@ -17,7 +17,13 @@ export function generateRsaKey(modulusBits = 2048): RsaPrivateKey {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: modulusBits, publicExponent: 65537 });
   const jwk = privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
   return rsaPrivateKey({
-    n: component(jwk, 'n'), e: component(jwk, 'e'), d: component(jwk, 'd'), p: component(jwk, 'p'),
-    q: component(jwk, 'q'), dp: component(jwk, 'dp'), dq: component(jwk, 'dq'), qi: component(jwk, 'qi'),
+    n: component(jwk, 'n'),
+    e: component(jwk, 'e'),
+    d: component(jwk, 'd'),
+    p: component(jwk, 'p'),
+    q: component(jwk, 'q'),
+    dp: component(jwk, 'dp'),
+    dq: component(jwk, 'dq'),
+    qi: component(jwk, 'qi'),
   });
 }

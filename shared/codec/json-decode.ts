@@ -9,8 +9,11 @@ import { limits } from '../limits.js';
 import type { JsonValue } from './json-value.js';
 
 export function decodeJson(bytes: Uint8Array): JsonValue {
-  ensure(bytes.length <= limits.maxPayloadBytes, 'PAYLOAD_TOO_LARGE',
-    `payload has ${bytes.length} bytes, the limit is ${limits.maxPayloadBytes}`);
+  ensure(
+    bytes.length <= limits.maxPayloadBytes,
+    'PAYLOAD_TOO_LARGE',
+    `payload has ${bytes.length} bytes, the limit is ${limits.maxPayloadBytes}`,
+  );
   const text = utf8Decode(bytes);
   checkJsonNesting(text, limits.maxJsonDepth);
   let value: unknown;
@@ -33,7 +36,8 @@ export function checkJsonNesting(text: string, maxDepth: number): void {
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i);
     if (inString) {
-      if (char === 92) i++; // backslash: skip the escaped character
+      if (char === 92)
+        i++; // backslash: skip the escaped character
       else if (char === 34) inString = false;
     } else if (char === 34) {
       inString = true;

@@ -38,11 +38,7 @@ export function oaepEncode(
  * EME-OAEP decoding (7.1.2 step 3). Every failure is the same DECRYPTION_FAILED error and the
  * checks run to the end before it is raised, so which check failed is not revealed (Manger).
  */
-export function oaepDecode(
-  hash: HashFunction,
-  encoded: Uint8Array,
-  label: Uint8Array = new Uint8Array(0),
-): Uint8Array {
+export function oaepDecode(hash: HashFunction, encoded: Uint8Array, label: Uint8Array = new Uint8Array(0)): Uint8Array {
   const hLen = hash.outputBytes;
   const k = encoded.length;
   if (k < 2 * hLen + 2) throw new GridbidError('DECRYPTION_FAILED', 'OAEP decoding failed');

@@ -27,8 +27,11 @@ export interface RsaPrivateKey extends RsaPublicKey {
 /** Builds a public key, checking it is one the protocol accepts. */
 export function rsaPublicKey(n: bigint, e: bigint): RsaPublicKey {
   const modulusBits = bitLength(n);
-  ensure(modulusBits >= limits.minRsaModulusBits && modulusBits <= limits.maxRsaModulusBits, 'BAD_KEY',
-    `RSA modulus must have ${limits.minRsaModulusBits} to ${limits.maxRsaModulusBits} bits, has ${modulusBits}`);
+  ensure(
+    modulusBits >= limits.minRsaModulusBits && modulusBits <= limits.maxRsaModulusBits,
+    'BAD_KEY',
+    `RSA modulus must have ${limits.minRsaModulusBits} to ${limits.maxRsaModulusBits} bits, has ${modulusBits}`,
+  );
   ensure(n % 2n === 1n, 'BAD_KEY', 'RSA modulus must be odd');
   ensure(e >= 3n && e % 2n === 1n && e < n, 'BAD_KEY', 'RSA public exponent must be odd, at least 3 and below n');
   return { n, e, modulusBits, modulusBytes: Math.ceil(modulusBits / 8) };
@@ -36,12 +39,22 @@ export function rsaPublicKey(n: bigint, e: bigint): RsaPublicKey {
 
 /** Builds a private key from its CRT components, checking they belong together. */
 export function rsaPrivateKey(parts: {
-  n: bigint; e: bigint; d: bigint; p: bigint; q: bigint; dp: bigint; dq: bigint; qi: bigint;
+  n: bigint;
+  e: bigint;
+  d: bigint;
+  p: bigint;
+  q: bigint;
+  dp: bigint;
+  dq: bigint;
+  qi: bigint;
 }): RsaPrivateKey {
   const publicKey = rsaPublicKey(parts.n, parts.e);
   ensure(parts.p * parts.q === parts.n, 'BAD_KEY', 'RSA primes do not multiply to the modulus');
-  ensure(parts.dp === parts.d % (parts.p - 1n) && parts.dq === parts.d % (parts.q - 1n), 'BAD_KEY',
-    'RSA CRT exponents do not match d');
+  ensure(
+    parts.dp === parts.d % (parts.p - 1n) && parts.dq === parts.d % (parts.q - 1n),
+    'BAD_KEY',
+    'RSA CRT exponents do not match d',
+  );
   ensure((parts.qi * parts.q) % parts.p === 1n, 'BAD_KEY', 'RSA CRT coefficient is not q^-1 mod p');
   return { ...publicKey, d: parts.d, p: parts.p, q: parts.q, dp: parts.dp, dq: parts.dq, qi: parts.qi };
 }

@@ -50,7 +50,11 @@ export interface BlindResult {
   readonly inverse: Uint8Array;
 }
 
-export function drawBlindingRandomness(variant: RsabssaVariant, key: RsaPublicKey, random: RandomSource): BlindingRandomness {
+export function drawBlindingRandomness(
+  variant: RsabssaVariant,
+  key: RsaPublicKey,
+  random: RandomSource,
+): BlindingRandomness {
   for (;;) {
     const r = randomBigIntBelow(random, 1n, key.n);
     if (gcd(r, key.n) === 1n) return { salt: random(variant.saltBytes), r };
@@ -119,7 +123,11 @@ export function finalize(
   const z = representative(key, blindSignature);
   const inv = representative(key, inverse);
   const signature = bigIntToBytes((z * inv) % key.n, key.modulusBytes);
-  ensure(verify(sha384, variant, key, inputMessage, signature), 'BAD_SIGNATURE', 'blind signature does not finalize to a valid signature');
+  ensure(
+    verify(sha384, variant, key, inputMessage, signature),
+    'BAD_SIGNATURE',
+    'blind signature does not finalize to a valid signature',
+  );
   return signature;
 }
 

@@ -74,18 +74,34 @@ export function partialDecrypt(
   random: RandomSource,
 ): PartialDecryption {
   checkThresholdKey(key);
-  ensure(ciphertext > 0n && ciphertext < key.n && gcd(ciphertext, key.n) === 1n, 'BAD_INPUT', 'ciphertext is not a unit mod N');
+  ensure(
+    ciphertext > 0n && ciphertext < key.n && gcd(ciphertext, key.n) === 1n,
+    'BAD_INPUT',
+    'ciphertext is not a unit mod N',
+  );
   const delta = factorial(key.trustees);
   const value = modPow(ciphertext, 2n * delta * share.secret, key.n);
   const xTilde = modPow(ciphertext, 4n * delta, key.n);
   const verificationKey = key.verificationKeys[share.index - 1]!;
   const r = randomBigIntBelow(random, 0n, 1n << BigInt(bitLength(key.n) + 2 * challengeBits));
-  const challenge = proofHash(hash, key, [key.v, xTilde, verificationKey, value * value, modPow(key.v, r, key.n), modPow(xTilde, r, key.n)]);
+  const challenge = proofHash(hash, key, [
+    key.v,
+    xTilde,
+    verificationKey,
+    value * value,
+    modPow(key.v, r, key.n),
+    modPow(xTilde, r, key.n),
+  ]);
   return { index: share.index, value, challenge, response: share.secret * challenge + r };
 }
 
 /** Checks a partial's proof against the trustee's verification key. */
-export function verifyPartial(hash: HashFunction, key: ThresholdPublicKey, ciphertext: bigint, partial: PartialDecryption): boolean {
+export function verifyPartial(
+  hash: HashFunction,
+  key: ThresholdPublicKey,
+  ciphertext: bigint,
+  partial: PartialDecryption,
+): boolean {
   if (!Number.isSafeInteger(partial.index) || partial.index < 1 || partial.index > key.trustees) return false;
   if (partial.value <= 0n || partial.value >= key.n || gcd(partial.value, key.n) !== 1n) return false;
   if (partial.response < 0n || partial.challenge < 0n) return false;
@@ -93,8 +109,10 @@ export function verifyPartial(hash: HashFunction, key: ThresholdPublicKey, ciphe
   const xTilde = modPow(ciphertext, 4n * delta, key.n);
   const verificationKey = key.verificationKeys[partial.index - 1]!;
   const valueSquared = (partial.value * partial.value) % key.n;
-  const vCommit = (modPow(key.v, partial.response, key.n) * powSigned(verificationKey, -partial.challenge, key.n)) % key.n;
-  const xCommit = (modPow(xTilde, partial.response, key.n) * powSigned(partial.value, -2n * partial.challenge, key.n)) % key.n;
+  const vCommit =
+    (modPow(key.v, partial.response, key.n) * powSigned(verificationKey, -partial.challenge, key.n)) % key.n;
+  const xCommit =
+    (modPow(xTilde, partial.response, key.n) * powSigned(partial.value, -2n * partial.challenge, key.n)) % key.n;
   return proofHash(hash, key, [key.v, xTilde, verificationKey, valueSquared, vCommit, xCommit]) === partial.challenge;
 }
 
@@ -131,11 +149,19 @@ function bezout(x: bigint, y: bigint): [bigint, bigint] {
  * checked with the public exponent, so a bad partial that slipped through is an error, never a
  * wrong plaintext.
  */
-export function combinePartials(key: ThresholdPublicKey, ciphertext: bigint, partials: readonly PartialDecryption[]): bigint {
+export function combinePartials(
+  key: ThresholdPublicKey,
+  ciphertext: bigint,
+  partials: readonly PartialDecryption[],
+): bigint {
   checkThresholdKey(key);
   const indices = partials.map((p) => p.index);
   ensure(new Set(indices).size === indices.length, 'BAD_PARTIAL', 'two partials from the same trustee');
-  ensure(partials.length >= key.threshold, 'NOT_ENOUGH_PARTIALS', `need ${key.threshold} partials, have ${partials.length}`);
+  ensure(
+    partials.length >= key.threshold,
+    'NOT_ENOUGH_PARTIALS',
+    `need ${key.threshold} partials, have ${partials.length}`,
+  );
   const used = partials.slice(0, key.threshold);
   const usedIndices = used.map((p) => p.index);
   const delta = factorial(key.trustees);

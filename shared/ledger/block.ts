@@ -49,16 +49,29 @@ const fieldNames: readonly string[] = [...byteFields, ...Object.keys(integerFiel
 export function checkHeader(header: BlockHeader): void {
   for (const field of byteFields) {
     const value = header[field] as unknown;
-    ensure(value instanceof Uint8Array && value.length === hashBytes, 'BAD_HEADER', `must be ${hashBytes} bytes`, field);
+    ensure(
+      value instanceof Uint8Array && value.length === hashBytes,
+      'BAD_HEADER',
+      `must be ${hashBytes} bytes`,
+      field,
+    );
   }
   for (const [field, max] of Object.entries(integerFields)) {
     const value = (header as unknown as Record<string, unknown>)[field];
-    ensure(Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= max, 'BAD_HEADER',
-      `must be an integer from 0 to ${max}`, field);
+    ensure(
+      Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= max,
+      'BAD_HEADER',
+      `must be an integer from 0 to ${max}`,
+      field,
+    );
   }
   // The genesis convention: nothing precedes height 0, so nothing can be named as its parent.
-  ensure(header.height !== 0 || header.previousHash.every((byte) => byte === 0), 'BAD_HEADER',
-    'genesis must have an all-zero previous hash', 'previousHash');
+  ensure(
+    header.height !== 0 || header.previousHash.every((byte) => byte === 0),
+    'BAD_HEADER',
+    'genesis must have an all-zero previous hash',
+    'previousHash',
+  );
 }
 
 /** The header as a JSON object (bytes as base64url), the form that is hashed and sent. */
@@ -78,7 +91,11 @@ export function headerToJson(header: BlockHeader): { [key: string]: JsonValue } 
 
 /** Reads a header from decoded JSON; anything but exactly the header's fields is BAD_HEADER. */
 export function headerFromJson(value: unknown): BlockHeader {
-  ensure(typeof value === 'object' && value !== null && !Array.isArray(value), 'BAD_HEADER', 'header must be an object');
+  ensure(
+    typeof value === 'object' && value !== null && !Array.isArray(value),
+    'BAD_HEADER',
+    'header must be an object',
+  );
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) ensure(fieldNames.includes(key), 'BAD_HEADER', 'unknown field', key);
   const header = {

@@ -48,8 +48,11 @@ export interface ReplicaSet {
  */
 export function replicaSet(publicKeys: readonly Uint8Array[]): ReplicaSet {
   const n = publicKeys.length;
-  ensure(n >= 4 && n <= limits.maxReplicas && n % 3 === 1, 'BAD_INPUT',
-    `a replica set has n = 3f + 1 members, 4 to ${limits.maxReplicas}`);
+  ensure(
+    n >= 4 && n <= limits.maxReplicas && n % 3 === 1,
+    'BAD_INPUT',
+    `a replica set has n = 3f + 1 members, 4 to ${limits.maxReplicas}`,
+  );
   const keys = publicKeys.map((key, index) => {
     try {
       decodePoint(key);
@@ -58,7 +61,12 @@ export function replicaSet(publicKeys: readonly Uint8Array[]): ReplicaSet {
       throw error;
     }
     for (let earlier = 0; earlier < index; earlier++) {
-      ensure(!bytesEqual(publicKeys[earlier]!, key), 'BAD_KEY', `same key as replica ${earlier}`, `publicKeys.${index}`);
+      ensure(
+        !bytesEqual(publicKeys[earlier]!, key),
+        'BAD_KEY',
+        `same key as replica ${earlier}`,
+        `publicKeys.${index}`,
+      );
     }
     return key.slice();
   });
@@ -109,7 +117,8 @@ export function assembleCertificate(
   for (const vote of candidates) {
     if (chosen.length === replicas.quorum) break;
     if (chosen.at(-1)?.replica === vote.replica) continue;
-    if (verifyCommitVote(provider, replicas, headerHash, vote)) chosen.push({ replica: vote.replica, sig: vote.sig.slice() });
+    if (verifyCommitVote(provider, replicas, headerHash, vote))
+      chosen.push({ replica: vote.replica, sig: vote.sig.slice() });
   }
   ensure(chosen.length === replicas.quorum, 'NO_QUORUM', `${chosen.length} valid votes, ${replicas.quorum} needed`);
   return { headerHash: headerHash.slice(), signatures: chosen };
@@ -127,17 +136,41 @@ export function verifyCertificate(
   headerHash: Uint8Array,
   certificate: CommitCertificate,
 ): void {
-  ensure(bytesEqual(certificate.headerHash, headerHash), 'BAD_CERTIFICATE', 'certificate is for another header', 'headerHash');
+  ensure(
+    bytesEqual(certificate.headerHash, headerHash),
+    'BAD_CERTIFICATE',
+    'certificate is for another header',
+    'headerHash',
+  );
   const signers = new Set<number>();
   certificate.signatures.forEach((vote, i) => {
-    ensure(isMember(replicas, vote.replica), 'UNKNOWN_SIGNER', `no replica ${String(vote.replica)}`, `signatures.${i}.replica`);
-    ensure(!signers.has(vote.replica), 'DUPLICATE_SIGNER', `replica ${vote.replica} signed twice`, `signatures.${i}.replica`);
+    ensure(
+      isMember(replicas, vote.replica),
+      'UNKNOWN_SIGNER',
+      `no replica ${String(vote.replica)}`,
+      `signatures.${i}.replica`,
+    );
+    ensure(
+      !signers.has(vote.replica),
+      'DUPLICATE_SIGNER',
+      `replica ${vote.replica} signed twice`,
+      `signatures.${i}.replica`,
+    );
     signers.add(vote.replica);
   });
-  ensure(signers.size >= replicas.quorum, 'NO_QUORUM', `${signers.size} signers, ${replicas.quorum} needed`, 'signatures');
+  ensure(
+    signers.size >= replicas.quorum,
+    'NO_QUORUM',
+    `${signers.size} signers, ${replicas.quorum} needed`,
+    'signatures',
+  );
   certificate.signatures.forEach((vote, i) => {
-    ensure(verifyCommitVote(provider, replicas, headerHash, vote), 'BAD_SIGNATURE',
-      `replica ${vote.replica}'s signature does not verify`, `signatures.${i}.sig`);
+    ensure(
+      verifyCommitVote(provider, replicas, headerHash, vote),
+      'BAD_SIGNATURE',
+      `replica ${vote.replica}'s signature does not verify`,
+      `signatures.${i}.sig`,
+    );
   });
 }
 
@@ -156,12 +189,20 @@ export function certificateToJson(certificate: CommitCertificate): { [key: strin
 export function certificateFromJson(value: unknown): CommitCertificate {
   const record = objectWith(value, ['headerHash', 'signatures'], '');
   const list = record.signatures;
-  ensure(Array.isArray(list) && list.length <= limits.maxReplicas, 'BAD_CERTIFICATE',
-    `must be an array of at most ${limits.maxReplicas} signatures`, 'signatures');
+  ensure(
+    Array.isArray(list) && list.length <= limits.maxReplicas,
+    'BAD_CERTIFICATE',
+    `must be an array of at most ${limits.maxReplicas} signatures`,
+    'signatures',
+  );
   const signatures = list.map((item: unknown, i): CommitVote => {
     const vote = objectWith(item, ['replica', 'sig'], `signatures.${i}`);
-    ensure(Number.isSafeInteger(vote.replica) && (vote.replica as number) >= 0, 'BAD_CERTIFICATE',
-      'must be a non-negative integer', `signatures.${i}.replica`);
+    ensure(
+      Number.isSafeInteger(vote.replica) && (vote.replica as number) >= 0,
+      'BAD_CERTIFICATE',
+      'must be a non-negative integer',
+      `signatures.${i}.replica`,
+    );
     return { replica: vote.replica as number, sig: decodeBytes(vote.sig, signatureBytes, `signatures.${i}.sig`) };
   });
   return { headerHash: decodeBytes(record.headerHash, hashBytes, 'headerHash'), signatures };
@@ -172,7 +213,12 @@ function isMember(replicas: ReplicaSet, replica: number): boolean {
 }
 
 function objectWith(value: unknown, fields: readonly string[], path: string): Record<string, unknown> {
-  ensure(typeof value === 'object' && value !== null && !Array.isArray(value), 'BAD_CERTIFICATE', 'must be an object', path);
+  ensure(
+    typeof value === 'object' && value !== null && !Array.isArray(value),
+    'BAD_CERTIFICATE',
+    'must be an object',
+    path,
+  );
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     ensure(fields.includes(key), 'BAD_CERTIFICATE', 'unknown field', path === '' ? key : `${path}.${key}`);

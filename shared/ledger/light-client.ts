@@ -20,8 +20,7 @@ import { verifyInclusion as proofVerifies } from './merkle.js';
  * bare hash the first header's view, sequence and time have nothing to be compared with.
  */
 export type TrustAnchor =
-  | { readonly header: BlockHeader }
-  | { readonly height: number; readonly headerHash: Uint8Array };
+  { readonly header: BlockHeader } | { readonly height: number; readonly headerHash: Uint8Array };
 
 export interface LightClientOptions {
   /** The consortium's P-256 keys, in replica index order; n = 3f + 1. */
@@ -50,9 +49,13 @@ export class LightClient {
     this.provider = provider;
     this.replicas = replicaSet(options.replicaPublicKeys);
     this.maxHeldHeaders = options.maxHeldHeaders ?? limits.maxLightClientHeaders;
-    ensure(Number.isSafeInteger(this.maxHeldHeaders) && this.maxHeldHeaders >= 1 &&
-      this.maxHeldHeaders <= limits.maxLightClientHeaders, 'BAD_INPUT',
-      `maxHeldHeaders must be from 1 to ${limits.maxLightClientHeaders}`);
+    ensure(
+      Number.isSafeInteger(this.maxHeldHeaders) &&
+        this.maxHeldHeaders >= 1 &&
+        this.maxHeldHeaders <= limits.maxLightClientHeaders,
+      'BAD_INPUT',
+      `maxHeldHeaders must be from 1 to ${limits.maxLightClientHeaders}`,
+    );
     const trusted = options.trusted;
     if ('header' in trusted) {
       checkHeader(trusted.header);
@@ -62,8 +65,11 @@ export class LightClient {
       this.latestHeader = header;
       this.held.set(header.height, { header, hash: this.latestHash });
     } else {
-      ensure(Number.isSafeInteger(trusted.height) && trusted.height >= 0, 'BAD_INPUT',
-        'trusted height must be a non-negative integer');
+      ensure(
+        Number.isSafeInteger(trusted.height) && trusted.height >= 0,
+        'BAD_INPUT',
+        'trusted height must be a non-negative integer',
+      );
       ensure(trusted.headerHash.length === hashBytes, 'BAD_INPUT', `a header hash is ${hashBytes} bytes`);
       this.latestHeight = trusted.height;
       this.latestHash = trusted.headerHash.slice();
@@ -99,10 +105,18 @@ export class LightClient {
    */
   acceptHeader(header: BlockHeader, certificate: CommitCertificate): Uint8Array {
     checkHeader(header);
-    ensure(header.height === this.latestHeight + 1, 'WRONG_HEIGHT',
-      `expected height ${this.latestHeight + 1}, got ${header.height}`, 'height');
-    ensure(bytesEqual(header.previousHash, this.latestHash), 'BROKEN_CHAIN',
-      'previous hash is not the latest trusted header', 'previousHash');
+    ensure(
+      header.height === this.latestHeight + 1,
+      'WRONG_HEIGHT',
+      `expected height ${this.latestHeight + 1}, got ${header.height}`,
+      'height',
+    );
+    ensure(
+      bytesEqual(header.previousHash, this.latestHash),
+      'BROKEN_CHAIN',
+      'previous hash is not the latest trusted header',
+      'previousHash',
+    );
     const previous = this.latestHeader;
     if (previous !== undefined) {
       ensure(header.view >= previous.view, 'OUT_OF_ORDER', 'view went back', 'view');
@@ -127,8 +141,11 @@ export class LightClient {
    */
   verifyInclusion(height: number, requestBytes: Uint8Array, index: number, proof: readonly Uint8Array[]): void {
     const { header } = this.heldAt(height);
-    ensure(proofVerifies(this.provider.sha256, header.batchRoot, requestBytes, index, header.batchSize, proof), 'BAD_PROOF',
-      `not request ${index} of block ${height}`);
+    ensure(
+      proofVerifies(this.provider.sha256, header.batchRoot, requestBytes, index, header.batchSize, proof),
+      'BAD_PROOF',
+      `not request ${index} of block ${height}`,
+    );
   }
 
   private heldAt(height: number): HeldHeader {

@@ -34,7 +34,11 @@ export function merkleRoot(hash: HashFunction, leaves: readonly Uint8Array[]): U
 
 /** The audit path PATH(index, leaves), ordered from the leaf's sibling up to the root's child. */
 export function inclusionProof(hash: HashFunction, leaves: readonly Uint8Array[], index: number): Uint8Array[] {
-  ensure(Number.isSafeInteger(index) && index >= 0 && index < leaves.length, 'OUT_OF_RANGE', 'leaf index is outside the tree');
+  ensure(
+    Number.isSafeInteger(index) && index >= 0 && index < leaves.length,
+    'OUT_OF_RANGE',
+    'leaf index is outside the tree',
+  );
   return pathFromLevels(treeLevels(hash, leaves), index);
 }
 
@@ -86,7 +90,11 @@ export function verifyInclusion(
 
 /** Level 0 holds the leaf hashes, the last level the root alone. */
 function treeLevels(hash: HashFunction, leaves: readonly Uint8Array[]): Uint8Array[][] {
-  ensure(leaves.length <= limits.maxBatchRequests, 'OUT_OF_RANGE', `a tree holds at most ${limits.maxBatchRequests} leaves`);
+  ensure(
+    leaves.length <= limits.maxBatchRequests,
+    'OUT_OF_RANGE',
+    `a tree holds at most ${limits.maxBatchRequests} leaves`,
+  );
   const levels = [leaves.map((leaf) => leafHash(hash, leaf))];
   for (let level = levels[0]!; level.length > 1;) {
     level = parentLevel(hash, level);

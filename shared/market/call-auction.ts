@@ -59,17 +59,33 @@ export function clearCallMarket(book: OrderBook, emit: EventSink, nextTradeSeq: 
     if (left.get(ask) === 0) j++;
   }
   const marginal = fills[fills.length - 1];
-  const price = marginal === undefined ? null : clearingPrice(marginal, i < bids.length ? bids[i]! : undefined, j < asks.length ? asks[j]! : undefined);
+  const price =
+    marginal === undefined
+      ? null
+      : clearingPrice(marginal, i < bids.length ? bids[i]! : undefined, j < asks.length ? asks[j]! : undefined);
   for (const fill of fills) {
     emit({
-      kind: 'trade', periodIndex: book.periodIndex, tradeSeq: nextTradeSeq(), buyer: fill.bid.owner, seller: fill.ask.owner,
-      buyClientOrderId: fill.bid.clientOrderId, sellClientOrderId: fill.ask.clientOrderId,
-      energyWh: fill.energyWh, priceMinorPerKwh: price!, amountMinor: tradeAmountMinor(fill.energyWh, price!),
+      kind: 'trade',
+      periodIndex: book.periodIndex,
+      tradeSeq: nextTradeSeq(),
+      buyer: fill.bid.owner,
+      seller: fill.ask.owner,
+      buyClientOrderId: fill.bid.clientOrderId,
+      sellClientOrderId: fill.ask.clientOrderId,
+      energyWh: fill.energyWh,
+      priceMinorPerKwh: price!,
+      amountMinor: tradeAmountMinor(fill.energyWh, price!),
     });
   }
   for (const order of cancelled) {
-    emit({ kind: 'cancelled', periodIndex: book.periodIndex, owner: order.owner, clientOrderId: order.clientOrderId,
-      remainingWh: left.get(order)!, reason: 'self-trade' });
+    emit({
+      kind: 'cancelled',
+      periodIndex: book.periodIndex,
+      owner: order.owner,
+      clientOrderId: order.clientOrderId,
+      remainingWh: left.get(order)!,
+      reason: 'self-trade',
+    });
     book.removeResting(order);
   }
   for (const [order, remainingWh] of left) {
@@ -81,7 +97,11 @@ export function clearCallMarket(book: OrderBook, emit: EventSink, nextTradeSeq: 
 }
 
 /** The midpoint of the interval of prices that clear the book, rounded down. */
-function clearingPrice(marginal: Fill, nextBidOrder: RestingOrder | undefined, nextAskOrder: RestingOrder | undefined): number {
+function clearingPrice(
+  marginal: Fill,
+  nextBidOrder: RestingOrder | undefined,
+  nextAskOrder: RestingOrder | undefined,
+): number {
   const nextBid = nextBidOrder === undefined ? -Infinity : nextBidOrder.priceMinorPerKwh;
   const nextAsk = nextAskOrder === undefined ? Infinity : nextAskOrder.priceMinorPerKwh;
   const low = Math.max(marginal.ask.priceMinorPerKwh, nextBid);

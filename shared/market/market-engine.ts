@@ -36,25 +36,51 @@ export class MarketEngine {
   private tradeSeq = 0;
   private readonly nextTradeSeq = (): number => ++this.tradeSeq;
 
-  constructor(readonly limits: MarketLimits, private readonly emit: EventSink) {}
+  constructor(
+    readonly limits: MarketLimits,
+    private readonly emit: EventSink,
+  ) {}
 
   apply(command: MarketCommand): void {
     switch (command.kind) {
-      case 'submit': return this.submit(command);
-      case 'cancel': return this.cancel(command.periodIndex, command.owner, command.clientOrderId);
-      case 'openPeriod': return this.openPeriod(command.periodIndex, command.mode);
-      case 'closeGate': return this.closeGate(command.periodIndex);
+      case 'submit':
+        return this.submit(command);
+      case 'cancel':
+        return this.cancel(command.periodIndex, command.owner, command.clientOrderId);
+      case 'openPeriod':
+        return this.openPeriod(command.periodIndex, command.mode);
+      case 'closeGate':
+        return this.closeGate(command.periodIndex);
     }
   }
 
   snapshot(): MarketSnapshot {
-    const periods = [...this.books.values()].sort((a, b) => a.periodIndex - b.periodIndex).map((book) => ({
-      periodIndex: book.periodIndex,
-      mode: book.mode,
-      orders: book.restingInArrivalOrder().map((o) =>
-        [o.seq, o.owner, o.clientOrderId, o.side, o.priceMinorPerKwh, o.remainingWh] as MarketSnapshot['periods'][number]['orders'][number]),
-    }));
-    return { version: 1, nextOrderSeq: this.nextOrderSeq, tradeSeq: this.tradeSeq, closedPeriods: [...this.closed].sort((a, b) => a - b), periods };
+    const periods = [...this.books.values()]
+      .sort((a, b) => a.periodIndex - b.periodIndex)
+      .map((book) => ({
+        periodIndex: book.periodIndex,
+        mode: book.mode,
+        orders: book
+          .restingInArrivalOrder()
+          .map(
+            (o) =>
+              [
+                o.seq,
+                o.owner,
+                o.clientOrderId,
+                o.side,
+                o.priceMinorPerKwh,
+                o.remainingWh,
+              ] as MarketSnapshot['periods'][number]['orders'][number],
+          ),
+      }));
+    return {
+      version: 1,
+      nextOrderSeq: this.nextOrderSeq,
+      tradeSeq: this.tradeSeq,
+      closedPeriods: [...this.closed].sort((a, b) => a - b),
+      periods,
+    };
   }
 
   /** Rebuilds an engine from a snapshot; the caller supplies where its events go. */
@@ -89,9 +115,11 @@ export class MarketEngine {
     if (!Number.isSafeInteger(periodIndex) || periodIndex < 0 || (mode !== 'continuous' && mode !== 'call')) {
       return this.reject(periodIndex, '', '', 'BAD_COMMAND', 'period index or mode invalid');
     }
-    if (this.books.has(periodIndex)) return this.reject(periodIndex, '', '', 'PERIOD_ALREADY_OPEN', 'period is already open');
+    if (this.books.has(periodIndex))
+      return this.reject(periodIndex, '', '', 'PERIOD_ALREADY_OPEN', 'period is already open');
     if (this.closed.has(periodIndex)) return this.reject(periodIndex, '', '', 'PERIOD_CLOSED', 'period was closed');
-    if (this.books.size >= this.limits.maxOpenPeriods) return this.reject(periodIndex, '', '', 'TOO_MANY_PERIODS', 'too many open periods');
+    if (this.books.size >= this.limits.maxOpenPeriods)
+      return this.reject(periodIndex, '', '', 'TOO_MANY_PERIODS', 'too many open periods');
     this.books.set(periodIndex, new OrderBook(periodIndex, mode));
     this.emit({ kind: 'periodOpened', periodIndex, mode });
   }
@@ -112,29 +140,68 @@ export class MarketEngine {
     }
     const openCount = (owned?.byClientId.size ?? 0) - (replaced === undefined ? 0 : 1);
     if (openCount >= this.limits.maxOpenOrdersPerPseudonym) {
-      return this.reject(periodIndex, owner, clientOrderId, 'TOO_MANY_ORDERS', `at most ${this.limits.maxOpenOrdersPerPseudonym} open orders`);
+      return this.reject(
+        periodIndex,
+        owner,
+        clientOrderId,
+        'TOO_MANY_ORDERS',
+        `at most ${this.limits.maxOpenOrdersPerPseudonym} open orders`,
+      );
     }
     if (book.restingCount - (replaced === undefined ? 0 : 1) >= this.limits.maxBookOrders) {
       return this.reject(periodIndex, owner, clientOrderId, 'BOOK_FULL', 'the book is full');
     }
     if (replaced !== undefined) {
       book.removeResting(replaced);
-      this.emit({ kind: 'cancelled', periodIndex, owner, clientOrderId: replaced.clientOrderId, remainingWh: replaced.remainingWh, reason: 'replaced' });
+      this.emit({
+        kind: 'cancelled',
+        periodIndex,
+        owner,
+        clientOrderId: replaced.clientOrderId,
+        remainingWh: replaced.remainingWh,
+        reason: 'replaced',
+      });
     }
     const seq = this.nextOrderSeq++;
-    this.emit({ kind: 'accepted', periodIndex, owner, clientOrderId, orderSeq: seq, side: command.side,
-      energyWh: command.energyWh, limitPriceMinorPerKwh: command.limitPriceMinorPerKwh });
-    book.submit({ seq, owner, clientOrderId, side: command.side, priceMinorPerKwh: command.limitPriceMinorPerKwh,
-      energyWh: command.energyWh }, this.emit, this.nextTradeSeq);
+    this.emit({
+      kind: 'accepted',
+      periodIndex,
+      owner,
+      clientOrderId,
+      orderSeq: seq,
+      side: command.side,
+      energyWh: command.energyWh,
+      limitPriceMinorPerKwh: command.limitPriceMinorPerKwh,
+    });
+    book.submit(
+      {
+        seq,
+        owner,
+        clientOrderId,
+        side: command.side,
+        priceMinorPerKwh: command.limitPriceMinorPerKwh,
+        energyWh: command.energyWh,
+      },
+      this.emit,
+      this.nextTradeSeq,
+    );
   }
 
   private cancel(periodIndex: number, owner: string, clientOrderId: string): void {
     const book = this.openBook(periodIndex, owner, clientOrderId);
     if (book === undefined) return;
     const order = book.openOrdersOf(owner)?.byClientId.get(clientOrderId);
-    if (order === undefined) return this.reject(periodIndex, owner, clientOrderId, 'UNKNOWN_ORDER', 'no such open order');
+    if (order === undefined)
+      return this.reject(periodIndex, owner, clientOrderId, 'UNKNOWN_ORDER', 'no such open order');
     book.removeResting(order);
-    this.emit({ kind: 'cancelled', periodIndex, owner, clientOrderId, remainingWh: order.remainingWh, reason: 'owner' });
+    this.emit({
+      kind: 'cancelled',
+      periodIndex,
+      owner,
+      clientOrderId,
+      remainingWh: order.remainingWh,
+      reason: 'owner',
+    });
   }
 
   private closeGate(periodIndex: number): void {
@@ -143,7 +210,13 @@ export class MarketEngine {
     const clearingPrice = book.mode === 'call' ? clearCallMarket(book, this.emit, this.nextTradeSeq) : null;
     for (const order of book.restingInArrivalOrder()) {
       book.removeResting(order);
-      this.emit({ kind: 'expired', periodIndex, owner: order.owner, clientOrderId: order.clientOrderId, remainingWh: order.remainingWh });
+      this.emit({
+        kind: 'expired',
+        periodIndex,
+        owner: order.owner,
+        clientOrderId: order.clientOrderId,
+        remainingWh: order.remainingWh,
+      });
     }
     this.books.delete(periodIndex);
     this.closed.add(periodIndex);
@@ -153,7 +226,8 @@ export class MarketEngine {
   private openBook(periodIndex: number, owner: string, clientOrderId: string): OrderBook | undefined {
     const book = this.books.get(periodIndex);
     if (book !== undefined) return book;
-    if (this.closed.has(periodIndex)) this.reject(periodIndex, owner, clientOrderId, 'PERIOD_CLOSED', 'gate closure has passed');
+    if (this.closed.has(periodIndex))
+      this.reject(periodIndex, owner, clientOrderId, 'PERIOD_CLOSED', 'gate closure has passed');
     else this.reject(periodIndex, owner, clientOrderId, 'PERIOD_NOT_OPEN', 'trading for this period is not open');
     return undefined;
   }
@@ -161,8 +235,11 @@ export class MarketEngine {
   private checkOrder(command: Submit): [RejectionCode, string] | undefined {
     const { limits } = this;
     if (command.side !== 'buy' && command.side !== 'sell') return ['BAD_COMMAND', 'side must be buy or sell'];
-    if (!isIdentifier(command.owner) || !isIdentifier(command.clientOrderId) ||
-      (command.replaces !== undefined && !isIdentifier(command.replaces))) {
+    if (
+      !isIdentifier(command.owner) ||
+      !isIdentifier(command.clientOrderId) ||
+      (command.replaces !== undefined && !isIdentifier(command.replaces))
+    ) {
       return ['BAD_COMMAND', `owner and order ids must be well-formed strings of 1..${maxIdentifierChars} characters`];
     }
     const price = command.limitPriceMinorPerKwh;

@@ -26,7 +26,10 @@ export class OrderBook {
   readonly asks = new BookSide('sell');
   readonly owners = new Map<string, OwnerOrders>();
 
-  constructor(readonly periodIndex: number, readonly mode: MarketMode) {}
+  constructor(
+    readonly periodIndex: number,
+    readonly mode: MarketMode,
+  ) {}
 
   get restingCount(): number {
     return this.bids.orderCount + this.asks.orderCount;
@@ -54,22 +57,35 @@ export class OrderBook {
     while (remainingWh > 0) {
       const level = opposite.best();
       if (level === undefined) break;
-      if (buying ? level.priceMinorPerKwh > order.priceMinorPerKwh : level.priceMinorPerKwh < order.priceMinorPerKwh) break;
+      if (buying ? level.priceMinorPerKwh > order.priceMinorPerKwh : level.priceMinorPerKwh < order.priceMinorPerKwh)
+        break;
       const resting = level.head!;
       if (resting.owner === order.owner) {
-        emit({ kind: 'cancelled', periodIndex: this.periodIndex, owner: order.owner, clientOrderId: order.clientOrderId,
-          remainingWh, reason: 'self-trade' });
+        emit({
+          kind: 'cancelled',
+          periodIndex: this.periodIndex,
+          owner: order.owner,
+          clientOrderId: order.clientOrderId,
+          remainingWh,
+          reason: 'self-trade',
+        });
         return -1;
       }
       const fillWh = remainingWh < resting.remainingWh ? remainingWh : resting.remainingWh;
-      const price = buying ? midpointPrice(order.priceMinorPerKwh, resting.priceMinorPerKwh)
+      const price = buying
+        ? midpointPrice(order.priceMinorPerKwh, resting.priceMinorPerKwh)
         : midpointPrice(resting.priceMinorPerKwh, order.priceMinorPerKwh);
       emit({
-        kind: 'trade', periodIndex: this.periodIndex, tradeSeq: nextTradeSeq(),
-        buyer: buying ? order.owner : resting.owner, seller: buying ? resting.owner : order.owner,
+        kind: 'trade',
+        periodIndex: this.periodIndex,
+        tradeSeq: nextTradeSeq(),
+        buyer: buying ? order.owner : resting.owner,
+        seller: buying ? resting.owner : order.owner,
         buyClientOrderId: buying ? order.clientOrderId : resting.clientOrderId,
         sellClientOrderId: buying ? resting.clientOrderId : order.clientOrderId,
-        energyWh: fillWh, priceMinorPerKwh: price, amountMinor: tradeAmountMinor(fillWh, price),
+        energyWh: fillWh,
+        priceMinorPerKwh: price,
+        amountMinor: tradeAmountMinor(fillWh, price),
       });
       remainingWh -= fillWh;
       if (fillWh === resting.remainingWh) this.removeResting(resting);
@@ -79,7 +95,9 @@ export class OrderBook {
   }
 
   private rest(order: IncomingOrder, remainingWh: number): void {
-    this.restore(new RestingOrder(order.seq, order.owner, order.clientOrderId, order.side, order.priceMinorPerKwh, remainingWh));
+    this.restore(
+      new RestingOrder(order.seq, order.owner, order.clientOrderId, order.side, order.priceMinorPerKwh, remainingWh),
+    );
   }
 
   /** Puts a resting order in place: used when resting and when rebuilding from a snapshot. */

@@ -9,11 +9,16 @@ import { GridbidError, ensure } from '../errors.js';
 import { limits } from '../limits.js';
 import { type Message, type MessageOf, type MessageType, isMessageType, messageSchemas } from './messages.js';
 
-export type DecodeResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: GridbidError };
+export type DecodeResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: GridbidError };
 
 /** Checks an already-parsed value against its message schema; throws GridbidError. */
 export function validateMessage(value: unknown): Message {
-  ensure(typeof value === 'object' && value !== null && !Array.isArray(value), 'NOT_AN_OBJECT', 'a message is a JSON object');
+  ensure(
+    typeof value === 'object' && value !== null && !Array.isArray(value),
+    'NOT_AN_OBJECT',
+    'a message is a JSON object',
+  );
   const type = (value as { type?: unknown }).type;
   ensure(type !== undefined, 'MISSING_FIELD', 'a message needs a type', 'type');
   ensure(isMessageType(type), 'UNKNOWN_TYPE', `unknown message type ${JSON.stringify(type).slice(0, 80)}`, 'type');
@@ -44,7 +49,10 @@ export function decodeMessageOf<T extends MessageType>(type: T, bytes: Uint8Arra
   const result = decodeMessage(bytes);
   if (!result.ok) return result;
   if (result.value.type !== type) {
-    return { ok: false, error: new GridbidError('UNKNOWN_TYPE', `expected a ${type} message, got ${result.value.type}`, 'type') };
+    return {
+      ok: false,
+      error: new GridbidError('UNKNOWN_TYPE', `expected a ${type} message, got ${result.value.type}`, 'type'),
+    };
   }
   return result as DecodeResult<MessageOf<T>>;
 }

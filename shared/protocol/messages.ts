@@ -6,9 +6,7 @@ import { certificate, certificateRequest } from './messages/certificate.js';
 import { deliveryReport, dispute } from './messages/delivery.js';
 import { deviceLogin, enrolmentRequest, enrolmentStatus } from './messages/enrolment.js';
 import { errorReply } from './messages/error.js';
-import {
-  issuanceBlindSignature, issuanceChallenge, issuanceCommit, issuanceOpening,
-} from './messages/issuance.js';
+import { issuanceBlindSignature, issuanceChallenge, issuanceCommit, issuanceOpening } from './messages/issuance.js';
 import { cancel, order, trade } from './messages/market.js';
 import { bill, transactionRecord } from './messages/settlement.js';
 import { trace, trusteePartial } from './messages/tracing.js';

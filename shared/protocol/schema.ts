@@ -11,7 +11,12 @@ import { join } from '../codec/json-decode.js';
 /** What a schema accepts, as data: for documentation and for generating test messages. */
 export type SchemaSpec =
   | { readonly kind: 'integer'; readonly min: number; readonly max: number }
-  | { readonly kind: 'text'; readonly minChars: number; readonly maxChars: number; readonly pattern: RegExp | undefined }
+  | {
+      readonly kind: 'text';
+      readonly minChars: number;
+      readonly maxChars: number;
+      readonly pattern: RegExp | undefined;
+    }
   | { readonly kind: 'literal'; readonly value: string }
   | { readonly kind: 'oneOf'; readonly options: readonly string[] }
   | { readonly kind: 'bytes'; readonly minBytes: number; readonly maxBytes: number }
@@ -35,8 +40,9 @@ export type Infer<S> = S extends Schema<infer T> ? T : never;
 type Shape = { readonly [key: string]: Schema<unknown> };
 type RequiredKeys<S extends Shape> = { [K in keyof S]: S[K] extends OptionalSchema<unknown> ? never : K }[keyof S];
 type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends OptionalSchema<unknown> ? K : never }[keyof S];
-export type InferShape<S extends Shape> =
-  { -readonly [K in RequiredKeys<S>]: Infer<S[K]> } & { -readonly [K in OptionalKeys<S>]?: Infer<S[K]> };
+export type InferShape<S extends Shape> = { -readonly [K in RequiredKeys<S>]: Infer<S[K]> } & {
+  -readonly [K in OptionalKeys<S>]?: Infer<S[K]>;
+};
 
 export interface ObjectSchema<S extends Shape> extends Schema<InferShape<S>> {
   readonly shape: S;
@@ -55,16 +61,33 @@ export function integer(min: number, max: number): Schema<number> {
   });
 }
 
-export function text(minChars: number, maxChars: number, pattern?: RegExp, patternDescription?: string): Schema<string> {
+export function text(
+  minChars: number,
+  maxChars: number,
+  pattern?: RegExp,
+  patternDescription?: string,
+): Schema<string> {
   const shape = patternDescription === undefined ? '' : `, ${patternDescription}`;
-  return required({ kind: 'text', minChars, maxChars, pattern }, `string of ${minChars}..${maxChars} characters${shape}`, (value, path) => {
-    ensure(typeof value === 'string', 'WRONG_TYPE', 'expected a string', path);
-    ensure(value.length >= minChars && value.length <= maxChars, 'BAD_LENGTH',
-      `must have ${minChars}..${maxChars} characters`, path);
-    ensure(pattern === undefined || pattern.test(value), 'BAD_FORMAT',
-      `must be ${patternDescription ?? 'well formed'}`, path);
-    return value;
-  });
+  return required(
+    { kind: 'text', minChars, maxChars, pattern },
+    `string of ${minChars}..${maxChars} characters${shape}`,
+    (value, path) => {
+      ensure(typeof value === 'string', 'WRONG_TYPE', 'expected a string', path);
+      ensure(
+        value.length >= minChars && value.length <= maxChars,
+        'BAD_LENGTH',
+        `must have ${minChars}..${maxChars} characters`,
+        path,
+      );
+      ensure(
+        pattern === undefined || pattern.test(value),
+        'BAD_FORMAT',
+        `must be ${patternDescription ?? 'well formed'}`,
+        path,
+      );
+      return value;
+    },
+  );
 }
 
 export function literal<const T extends string>(expected: T): Schema<T> {
@@ -88,7 +111,12 @@ export function bytes(minBytes: number, maxBytes: number = minBytes): Schema<str
   return required({ kind: 'bytes', minBytes, maxBytes }, `base64url of ${size} bytes`, (value, path) => {
     ensure(typeof value === 'string', 'WRONG_TYPE', 'expected a base64url string', path);
     // Bound the text before decoding it; the slack lets stray padding be reported as a format error.
-    ensure(value.length <= Math.ceil((maxBytes * 4) / 3) + 2, 'BAD_LENGTH', `must encode at most ${maxBytes} bytes`, path);
+    ensure(
+      value.length <= Math.ceil((maxBytes * 4) / 3) + 2,
+      'BAD_LENGTH',
+      `must encode at most ${maxBytes} bytes`,
+      path,
+    );
     let decoded: Uint8Array;
     try {
       decoded = fromBase64Url(value);
@@ -101,12 +129,20 @@ export function bytes(minBytes: number, maxBytes: number = minBytes): Schema<str
 }
 
 export function array<T>(item: Schema<T>, minItems: number, maxItems: number): Schema<T[]> {
-  return required({ kind: 'array', item, minItems, maxItems }, `array of ${minItems}..${maxItems} × ${item.description}`, (value, path) => {
-    ensure(Array.isArray(value), 'WRONG_TYPE', 'expected an array', path);
-    ensure(value.length >= minItems && value.length <= maxItems, 'BAD_LENGTH',
-      `must have ${minItems}..${maxItems} items`, path);
-    return value.map((entry, index) => item.parse(entry, join(path, String(index))));
-  });
+  return required(
+    { kind: 'array', item, minItems, maxItems },
+    `array of ${minItems}..${maxItems} × ${item.description}`,
+    (value, path) => {
+      ensure(Array.isArray(value), 'WRONG_TYPE', 'expected an array', path);
+      ensure(
+        value.length >= minItems && value.length <= maxItems,
+        'BAD_LENGTH',
+        `must have ${minItems}..${maxItems} items`,
+        path,
+      );
+      return value.map((entry, index) => item.parse(entry, join(path, String(index))));
+    },
+  );
 }
 
 export function optional<T>(schema: Schema<T>): OptionalSchema<T> {
@@ -121,11 +157,20 @@ export function object<const S extends Shape>(shape: S): ObjectSchema<S> {
     optional: false,
     description: 'object',
     parse(value, path) {
-      ensure(typeof value === 'object' && value !== null && !Array.isArray(value),
-        path === '' ? 'NOT_AN_OBJECT' : 'WRONG_TYPE', 'expected an object', path);
+      ensure(
+        typeof value === 'object' && value !== null && !Array.isArray(value),
+        path === '' ? 'NOT_AN_OBJECT' : 'WRONG_TYPE',
+        'expected an object',
+        path,
+      );
       const record = value as Record<string, unknown>;
       for (const key of Object.keys(record)) {
-        ensure(Object.prototype.hasOwnProperty.call(shape, key), 'UNKNOWN_FIELD', 'field is not part of the message', join(path, key));
+        ensure(
+          Object.prototype.hasOwnProperty.call(shape, key),
+          'UNKNOWN_FIELD',
+          'field is not part of the message',
+          join(path, key),
+        );
       }
       const out: Record<string, unknown> = {};
       for (const key of keys) {

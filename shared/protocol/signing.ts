@@ -14,7 +14,8 @@ export const protocolVersion = 'gridbid/v1';
 
 export type SignatureField = 'sig' | 'buyerSig' | 'sellerSig';
 /** A message before signing: every signature field may still be absent. */
-export type Unsigned<T extends MessageType> = Omit<MessageOf<T>, SignatureField> & Partial<Pick<MessageOf<T>, SignatureField & keyof MessageOf<T>>>;
+export type Unsigned<T extends MessageType> = Omit<MessageOf<T>, SignatureField> &
+  Partial<Pick<MessageOf<T>, SignatureField & keyof MessageOf<T>>>;
 
 /** The bytes signature field `field` of `message` covers. */
 export function signingBytes(message: { readonly type: MessageType }, field: string): Uint8Array {

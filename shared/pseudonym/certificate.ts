@@ -11,7 +11,11 @@ import { verifyMessageSignature } from '../protocol/signing.js';
 export type Certificate = MessageOf<'certificate'>;
 
 /** Throws BAD_CERTIFICATE unless MM signed the certificate. */
-export function checkCertificateSignature(provider: CryptoProvider, mmPublicKey: Uint8Array, certificate: Certificate): void {
+export function checkCertificateSignature(
+  provider: CryptoProvider,
+  mmPublicKey: Uint8Array,
+  certificate: Certificate,
+): void {
   if (!verifyMessageSignature(provider, mmPublicKey, certificate)) {
     throw new GridbidError('BAD_CERTIFICATE', 'certificate is not signed by MM');
   }
@@ -22,7 +26,12 @@ export function checkCertificateSignature(provider: CryptoProvider, mmPublicKey:
  * starts before its period does, so a certificate obtained ahead for the next period is not a
  * second valid pseudonym in the current one.
  */
-export function checkCertificate(provider: CryptoProvider, mmPublicKey: Uint8Array, certificate: Certificate, nowMs: number): void {
+export function checkCertificate(
+  provider: CryptoProvider,
+  mmPublicKey: Uint8Array,
+  certificate: Certificate,
+  nowMs: number,
+): void {
   checkCertificateSignature(provider, mmPublicKey, certificate);
   if (nowMs < certificate.validFromMs || nowMs >= certificate.validUntilMs) {
     throw new GridbidError('BAD_CERTIFICATE', 'certificate is outside its validity window');

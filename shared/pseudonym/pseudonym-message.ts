@@ -11,12 +11,19 @@ import type { RsaPublicKey } from '../crypto/rsa-key.js';
 
 const domain = utf8Encode('gridbid/v1/pseudonym\n');
 
-export function pseudonymMessage(pseudonymPublicKey: Uint8Array, traceTag: Uint8Array, periodIndex: number): Uint8Array {
-  return concatBytes(domain, canonicalJsonBytes({
-    periodIndex,
-    pseudonymPublicKey: toBase64Url(pseudonymPublicKey),
-    traceTag: toBase64Url(traceTag),
-  }));
+export function pseudonymMessage(
+  pseudonymPublicKey: Uint8Array,
+  traceTag: Uint8Array,
+  periodIndex: number,
+): Uint8Array {
+  return concatBytes(
+    domain,
+    canonicalJsonBytes({
+      periodIndex,
+      pseudonymPublicKey: toBase64Url(pseudonymPublicKey),
+      traceTag: toBase64Url(traceTag),
+    }),
+  );
 }
 
 export function preparedPseudonymMessage(
@@ -32,8 +39,19 @@ export function preparedPseudonymMessage(
 export function verifyRmSignature(
   sha384: HashFunction,
   rmKey: RsaPublicKey,
-  credential: { prefix: Uint8Array; pseudonymPublicKey: Uint8Array; traceTag: Uint8Array; periodIndex: number; signature: Uint8Array },
+  credential: {
+    prefix: Uint8Array;
+    pseudonymPublicKey: Uint8Array;
+    traceTag: Uint8Array;
+    periodIndex: number;
+    signature: Uint8Array;
+  },
 ): boolean {
-  const input = preparedPseudonymMessage(credential.prefix, credential.pseudonymPublicKey, credential.traceTag, credential.periodIndex);
+  const input = preparedPseudonymMessage(
+    credential.prefix,
+    credential.pseudonymPublicKey,
+    credential.traceTag,
+    credential.periodIndex,
+  );
   return verify(sha384, gridbidBlindVariant, rmKey, input, credential.signature);
 }

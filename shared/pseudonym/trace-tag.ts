@@ -24,8 +24,13 @@ export interface TraceTagContents {
 
 export function encodeTraceTagPlaintext(contents: TraceTagContents): Uint8Array {
   meterIdSchema.parse(contents.meterId, 'meterId');
-  ensure(Number.isSafeInteger(contents.periodIndex) && contents.periodIndex >= 0 && contents.periodIndex <= limits.maxPeriodIndex,
-    'OUT_OF_RANGE', 'period index out of range');
+  ensure(
+    Number.isSafeInteger(contents.periodIndex) &&
+      contents.periodIndex >= 0 &&
+      contents.periodIndex <= limits.maxPeriodIndex,
+    'OUT_OF_RANGE',
+    'period index out of range',
+  );
   ensure(contents.pseudonymHash.length === 32, 'BAD_LENGTH', 'pseudonym hash must be 32 bytes');
   const id = utf8Encode(contents.meterId);
   const period = new Uint8Array(4);
@@ -53,11 +58,19 @@ export function makeTraceTag(
   pseudonymPublicKey: Uint8Array,
   seed: Uint8Array,
 ): Uint8Array {
-  const plaintext = encodeTraceTagPlaintext({ meterId, periodIndex, pseudonymHash: provider.sha256.digest(pseudonymPublicKey) });
+  const plaintext = encodeTraceTagPlaintext({
+    meterId,
+    periodIndex,
+    pseudonymHash: provider.sha256.digest(pseudonymPublicKey),
+  });
   return oaepEncrypt(provider.sha256, tcKey, plaintext, seed, traceTagLabel);
 }
 
 /** After a trace: does the recovered plaintext belong to this pseudonym? */
-export function tagNamesPseudonym(provider: CryptoProvider, contents: TraceTagContents, pseudonymPublicKey: Uint8Array): boolean {
+export function tagNamesPseudonym(
+  provider: CryptoProvider,
+  contents: TraceTagContents,
+  pseudonymPublicKey: Uint8Array,
+): boolean {
   return bytesEqual(contents.pseudonymHash, provider.sha256.digest(pseudonymPublicKey));
 }

@@ -35,7 +35,22 @@ const HIDDEN_INPUTS: readonly { rule: string; pattern: RegExp }[] = [
 ];
 
 /** Keywords after which `/` starts a regular expression rather than a division. */
-const REGEX_KEYWORDS = new Set(['return', 'typeof', 'case', 'do', 'else', 'in', 'of', 'new', 'delete', 'void', 'throw', 'instanceof', 'yield', 'await']);
+const REGEX_KEYWORDS = new Set([
+  'return',
+  'typeof',
+  'case',
+  'do',
+  'else',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'instanceof',
+  'yield',
+  'await',
+]);
 
 /**
  * Blanks comments (in `code`) and additionally the contents of string, template and regex
@@ -193,7 +208,7 @@ test('the scanner reports each forbidden construct and ignores comments and stri
     ["import type { Buf } from '@scope/pkg/sub.js';", 'non-relative import "@scope/pkg/sub.js"'],
     ["import 'side-effect';", 'non-relative import "side-effect"'],
     ["export * from 'pkg';", 'non-relative import "pkg"'],
-    ["export { a } from \"pkg\";", 'non-relative import "pkg"'],
+    ['export { a } from "pkg";', 'non-relative import "pkg"'],
     ["const m = await import('node:crypto');", 'non-relative import "node:crypto"'],
     ['const m = await import(`os`);', 'non-relative import "os"'],
     ['const m = await import(name);', 'dynamic import with a computed specifier'],
@@ -227,10 +242,14 @@ test('the scanner reports each forbidden construct and ignores comments and stri
   ]);
 
   // Firmware core may import shared/ and itself, but nothing else outside.
-  assert.equal(scanSource('firmware/core/meter.ts', "import { a } from '../../shared/bytes.js';\nimport { b } from './b.js';"), []);
-  assert.equal(scanSource('firmware/core/meter.ts', "import { a } from '../host/timer.js';").map((v) => v.rule), [
-    'import "../host/timer.js" resolves outside firmware/core/ and shared/',
-  ]);
+  assert.equal(
+    scanSource('firmware/core/meter.ts', "import { a } from '../../shared/bytes.js';\nimport { b } from './b.js';"),
+    [],
+  );
+  assert.equal(
+    scanSource('firmware/core/meter.ts', "import { a } from '../host/timer.js';").map((v) => v.rule),
+    ['import "../host/timer.js" resolves outside firmware/core/ and shared/'],
+  );
 
   const clean = [
     '/** Never call Date.now() or Math.random() here; process.env and require() are off limits. */',

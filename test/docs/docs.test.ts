@@ -6,7 +6,11 @@ import { messageTypes } from '../../shared/protocol/messages.js';
 import { messageReferencePath, renderMessageReference } from '../../tools/docs/message-reference.js';
 
 test('docs/messages.md is what `npm run docs` generates from the schemas', () => {
-  assert.is(readFileSync(messageReferencePath, 'utf8'), renderMessageReference(), 'run `npm run docs` and commit the result');
+  assert.is(
+    readFileSync(messageReferencePath, 'utf8'),
+    renderMessageReference(),
+    'run `npm run docs` and commit the result',
+  );
 });
 
 test('the README message table lists every message type', () => {

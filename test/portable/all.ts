@@ -10,6 +10,13 @@ import { rfc9474Cases } from './rfc9474.cases.js';
 import { sha2Cases } from './sha2.cases.js';
 
 export function portableSuites(provider: CryptoProvider): CaseList[] {
-  return [sha2Cases(provider), rfc6979Cases(provider), oaepCases(provider), rfc9474Cases(provider), protocolCases(provider),
-    marketCases(), ledgerCases(provider)];
+  return [
+    sha2Cases(provider),
+    rfc6979Cases(provider),
+    oaepCases(provider),
+    rfc9474Cases(provider),
+    protocolCases(provider),
+    marketCases(),
+    ledgerCases(provider),
+  ];
 }

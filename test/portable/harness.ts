@@ -26,7 +26,11 @@ export function ok(condition: boolean, message: string): asserts condition {
   if (!condition) throw new AssertionFailed(message);
 }
 
-export function equal<T extends string | number | bigint | boolean | undefined>(actual: T, expected: T, what: string): void {
+export function equal<T extends string | number | bigint | boolean | undefined>(
+  actual: T,
+  expected: T,
+  what: string,
+): void {
   if (actual !== expected) throw new AssertionFailed(`${what}: expected ${String(expected)}, got ${String(actual)}`);
 }
 

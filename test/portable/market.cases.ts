@@ -20,8 +20,16 @@ function seededStream(seed: string, length: number, mode: 'continuous' | 'call')
   for (let i = 0; i < length; i++) {
     const owner = `p${draw(6)}`;
     if (draw(10) < 2) commands.push({ kind: 'cancel', periodIndex: 7, owner, clientOrderId: `o${draw(i + 1)}` });
-    else commands.push({ kind: 'submit', periodIndex: 7, owner, clientOrderId: `o${i}`, side: draw(2) === 0 ? 'buy' : 'sell',
-      energyWh: 1 + draw(3000), limitPriceMinorPerKwh: 2400 + draw(200) });
+    else
+      commands.push({
+        kind: 'submit',
+        periodIndex: 7,
+        owner,
+        clientOrderId: `o${i}`,
+        side: draw(2) === 0 ? 'buy' : 'sell',
+        energyWh: 1 + draw(3000),
+        limitPriceMinorPerKwh: 2400 + draw(200),
+      });
   }
   commands.push({ kind: 'closeGate', periodIndex: 7 });
   return commands;
@@ -40,8 +48,24 @@ export function marketCases(): CaseList {
     const events: MarketEvent[] = [];
     const engine = new MarketEngine(defaultMarketLimits, (event) => events.push(event));
     engine.apply({ kind: 'openPeriod', periodIndex: 1, mode: 'continuous' });
-    engine.apply({ kind: 'submit', periodIndex: 1, owner: 'seller', clientOrderId: 's', side: 'sell', energyWh: 1000, limitPriceMinorPerKwh: 2001 });
-    engine.apply({ kind: 'submit', periodIndex: 1, owner: 'buyer', clientOrderId: 'b', side: 'buy', energyWh: 1500, limitPriceMinorPerKwh: 2500 });
+    engine.apply({
+      kind: 'submit',
+      periodIndex: 1,
+      owner: 'seller',
+      clientOrderId: 's',
+      side: 'sell',
+      energyWh: 1000,
+      limitPriceMinorPerKwh: 2001,
+    });
+    engine.apply({
+      kind: 'submit',
+      periodIndex: 1,
+      owner: 'buyer',
+      clientOrderId: 'b',
+      side: 'buy',
+      energyWh: 1500,
+      limitPriceMinorPerKwh: 2500,
+    });
     const trade = events.find((e) => e.kind === 'trade');
     ok(trade !== undefined && trade.kind === 'trade', 'one trade');
     equal(trade.priceMinorPerKwh, 2250, 'floor((2500 + 2001) / 2)');
@@ -65,7 +89,12 @@ export function marketCases(): CaseList {
       let resumed = new MarketEngine(defaultMarketLimits, (event) => split.push(event));
       commands.forEach((command, index) => {
         engine.apply(command);
-        if (index === 700) resumed = MarketEngine.restore(defaultMarketLimits, (event) => split.push(event), JSON.parse(JSON.stringify(resumed.snapshot())));
+        if (index === 700)
+          resumed = MarketEngine.restore(
+            defaultMarketLimits,
+            (event) => split.push(event),
+            JSON.parse(JSON.stringify(resumed.snapshot())),
+          );
         resumed.apply(command);
       });
       equal(resumed.stateHash(hash), engine.stateHash(hash), 'hash');

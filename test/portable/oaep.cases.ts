@@ -11,17 +11,29 @@ export function oaepCases(provider: CryptoProvider): CaseList {
   const list = new CaseList(`RFC 8017 RSAES-OAEP SHA-256 (${provider.name})`);
   const k = vectors.key;
   const secretKey = rsaPrivateKey({
-    n: hexBigInt(k.n), e: hexBigInt(k.e), d: hexBigInt(k.d), p: hexBigInt(k.p), q: hexBigInt(k.q),
-    dp: hexBigInt(k.dp), dq: hexBigInt(k.dq), qi: hexBigInt(k.qi),
+    n: hexBigInt(k.n),
+    e: hexBigInt(k.e),
+    d: hexBigInt(k.d),
+    p: hexBigInt(k.p),
+    q: hexBigInt(k.q),
+    dp: hexBigInt(k.dp),
+    dq: hexBigInt(k.dq),
+    qi: hexBigInt(k.qi),
   });
   for (const vector of vectors.cases) {
     list.add(`${vector.name}: encrypt with the published seed`, () => {
-      equalBytes(oaepEncrypt(provider.sha256, secretKey, fromHex(vector.message), fromHex(vector.seed)),
-        fromHex(vector.ciphertext), 'ciphertext');
+      equalBytes(
+        oaepEncrypt(provider.sha256, secretKey, fromHex(vector.message), fromHex(vector.seed)),
+        fromHex(vector.ciphertext),
+        'ciphertext',
+      );
     });
     list.add(`${vector.name}: decrypt`, () => {
-      equalBytes(oaepDecrypt(provider, provider.sha256, secretKey, fromHex(vector.ciphertext)),
-        fromHex(vector.message), 'message');
+      equalBytes(
+        oaepDecrypt(provider, provider.sha256, secretKey, fromHex(vector.ciphertext)),
+        fromHex(vector.message),
+        'message',
+      );
     });
   }
   list.add('a tampered ciphertext fails with DECRYPTION_FAILED', () => {
@@ -31,11 +43,19 @@ export function oaepCases(provider: CryptoProvider): CaseList {
   });
   list.add('a wrong label fails with DECRYPTION_FAILED', () => {
     const ciphertext = fromHex(vectors.cases[0]!.ciphertext);
-    throwsCode(() => oaepDecrypt(provider, provider.sha256, secretKey, ciphertext, fromHex('01')), 'DECRYPTION_FAILED', 'label');
+    throwsCode(
+      () => oaepDecrypt(provider, provider.sha256, secretKey, ciphertext, fromHex('01')),
+      'DECRYPTION_FAILED',
+      'label',
+    );
   });
   list.add('a message one byte too long is MESSAGE_TOO_LONG', () => {
     const tooLong = new Uint8Array(secretKey.modulusBytes - 2 * 32 - 1);
-    throwsCode(() => oaepEncrypt(provider.sha256, secretKey, tooLong, new Uint8Array(32)), 'MESSAGE_TOO_LONG', 'length');
+    throwsCode(
+      () => oaepEncrypt(provider.sha256, secretKey, tooLong, new Uint8Array(32)),
+      'MESSAGE_TOO_LONG',
+      'length',
+    );
   });
   return list;
 }

@@ -41,17 +41,27 @@ export function protocolCases(provider: CryptoProvider): CaseList {
   for (const type of messageTypes.filter((t) => signatureFields[t].length > 0)) {
     list.add(`${type}: sign, encode, decode, verify`, () => {
       let message = sampleMessage(type, random) as unknown as Message;
-      for (const field of signatureFields[type]) message = signMessage(provider, privateKey, message as never, field as SignatureField) as Message;
+      for (const field of signatureFields[type])
+        message = signMessage(provider, privateKey, message as never, field as SignatureField) as Message;
       const decoded = decodeMessage(encodeMessage(message));
       ok(decoded.ok, 'decodes');
-      for (const field of signatureFields[type]) ok(verifyMessageSignature(provider, publicKey, decoded.value, field as SignatureField), field);
+      for (const field of signatureFields[type])
+        ok(verifyMessageSignature(provider, publicKey, decoded.value, field as SignatureField), field);
       const tampered = { ...decoded.value, timeMs: (decoded.value as { timeMs: number }).timeMs ^ 1 } as Message;
-      ok(!verifyMessageSignature(provider, publicKey, tampered, signatureFields[type][0] as SignatureField), 'tampered fails');
+      ok(
+        !verifyMessageSignature(provider, publicKey, tampered, signatureFields[type][0] as SignatureField),
+        'tampered fails',
+      );
     });
   }
   list.add('typed errors for bad payloads', () => {
-    const cases: Array<[string, string]> = [['{', 'MALFORMED_JSON'], ['[]', 'NOT_AN_OBJECT'], ['{"type":"x"}', 'UNKNOWN_TYPE'],
-      ['['.repeat(5000), 'MALFORMED_JSON'], ['{"type":"error","code":"A","message":"m","timeMs":1.5}', 'WRONG_TYPE']];
+    const cases: Array<[string, string]> = [
+      ['{', 'MALFORMED_JSON'],
+      ['[]', 'NOT_AN_OBJECT'],
+      ['{"type":"x"}', 'UNKNOWN_TYPE'],
+      ['['.repeat(5000), 'MALFORMED_JSON'],
+      ['{"type":"error","code":"A","message":"m","timeMs":1.5}', 'WRONG_TYPE'],
+    ];
     for (const [text, code] of cases) {
       const result = decodeMessage(utf8Encode(text));
       equal(result.ok ? 'accepted' : result.error.code, code, text.slice(0, 30));

@@ -7,7 +7,13 @@ import { fromHex } from '../../shared/bytes.js';
 import type { CryptoProvider } from '../../shared/crypto/provider.js';
 import { modInverse } from '../../shared/crypto/modular.js';
 import {
-  type RsabssaVariant, blind, blindSign, finalize, prepare, rsabssaVariants, verify,
+  type RsabssaVariant,
+  blind,
+  blindSign,
+  finalize,
+  prepare,
+  rsabssaVariants,
+  verify,
 } from '../../shared/crypto/rsabssa.js';
 import { publicPart } from '../../shared/crypto/rsa-key.js';
 import vectors from '../vectors/rfc9474.json' with { type: 'json' };

@@ -9,5 +9,14 @@ export function hexBigInt(hex: string): bigint {
 
 export function rsaKeyFromPrimes(n: string, e: string, d: string, p: string, q: string): RsaPrivateKey {
   const [nn, ee, dd, pp, qq] = [n, e, d, p, q].map(hexBigInt) as [bigint, bigint, bigint, bigint, bigint];
-  return rsaPrivateKey({ n: nn, e: ee, d: dd, p: pp, q: qq, dp: dd % (pp - 1n), dq: dd % (qq - 1n), qi: modInverse(qq, pp) });
+  return rsaPrivateKey({
+    n: nn,
+    e: ee,
+    d: dd,
+    p: pp,
+    q: qq,
+    dp: dd % (pp - 1n),
+    dq: dd % (qq - 1n),
+    qi: modInverse(qq, pp),
+  });
 }

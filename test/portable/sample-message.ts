@@ -17,10 +17,14 @@ function pick(random: RandomSource, min: number, max: number): number {
 export function sampleFor(schema: Schema<unknown>, random: RandomSource): unknown {
   const spec = schema.spec;
   switch (spec.kind) {
-    case 'integer': return pick(random, spec.min, spec.max);
-    case 'literal': return spec.value;
-    case 'oneOf': return spec.options[pick(random, 0, spec.options.length - 1)];
-    case 'bytes': return toBase64Url(random(pick(random, spec.minBytes, spec.maxBytes)));
+    case 'integer':
+      return pick(random, spec.min, spec.max);
+    case 'literal':
+      return spec.value;
+    case 'oneOf':
+      return spec.options[pick(random, 0, spec.options.length - 1)];
+    case 'bytes':
+      return toBase64Url(random(pick(random, spec.minBytes, spec.maxBytes)));
     case 'array': {
       const length = pick(random, spec.minItems, Math.min(spec.maxItems, spec.minItems + 3));
       return Array.from({ length }, () => sampleFor(spec.item, random));

@@ -9,7 +9,13 @@ import { fromBase64Url, toBase64Url, utf8Encode } from '../../shared/bytes.js';
 import type { CryptoProvider } from '../../shared/crypto/provider.js';
 import { batchRootOf } from '../../gateway/ledger/pbft/chain.js';
 import type { Effect } from '../../gateway/ledger/pbft/effects.js';
-import type { PbftMessage, PrePrepare, Request, SignedMessage, ViewChange } from '../../gateway/ledger/pbft/messages.js';
+import type {
+  PbftMessage,
+  PrePrepare,
+  Request,
+  SignedMessage,
+  ViewChange,
+} from '../../gateway/ledger/pbft/messages.js';
 import { signPbft } from '../../gateway/ledger/pbft/signing.js';
 import { replySigner } from './keys.js';
 import type { Prng } from './random.js';
@@ -58,7 +64,11 @@ export class Byzantine {
   /** Signs any message shape with this replica's key (a lie is still a validly signed lie). */
   private sign<T extends object>(message: T): T {
     const { sig: _, requests, batches, ...unsigned } = message as Record<string, unknown>;
-    const signed = signPbft(this.crypto, this.privateKey, unsigned as unknown as Omit<SignedMessage, 'sig'>) as unknown as Record<string, unknown>;
+    const signed = signPbft(
+      this.crypto,
+      this.privateKey,
+      unsigned as unknown as Omit<SignedMessage, 'sig'>,
+    ) as unknown as Record<string, unknown>;
     if (requests !== undefined) signed.requests = requests;
     if (batches !== undefined) signed.batches = batches;
     return signed as T;
@@ -81,7 +91,8 @@ export class Byzantine {
   transform(effect: Effect): Delivery[] {
     if (effect.kind !== 'send' && effect.kind !== 'broadcast') return [];
     const message = effect.message;
-    if ('view' in message && typeof message.view === 'number') this.highestView = Math.max(this.highestView, message.view);
+    if ('view' in message && typeof message.view === 'number')
+      this.highestView = Math.max(this.highestView, message.view);
     if ('seq' in message && typeof message.seq === 'number') this.highestSeq = Math.max(this.highestSeq, message.seq);
     if (message.type === 'view-change') this.lastViewChange = message;
     if (this.has('silent')) return [];
@@ -99,9 +110,21 @@ export class Byzantine {
       const variant = this.equivocate(message);
       const choice = this.prng.int(0, 3);
       if (choice === 0) honest = variant;
-      else if (choice === 1) return [{ to, message: variant }, { to, message }];
-      else if (choice === 2) return [{ to, message }, { to, message: variant }];
-    } else if (this.has('conflicting-votes') && (message.type === 'prepare' || message.type === 'commit') && this.prng.chance(0.5)) {
+      else if (choice === 1)
+        return [
+          { to, message: variant },
+          { to, message },
+        ];
+      else if (choice === 2)
+        return [
+          { to, message },
+          { to, message: variant },
+        ];
+    } else if (
+      this.has('conflicting-votes') &&
+      (message.type === 'prepare' || message.type === 'commit') &&
+      this.prng.chance(0.5)
+    ) {
       honest = this.sign({ ...message, digest: this.randomDigest() });
     } else if (this.has('conflicting-votes') && message.type === 'block-vote' && this.prng.chance(0.3)) {
       honest = this.sign({ ...message, headerHash: this.randomDigest() });
@@ -119,7 +142,11 @@ export class Byzantine {
       out.push({ to, message: { ...message, replica: victim } });
     }
     if (this.has('corrupt') && this.prng.chance(0.1)) out.push({ to, message: this.corrupt(message) });
-    if (this.has('out-of-window') && (message.type === 'prepare' || message.type === 'commit') && this.prng.chance(0.2)) {
+    if (
+      this.has('out-of-window') &&
+      (message.type === 'prepare' || message.type === 'commit') &&
+      this.prng.chance(0.2)
+    ) {
       out.push({ to, message: this.sign({ ...message, seq: message.seq + 100_000 }) });
     }
     return out;
@@ -157,12 +184,21 @@ export class Byzantine {
     if (this.has('silent')) return [];
     const out: Delivery[] = [];
     const to = this.prng.pick(this.others());
-    if (this.has('replay') && this.seen.length > 0 && this.prng.chance(0.2)) out.push({ to, message: this.prng.pick(this.seen) });
+    if (this.has('replay') && this.seen.length > 0 && this.prng.chance(0.2))
+      out.push({ to, message: this.prng.pick(this.seen) });
     if (this.has('bogus-view-change') && this.prng.chance(0.02)) {
       for (const target of this.others()) out.push({ to: target, message: this.bogusViewChange() });
     }
     if (this.has('bogus-checkpoint') && this.prng.chance(0.05)) {
-      out.push({ to, message: this.sign({ type: 'checkpoint', seq: this.highestSeq + this.prng.int(1, 3), digest: this.randomDigest(), replica: this.index }) });
+      out.push({
+        to,
+        message: this.sign({
+          type: 'checkpoint',
+          seq: this.highestSeq + this.prng.int(1, 3),
+          digest: this.randomDigest(),
+          replica: this.index,
+        }),
+      });
     }
     return out;
   }
@@ -170,13 +206,37 @@ export class Byzantine {
   /** A view change for a future view: valid but alone, or with a prepared certificate it made up. */
   private bogusViewChange(): ViewChange {
     const view = this.highestView + this.prng.int(1, 3);
-    if (this.lastViewChange !== undefined && this.prng.chance(0.5)) return this.sign<ViewChange>({ ...this.lastViewChange, view });
-    const base = { type: 'view-change' as const, view, stableSeq: 0, stableDigest: this.randomDigest(), checkpointProof: [], replica: this.index };
+    if (this.lastViewChange !== undefined && this.prng.chance(0.5))
+      return this.sign<ViewChange>({ ...this.lastViewChange, view });
+    const base = {
+      type: 'view-change' as const,
+      view,
+      stableSeq: 0,
+      stableDigest: this.randomDigest(),
+      checkpointProof: [],
+      replica: this.index,
+    };
     if (this.prng.chance(0.5)) return this.sign<ViewChange>({ ...base, prepared: [], sig: '' });
     const ppView = view - 1;
     const proposal = { view: ppView, timeMs: 1, batchRoot: batchRootOf(this.crypto, []), batchSize: 0 };
-    const prePrepare = this.sign<PrePrepare>({ type: 'pre-prepare', view: ppView, seq: 1, proposal, replica: ppView % this.n, sig: '' });
-    const prepares = [this.sign({ type: 'prepare' as const, view: ppView, seq: 1, digest: this.randomDigest(), replica: this.index, sig: '' })];
+    const prePrepare = this.sign<PrePrepare>({
+      type: 'pre-prepare',
+      view: ppView,
+      seq: 1,
+      proposal,
+      replica: ppView % this.n,
+      sig: '',
+    });
+    const prepares = [
+      this.sign({
+        type: 'prepare' as const,
+        view: ppView,
+        seq: 1,
+        digest: this.randomDigest(),
+        replica: this.index,
+        sig: '',
+      }),
+    ];
     return this.sign<ViewChange>({ ...base, prepared: [{ prePrepare, prepares }], sig: '' });
   }
 
@@ -184,7 +244,10 @@ export class Byzantine {
   transformReply(effect: Extract<Effect, { kind: 'reply' }>): unknown[] {
     if (this.has('silent')) return [];
     if (this.has('lying-replies') && this.prng.chance(0.5)) {
-      const { auth: _, ...unauthenticated } = { ...effect.reply, result: toBase64Url(utf8Encode(String(this.prng.int(0, 999)))) };
+      const { auth: _, ...unauthenticated } = {
+        ...effect.reply,
+        result: toBase64Url(utf8Encode(String(this.prng.int(0, 999)))),
+      };
       return [{ ...unauthenticated, auth: toBase64Url(replySigner(this.crypto, this.privateKey)(unauthenticated)) }];
     }
     return [effect.reply];

@@ -131,24 +131,50 @@ export class Cluster {
     this.groups = Array.from({ length: this.n }, () => 0);
     for (let index = 0; index < this.n; index++) {
       const config: ReplicaConfig = {
-        ...simReplicaParameters, ...options.replica, replicaIndex: index, publicKeys: keys.publicKeys, privateKey: keys.privateKeys[index]!,
+        ...simReplicaParameters,
+        ...options.replica,
+        replicaIndex: index,
+        publicKeys: keys.publicKeys,
+        privateKey: keys.privateKeys[index]!,
       };
       const behaviours = options.byzantine?.get(index);
-      const byzantine = behaviours === undefined ? undefined
-        : new Byzantine(index, this.n, keys.privateKeys[index]!, this.cache.provider, new Set(behaviours), this.prng.fork(100 + index));
+      const byzantine =
+        behaviours === undefined
+          ? undefined
+          : new Byzantine(
+              index,
+              this.n,
+              keys.privateKeys[index]!,
+              this.cache.provider,
+              new Set(behaviours),
+              this.prng.fork(100 + index),
+            );
       const node: ReplicaNode = {
-        index, storage: new MemoryStorage(), config, app: new CounterApp(this.cache.provider.sha256), replica: undefined, byzantine,
-        tornCrash: false, incarnation: 0, crashes: 0,
+        index,
+        storage: new MemoryStorage(),
+        config,
+        app: new CounterApp(this.cache.provider.sha256),
+        replica: undefined,
+        byzantine,
+        tornCrash: false,
+        incarnation: 0,
+        crashes: 0,
       };
       this.nodes.push(node);
       this.boot(node);
     }
     for (let index = 0; index < options.clients; index++) {
       const clientId = `client-${index}`;
-      const client = new Client({
-        clientId, replicaPublicKeys: keys.publicKeys, lastRequestSeq: 0,
-        retransmitTimeoutMs: options.clientRetransmitMs ?? 300, maxRetransmitTimeoutMs: 2_400,
-      }, { authenticate: () => new Uint8Array(0), verifyReply: replyVerifier(this.cache.provider, keys.publicKeys) });
+      const client = new Client(
+        {
+          clientId,
+          replicaPublicKeys: keys.publicKeys,
+          lastRequestSeq: 0,
+          retransmitTimeoutMs: options.clientRetransmitMs ?? 300,
+          maxRetransmitTimeoutMs: 2_400,
+        },
+        { authenticate: () => new Uint8Array(0), verifyReply: replyVerifier(this.cache.provider, keys.publicKeys) },
+      );
       this.clients.push({ index, clientId, client, expected: [], submitted: 0, accepted: 0, lastAcceptedMs: 0 });
       this.queue.push(this.nowMs + index, { kind: 'client-tick', client: index });
     }
@@ -172,11 +198,22 @@ export class Cluster {
   private boot(node: ReplicaNode): void {
     node.app = new CounterApp(this.cache.provider.sha256);
     node.incarnation++;
-    node.replica = new Replica(node.config, {
-      crypto: this.cache.provider, application: node.app, verifyRequest: Cluster.verifyRequest,
-      authenticateReply: replySigner(this.cache.provider, node.config.privateKey),
-    }, node.storage.load(), this.nowMs + (this.clockSkewMs[node.index] ?? 0));
-    this.queue.push(this.nowMs + this.netPrng.int(0, this.tickIntervalMs), { kind: 'tick', replica: node.index, incarnation: node.incarnation });
+    node.replica = new Replica(
+      node.config,
+      {
+        crypto: this.cache.provider,
+        application: node.app,
+        verifyRequest: Cluster.verifyRequest,
+        authenticateReply: replySigner(this.cache.provider, node.config.privateKey),
+      },
+      node.storage.load(),
+      this.nowMs + (this.clockSkewMs[node.index] ?? 0),
+    );
+    this.queue.push(this.nowMs + this.netPrng.int(0, this.tickIntervalMs), {
+      kind: 'tick',
+      replica: node.index,
+      incarnation: node.incarnation,
+    });
   }
 
   // Faults -------------------------------------------------------------------------------------
@@ -193,7 +230,10 @@ export class Cluster {
 
   private down(node: ReplicaNode): void {
     const errors = node.replica?.metrics.internalError ?? 0;
-    if (errors > 0) this.internalErrors.push(`replica ${node.index} had ${errors} internal errors: ${String(node.replica?.lastInternalError)}`);
+    if (errors > 0)
+      this.internalErrors.push(
+        `replica ${node.index} had ${errors} internal errors: ${String(node.replica?.lastInternalError)}`,
+      );
     node.replica = undefined;
     node.crashes++;
   }
@@ -210,7 +250,9 @@ export class Cluster {
   }
 
   partition(groups: readonly (readonly number[])[]): void {
-    groups.forEach((group, id) => { for (const index of group) this.groups[index] = id; });
+    groups.forEach((group, id) => {
+      for (const index of group) this.groups[index] = id;
+    });
   }
 
   heal(): void {
@@ -244,10 +286,12 @@ export class Cluster {
   private clientEffects(node: ClientNode, effects: ClientEffect[]): void {
     for (const effect of effects) {
       if (effect.kind === 'send') this.transmit('client', effect.to, effect.request);
-      else if (effect.kind === 'broadcast') for (let to = 0; to < this.n; to++) this.transmit('client', to, effect.request);
+      else if (effect.kind === 'broadcast')
+        for (let to = 0; to < this.n; to++) this.transmit('client', to, effect.request);
       else {
         const expected = node.expected[effect.requestSeq - 1];
-        if (expected === undefined) this.checker.violations.push(`client ${node.clientId} accepted unknown request ${effect.requestSeq}`);
+        if (expected === undefined)
+          this.checker.violations.push(`client ${node.clientId} accepted unknown request ${effect.requestSeq}`);
         this.checker.onAccepted(node.clientId, effect, expected ?? -1, this.f);
         node.accepted++;
         node.lastAcceptedMs = this.nowMs;
@@ -258,7 +302,10 @@ export class Cluster {
   // Network ------------------------------------------------------------------------------------
 
   private transmit(from: number | 'client', to: number, message: unknown): void {
-    if (typeof from === 'number' && (this.groups[from] !== this.groups[to] || this.dropIf?.(from, to, message) === true)) {
+    if (
+      typeof from === 'number' &&
+      (this.groups[from] !== this.groups[to] || this.dropIf?.(from, to, message) === true)
+    ) {
       this.stats.dropped++;
       return;
     }
@@ -266,11 +313,16 @@ export class Cluster {
       this.stats.dropped++;
       return;
     }
-    const wire = this.wireRoundTrip ? JSON.parse(JSON.stringify(message)) as unknown : message;
+    const wire = this.wireRoundTrip ? (JSON.parse(JSON.stringify(message)) as unknown) : message;
     const copies = this.netPrng.chance(this.duplicateRate) ? 2 : 1;
     if (copies === 2) this.stats.duplicated++;
     for (let i = 0; i < copies; i++) {
-      this.queue.push(this.nowMs + this.netPrng.int(this.minDelayMs, this.maxDelayMs), { kind: 'to-replica', to, from, message: wire });
+      this.queue.push(this.nowMs + this.netPrng.int(this.minDelayMs, this.maxDelayMs), {
+        kind: 'to-replica',
+        to,
+        from,
+        message: wire,
+      });
     }
   }
 
@@ -281,8 +333,13 @@ export class Cluster {
       this.stats.dropped++;
       return;
     }
-    const wire = this.wireRoundTrip ? JSON.parse(JSON.stringify(message)) as unknown : message;
-    this.queue.push(this.nowMs + this.netPrng.int(this.minDelayMs, this.maxDelayMs), { kind: 'to-client', to: index, from, message: wire });
+    const wire = this.wireRoundTrip ? (JSON.parse(JSON.stringify(message)) as unknown) : message;
+    this.queue.push(this.nowMs + this.netPrng.int(this.minDelayMs, this.maxDelayMs), {
+      kind: 'to-client',
+      to: index,
+      from,
+      message: wire,
+    });
   }
 
   /** A raw message from replica `from` to replica `to`, bypassing everything (for tests). */
@@ -348,7 +405,10 @@ export class Cluster {
         if (typeof item.from === 'number' && this.groups[item.from] !== this.groups[item.to]) return;
         this.stats.delivered++;
         node.byzantine?.observe(item.message);
-        const effects = item.from === 'client' ? node.replica.onRequest(item.message) : node.replica.onMessage(item.from, item.message);
+        const effects =
+          item.from === 'client'
+            ? node.replica.onRequest(item.message)
+            : node.replica.onMessage(item.from, item.message);
         this.apply(node, effects);
         return;
       }
@@ -377,14 +437,18 @@ export class Cluster {
           if (correct) {
             this.checker.onSent(node.index, effect.message);
             if (effect.kind === 'send') this.transmit(node.index, effect.to, effect.message);
-            else for (let to = 0; to < this.n; to++) if (to !== node.index) this.transmit(node.index, to, effect.message);
+            else
+              for (let to = 0; to < this.n; to++) if (to !== node.index) this.transmit(node.index, to, effect.message);
           } else {
-            for (const delivery of node.byzantine!.transform(effect)) this.transmit(node.index, delivery.to, delivery.message);
+            for (const delivery of node.byzantine!.transform(effect))
+              this.transmit(node.index, delivery.to, delivery.message);
           }
           break;
         case 'reply':
           if (correct) this.transmitToClient(node.index, effect.clientId, effect.reply);
-          else for (const reply of node.byzantine!.transformReply(effect)) this.transmitToClient(node.index, effect.clientId, reply);
+          else
+            for (const reply of node.byzantine!.transformReply(effect))
+              this.transmitToClient(node.index, effect.clientId, reply);
           break;
         case 'blockCommitted':
           if (correct) this.checker.onAnnounced(node.index, effect.block);
@@ -408,7 +472,8 @@ export class Cluster {
     const out = [...this.checker.violations, ...this.internalErrors];
     for (const node of this.nodes) {
       const errors = node.replica?.metrics.internalError ?? 0;
-      if (errors > 0) out.push(`replica ${node.index} had ${errors} internal errors: ${String(node.replica?.lastInternalError)}`);
+      if (errors > 0)
+        out.push(`replica ${node.index} had ${errors} internal errors: ${String(node.replica?.lastInternalError)}`);
     }
     return out;
   }

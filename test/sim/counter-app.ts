@@ -50,12 +50,21 @@ export class CounterApp implements Application {
   }
 
   snapshot(): Uint8Array {
-    return canonicalJsonBytes({ counters: this.state.counters, executed: this.state.executed, lastTimeMs: this.state.lastTimeMs });
+    return canonicalJsonBytes({
+      counters: this.state.counters,
+      executed: this.state.executed,
+      lastTimeMs: this.state.lastTimeMs,
+    });
   }
 
   restore(snapshot: Uint8Array): void {
     const value = JSON.parse(utf8Decode(snapshot)) as CounterState;
-    if (typeof value !== 'object' || value === null || typeof value.executed !== 'number' || typeof value.counters !== 'object') {
+    if (
+      typeof value !== 'object' ||
+      value === null ||
+      typeof value.executed !== 'number' ||
+      typeof value.counters !== 'object'
+    ) {
       throw new Error('not a counter snapshot');
     }
     this.state = { counters: { ...value.counters }, executed: value.executed, lastTimeMs: value.lastTimeMs };

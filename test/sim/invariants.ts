@@ -20,7 +20,11 @@ import { type ReplicaSet, verifyCertificate } from '../../shared/ledger/certific
 import { hashHeader, headerFromWire, proposalDigest } from '../../gateway/ledger/pbft/chain.js';
 import type { ClientEffect } from '../../gateway/ledger/pbft/client.js';
 import type { CommittedBlock } from '../../gateway/ledger/pbft/effects.js';
-import { type PreparedCertificate, type SignedMessage, withoutAttachments } from '../../gateway/ledger/pbft/messages.js';
+import {
+  type PreparedCertificate,
+  type SignedMessage,
+  withoutAttachments,
+} from '../../gateway/ledger/pbft/messages.js';
 import type { ReplyVerifier } from '../../gateway/ledger/pbft/application.js';
 import type { PersistRecord } from '../../gateway/ledger/pbft/storage.js';
 import { replyVerifier } from './keys.js';
@@ -38,7 +42,11 @@ export class Checker {
   /** Checked independently of the client's own verifier. */
   private readonly verifyReply: ReplyVerifier;
 
-  constructor(private readonly crypto: CryptoProvider, private readonly replicas: ReplicaSet, private readonly now: () => number) {
+  constructor(
+    private readonly crypto: CryptoProvider,
+    private readonly replicas: ReplicaSet,
+    private readonly now: () => number,
+  ) {
     this.verifyReply = replyVerifier(crypto, replicas.publicKeys);
   }
 
@@ -53,13 +61,15 @@ export class Checker {
       const known = this.blockHashes.get(height);
       this.executedBlocks++;
       if (known === undefined) this.blockHashes.set(height, hash);
-      else if (known !== hash) this.fail(`replica ${replica} executed block ${height} with header ${hash}, another correct replica ${known}`);
+      else if (known !== hash)
+        this.fail(`replica ${replica} executed block ${height} with header ${hash}, another correct replica ${known}`);
     } else if (record.kind === 'prepared') {
       this.checkPrepared(replica, record.certificate);
     } else if (record.kind === 'checkpoint') {
       const known = this.checkpointDigests.get(record.seq);
       if (known === undefined) this.checkpointDigests.set(record.seq, record.digest);
-      else if (known !== record.digest) this.fail(`replica ${replica} has stable checkpoint ${record.seq} = ${record.digest}, another ${known}`);
+      else if (known !== record.digest)
+        this.fail(`replica ${replica} has stable checkpoint ${record.seq} = ${record.digest}, another ${known}`);
     }
   }
 
@@ -73,7 +83,10 @@ export class Checker {
       if (matching && prepare.replica !== pp.replica) backups.add(prepare.replica);
     }
     const needed = 2 * this.replicas.f;
-    if (backups.size < needed) this.fail(`replica ${replica} prepared seq ${pp.seq} in view ${pp.view} on ${backups.size} matching prepares, needs ${needed}`);
+    if (backups.size < needed)
+      this.fail(
+        `replica ${replica} prepared seq ${pp.seq} in view ${pp.view} on ${backups.size} matching prepares, needs ${needed}`,
+      );
   }
 
   /** Everything a correct replica signs: one value per slot, forever. */
@@ -122,18 +135,22 @@ export class Checker {
     // A restart announces the blocks above its stable checkpoint again; those must match.
     if (header.height <= previous.height) {
       const known = this.blockHashes.get(header.height);
-      if (known !== undefined && known !== toBase64Url(hash)) this.fail(`replica ${replica} re-announced a different block ${header.height}`);
+      if (known !== undefined && known !== toBase64Url(hash))
+        this.fail(`replica ${replica} re-announced a different block ${header.height}`);
       return;
     }
-    if (header.height !== previous.height + 1) this.fail(`replica ${replica} announced block ${header.height} after ${previous.height}`);
-    if (previous.hash !== undefined && !bytesEqual(previous.hash, header.previousHash)) this.fail(`replica ${replica} announced a block not linked to its predecessor`);
+    if (header.height !== previous.height + 1)
+      this.fail(`replica ${replica} announced block ${header.height} after ${previous.height}`);
+    if (previous.hash !== undefined && !bytesEqual(previous.hash, header.previousHash))
+      this.fail(`replica ${replica} announced a block not linked to its predecessor`);
     try {
       verifyCertificate(this.crypto, this.replicas, hash, block.certificate);
     } catch (error) {
       this.fail(`replica ${replica} announced block ${header.height} with a bad certificate: ${String(error)}`);
     }
     const known = this.blockHashes.get(header.height);
-    if (known !== undefined && known !== toBase64Url(hash)) this.fail(`replica ${replica} announced block ${header.height} that differs from an executed one`);
+    if (known !== undefined && known !== toBase64Url(hash))
+      this.fail(`replica ${replica} announced block ${header.height} that differs from an executed one`);
     if (known === undefined) this.blockHashes.set(header.height, toBase64Url(hash));
     this.announced.set(replica, { height: header.height, hash });
   }
@@ -147,7 +164,11 @@ export class Checker {
     this.acceptedResults++;
     const signers = new Set<number>();
     for (const reply of effect.replies) {
-      if (reply.clientId !== client || reply.requestSeq !== effect.requestSeq || !bytesEqual(fromBase64Url(reply.result), effect.result)) {
+      if (
+        reply.clientId !== client ||
+        reply.requestSeq !== effect.requestSeq ||
+        !bytesEqual(fromBase64Url(reply.result), effect.result)
+      ) {
         this.fail(`client ${client} accepted a result with a non-matching reply`);
       }
       if (!this.verifyReply(reply, reply.replica)) this.fail(`client ${client} accepted an unauthenticated reply`);
@@ -155,6 +176,7 @@ export class Checker {
     }
     if (signers.size < f + 1) this.fail(`client ${client} accepted a result backed by ${signers.size} replicas`);
     const result = utf8Decode(effect.result);
-    if (result !== String(expected)) this.fail(`client ${client} request ${effect.requestSeq} got ${result}, exactly-once gives ${expected}`);
+    if (result !== String(expected))
+      this.fail(`client ${client} request ${effect.requestSeq} got ${result}, exactly-once gives ${expected}`);
   }
 }

@@ -23,7 +23,9 @@ const keySets = new Map<number, ReplicaKeys>();
 export function replicaKeys(n: number): ReplicaKeys {
   let keys = keySets.get(n);
   if (keys === undefined) {
-    const privateKeys = Array.from({ length: n }, (_, i) => nodeProvider.sha256.digest(utf8Encode(`sim replica key ${n}/${i}`)));
+    const privateKeys = Array.from({ length: n }, (_, i) =>
+      nodeProvider.sha256.digest(utf8Encode(`sim replica key ${n}/${i}`)),
+    );
     keys = { privateKeys, publicKeys: privateKeys.map((key) => nodeProvider.p256PublicKey(key)) };
     keySets.set(n, keys);
   }

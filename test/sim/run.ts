@@ -38,7 +38,9 @@ for (let i = 0; i < count; i++) {
   fetched += result.blocksFetched;
   if (verbose || !result.ok) {
     console.log(describeScenario(scenario));
-    console.log(`  finished at ${result.finishedMs} ms, ${result.events} events, view ${result.maxView}, height ${result.maxHeight}`);
+    console.log(
+      `  finished at ${result.finishedMs} ms, ${result.events} events, view ${result.maxView}, height ${result.maxHeight}`,
+    );
   }
   if (!result.ok) {
     failures++;
@@ -47,10 +49,14 @@ for (let i = 0; i < count; i++) {
   }
   if (performance.now() - lastProgressMs >= progressEveryMs) {
     lastProgressMs = performance.now();
-    console.error(`  ${i + 1}/${count} seeds at n = ${n}, ${failures} failed, ${((lastProgressMs - started) / 1000).toFixed(0)} s`);
+    console.error(
+      `  ${i + 1}/${count} seeds at n = ${n}, ${failures} failed, ${((lastProgressMs - started) / 1000).toFixed(0)} s`,
+    );
   }
 }
 const seconds = (performance.now() - started) / 1000;
-console.log(`${count} seeds at n = ${n}: ${count - failures} passed, ${failures} failed in ${seconds.toFixed(1)} s ` +
-  `(new views installed ${views}, snapshots installed ${snapshots}, blocks fetched ${fetched})`);
+console.log(
+  `${count} seeds at n = ${n}: ${count - failures} passed, ${failures} failed in ${seconds.toFixed(1)} s ` +
+    `(new views installed ${views}, snapshots installed ${snapshots}, blocks fetched ${fetched})`,
+);
 process.exit(failures === 0 ? 0 : 1);

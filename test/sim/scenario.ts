@@ -95,19 +95,30 @@ export function makeScenario(seed: number, n: number): Scenario {
   };
 }
 
-export function runScenario(scenario: Scenario, cluster = new Cluster({
-  n: scenario.n, seed: scenario.seed, clients: scenario.clients, byzantine: scenario.byzantine,
-  clockSkewMs: scenario.clockSkewMs, maxDelayMs: scenario.maxDelayMs,
-})): ScenarioResult {
+export function runScenario(
+  scenario: Scenario,
+  cluster = new Cluster({
+    n: scenario.n,
+    seed: scenario.seed,
+    clients: scenario.clients,
+    byzantine: scenario.byzantine,
+    clockSkewMs: scenario.clockSkewMs,
+    maxDelayMs: scenario.maxDelayMs,
+  }),
+): ScenarioResult {
   cluster.lossRate = scenario.lossRate;
   cluster.duplicateRate = scenario.duplicateRate;
   for (const fault of scenario.faults) {
     cluster.at(fault.atMs, () => {
       switch (fault.kind) {
-        case 'crash': return cluster.crash(fault.replica, fault.torn);
-        case 'restart': return cluster.restart(fault.replica);
-        case 'partition': return cluster.partition(fault.groups);
-        case 'heal': return cluster.heal();
+        case 'crash':
+          return cluster.crash(fault.replica, fault.torn);
+        case 'restart':
+          return cluster.restart(fault.replica);
+        case 'partition':
+          return cluster.partition(fault.groups);
+        case 'heal':
+          return cluster.heal();
       }
     });
   }
@@ -122,7 +133,9 @@ export function runScenario(scenario: Scenario, cluster = new Cluster({
   const violations = cluster.violations();
   if (violations.length === 0 && !cluster.allAccepted) {
     const missing = cluster.clients.map((c) => `${c.clientId} ${c.accepted}/${c.submitted}`).join(', ');
-    violations.push(`liveness: not every request was accepted within ${scenario.livenessBoundMs} ms after the heal (${missing})`);
+    violations.push(
+      `liveness: not every request was accepted within ${scenario.livenessBoundMs} ms after the heal (${missing})`,
+    );
   }
   let maxView = 0;
   let maxHeight = 0;
@@ -132,19 +145,32 @@ export function runScenario(scenario: Scenario, cluster = new Cluster({
     maxHeight = Math.max(maxHeight, status?.lastExecuted ?? 0);
   }
   return {
-    scenario, ok: violations.length === 0, violations, finishedMs: cluster.nowMs, events: cluster.stats.events, maxView, maxHeight,
-    viewChanges: cluster.metric('newViewsInstalled'), snapshots: cluster.metric('snapshotsInstalled'), blocksFetched: cluster.metric('blocksFetched'),
+    scenario,
+    ok: violations.length === 0,
+    violations,
+    finishedMs: cluster.nowMs,
+    events: cluster.stats.events,
+    maxView,
+    maxHeight,
+    viewChanges: cluster.metric('newViewsInstalled'),
+    snapshots: cluster.metric('snapshotsInstalled'),
+    blocksFetched: cluster.metric('blocksFetched'),
   };
 }
 
 export function describeScenario(scenario: Scenario): string {
-  const byzantine = [...scenario.byzantine].map(([index, behaviours]) => `${index}:${behaviours.join('+')}`).join(' ') || 'none';
+  const byzantine =
+    [...scenario.byzantine].map(([index, behaviours]) => `${index}:${behaviours.join('+')}`).join(' ') || 'none';
   const faults = scenario.faults.map((fault) => {
     switch (fault.kind) {
-      case 'crash': return `${fault.atMs} crash ${fault.replica}${fault.torn ? ' (torn)' : ''}`;
-      case 'restart': return `${fault.atMs} restart ${fault.replica}`;
-      case 'partition': return `${fault.atMs} partition ${fault.groups.map((group) => group.join(',')).join(' | ')}`;
-      case 'heal': return `${fault.atMs} heal`;
+      case 'crash':
+        return `${fault.atMs} crash ${fault.replica}${fault.torn ? ' (torn)' : ''}`;
+      case 'restart':
+        return `${fault.atMs} restart ${fault.replica}`;
+      case 'partition':
+        return `${fault.atMs} partition ${fault.groups.map((group) => group.join(',')).join(' | ')}`;
+      case 'heal':
+        return `${fault.atMs} heal`;
     }
   });
   return [

@@ -19,12 +19,22 @@ function runSeeds(n: number): void {
   for (let seed = 1; seed <= seedsPerSize; seed++) {
     cache.clear();
     const scenario = makeScenario(seed, n);
-    const result = runScenario(scenario, new Cluster({
-      n, seed, clients: scenario.clients, byzantine: scenario.byzantine, clockSkewMs: scenario.clockSkewMs,
-      maxDelayMs: scenario.maxDelayMs, verifyCache: cache,
-    }));
+    const result = runScenario(
+      scenario,
+      new Cluster({
+        n,
+        seed,
+        clients: scenario.clients,
+        byzantine: scenario.byzantine,
+        clockSkewMs: scenario.clockSkewMs,
+        maxDelayMs: scenario.maxDelayMs,
+        verifyCache: cache,
+      }),
+    );
     if (!result.ok) {
-      failures.push(`${describeScenario(scenario)}\n  ${result.violations.join('\n  ')}\n  replay: npm run sim -- --seed ${seed} --n ${n}`);
+      failures.push(
+        `${describeScenario(scenario)}\n  ${result.violations.join('\n  ')}\n  replay: npm run sim -- --seed ${seed} --n ${n}`,
+      );
     }
   }
   assert.equal(failures, [], failures.join('\n\n'));

@@ -44,12 +44,21 @@ export function makeAuthorities(options: { candidates?: number; random?: RandomS
   const tc = testTcKey();
   const rmKey = generateRsaKey(2048);
   const random = options.random ?? seededRandom('rm-choices');
-  const rm = new RegistrationManager(provider, random, rmKey, tc.rsaPublicKey,
-    { ...defaultRmConfig(periodMs), candidates: options.candidates ?? 16 });
+  const rm = new RegistrationManager(provider, random, rmKey, tc.rsaPublicKey, {
+    ...defaultRmConfig(periodMs),
+    candidates: options.candidates ?? 16,
+  });
   const mmKey = provider.randomBytes(32);
   mmKey[0] = 1;
   const mm = new MarketManager(provider, mmKey, publicPart(rmKey), tc.rsaPublicKey, defaultMmConfig(periodMs));
-  return { rm, mm, tc, keys: { rmKey: publicPart(rmKey), tcKey: tc.rsaPublicKey, mmPublicKey: mm.publicKey }, rmPrivateKey: rmKey, mmPrivateKey: mmKey };
+  return {
+    rm,
+    mm,
+    tc,
+    keys: { rmKey: publicPart(rmKey), tcKey: tc.rsaPublicKey, mmPublicKey: mm.publicKey },
+    rmPrivateKey: rmKey,
+    mmPrivateKey: mmKey,
+  };
 }
 
 /** Makes a device key, enrols the meter with RM and approves it. */
@@ -57,7 +66,10 @@ export function enrolMeter(rm: RegistrationManager, meterId: string): MeterIdent
   const deviceKey = provider.randomBytes(32);
   deviceKey[0] = 2;
   const request = signMessage(provider, deviceKey, {
-    type: 'enrolment.request', meterId, devicePublicKey: toBase64Url(provider.p256PublicKey(deviceKey)), timeMs: nowMs,
+    type: 'enrolment.request',
+    meterId,
+    devicePublicKey: toBase64Url(provider.p256PublicKey(deviceKey)),
+    timeMs: nowMs,
   });
   const record = rm.registry.request(request);
   rm.registry.approve(meterId, record.fingerprint);

@@ -16,7 +16,11 @@ import { type StoredBlockSummary, readStoredChain } from '../../tools/cluster/st
 export const startTimeoutMs = 30_000;
 export const stepTimeoutMs = 20_000;
 
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -28,7 +32,11 @@ export class ProcessCluster {
   readonly replicas: ReplicaProcess[];
   load: LoadClient | undefined;
 
-  private constructor(readonly n: number, readonly directory: string, readonly made: MadeCluster) {
+  private constructor(
+    readonly n: number,
+    readonly directory: string,
+    readonly made: MadeCluster,
+  ) {
     this.replicas = Array.from({ length: n }, (_, index) => this.spawnReplica(index));
   }
 
@@ -37,7 +45,9 @@ export class ProcessCluster {
     const directory = mkdtempSync(join(tmpdir(), `gridbid-${name}-`));
     const made = makeCluster({ directory, host: '127.0.0.1', ports: await freePorts(n), clients: 1, parameters });
     const cluster = new ProcessCluster(n, directory, made);
-    await Promise.all(cluster.replicas.map((replica) => replica.waitFor((line) => line.event === 'started', startTimeoutMs, 'start')));
+    await Promise.all(
+      cluster.replicas.map((replica) => replica.waitFor((line) => line.event === 'started', startTimeoutMs, 'start')),
+    );
     return cluster;
   }
 
@@ -62,8 +72,14 @@ export class ProcessCluster {
   /** One load client, 16 lanes of 200-byte requests, recording every acknowledged request. */
   async connectLoad(): Promise<LoadClient> {
     this.load = await LoadClient.connect({
-      cluster: this.made.config, clientIndex: 0, privateKey: readPrivateKey(clientKeyFile(this.made.keyDirectory, 0)),
-      lanes: 16, payloadBytes: 200, record: true, retransmitTimeoutMs: 500, maxRetransmitTimeoutMs: 1_000,
+      cluster: this.made.config,
+      clientIndex: 0,
+      privateKey: readPrivateKey(clientKeyFile(this.made.keyDirectory, 0)),
+      lanes: 16,
+      payloadBytes: 200,
+      record: true,
+      retransmitTimeoutMs: 500,
+      maxRetransmitTimeoutMs: 1_000,
     });
     return this.load;
   }
@@ -71,17 +87,25 @@ export class ProcessCluster {
   /** Polls until every replica reports the same announced height; returns it. */
   async sameHeight(): Promise<number> {
     let heights: number[] = [];
-    await until(async () => {
-      heights = (await Promise.all(this.replicas.map((replica) => replica.query()))).map((line) => line.height as number);
-      return new Set(heights).size === 1;
-    }, stepTimeoutMs, 'every replica at the same height');
+    await until(
+      async () => {
+        heights = (await Promise.all(this.replicas.map((replica) => replica.query()))).map(
+          (line) => line.height as number,
+        );
+        return new Set(heights).size === 1;
+      },
+      stepTimeoutMs,
+      'every replica at the same height',
+    );
     return heights[0]!;
   }
 
   /** Every replica's stored chain: complete and linked up to `height`, and the same everywhere. */
   async sameStoredChains(height: number): Promise<StoredBlockSummary[][]> {
     const crypto = createNodeCryptoProvider();
-    const chains = await Promise.all(this.replicas.map((replica) => readStoredChain(this.dataOf(replica.index), crypto)));
+    const chains = await Promise.all(
+      this.replicas.map((replica) => readStoredChain(this.dataOf(replica.index), crypto)),
+    );
     chains.forEach((chain, index) => checkChain(chain, height, `replica ${index}`));
     for (let h = 0; h < height; h++) {
       assert.is(new Set(chains.map((chain) => chain[h]!.hash)).size, 1, `replicas disagree on block ${h + 1}`);

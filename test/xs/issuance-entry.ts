@@ -85,8 +85,12 @@ async function stepwise(input: IssuanceInput, keys: AuthorityKeys): Promise<void
   let credential!: Credential;
   let certificate!: MessageOf<'certificate'>;
   await step(`begin: ${input.candidates} candidates and the device-signed commit`, () => {
-    session = IssuanceSession.begin(provider, random, identity, keys,
-      { requestId: 'xs-stepwise-1', periodIndex: input.periodIndex, candidates: input.candidates, timeMs: input.nowMs });
+    session = IssuanceSession.begin(provider, random, identity, keys, {
+      requestId: 'xs-stepwise-1',
+      periodIndex: input.periodIndex,
+      candidates: input.candidates,
+      timeMs: input.nowMs,
+    });
   });
   await step('commit sent, RM challenge received', async () => {
     challenge = await ask(rm, session.commit, 'issuance.challenge');
@@ -101,8 +105,11 @@ async function stepwise(input: IssuanceInput, keys: AuthorityKeys): Promise<void
     credential = session.finalise(blindSignature);
   });
   await step('certificate request sent, MM certificate received', async () => {
-    const certificateRequestMessage = certificateRequest(provider, credential,
-      { requestId: 'xs-stepwise-1.cert', clientId: input.stepwise.clientId, timeMs: input.nowMs });
+    const certificateRequestMessage = certificateRequest(provider, credential, {
+      requestId: 'xs-stepwise-1.cert',
+      clientId: input.stepwise.clientId,
+      timeMs: input.nowMs,
+    });
     certificate = await ask(mm, certificateRequestMessage, 'certificate');
   });
   await step('acceptCertificate', () => {
@@ -114,18 +121,22 @@ async function driven(input: IssuanceInput, keys: AuthorityKeys): Promise<void> 
   const provider = createPureCryptoProvider(seededRandom(`${input.seed}/driven`));
   const identity = identityOf(input.driven);
   await reporter.run(suite, `${suite}: obtainPseudonym, first reply to each request lost`, async () => {
-    const pseudonym = await obtainPseudonym({
-      provider,
-      random: meterRandom(provider, identity.deviceKey),
-      identity,
-      keys,
-      nowMs: () => input.nowMs,
-      rm: losingFirstReplies(rmExchange(identity.meterId)),
-      mm: losingFirstReplies(mmExchange(input.driven.clientId)),
-      anonymousClientId: input.driven.clientId,
-      candidates: input.candidates,
-      maxAttempts: 3,
-    }, input.periodIndex, 'xs-driven-1');
+    const pseudonym = await obtainPseudonym(
+      {
+        provider,
+        random: meterRandom(provider, identity.deviceKey),
+        identity,
+        keys,
+        nowMs: () => input.nowMs,
+        rm: losingFirstReplies(rmExchange(identity.meterId)),
+        mm: losingFirstReplies(mmExchange(input.driven.clientId)),
+        anonymousClientId: input.driven.clientId,
+        candidates: input.candidates,
+        maxAttempts: 3,
+      },
+      input.periodIndex,
+      'xs-driven-1',
+    );
     if (!bytesEqual(fromBase64Url(pseudonym.certificate.pseudonymPublicKey), pseudonym.credential.pseudonymPublicKey)) {
       throw new Error('certificate is for another pseudonym');
     }

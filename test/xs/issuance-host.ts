@@ -61,9 +61,10 @@ export function prepareIssuanceHost(): IssuanceHost {
     const sessionId = message.kind === 'rm' ? message.meterId : message.clientId;
     received.set(sessionId, [...(received.get(sessionId) ?? []), message.request]);
     const bytes = fromBase64Url(message.request);
-    const reply = message.kind === 'rm'
-      ? handleRmRequest(rm, { meterId: message.meterId }, bytes, nowMs)
-      : handleMmRequest(mm, { clientId: message.clientId }, bytes, nowMs);
+    const reply =
+      message.kind === 'rm'
+        ? handleRmRequest(rm, { meterId: message.meterId }, bytes, nowMs)
+        : handleMmRequest(mm, { clientId: message.clientId }, bytes, nowMs);
     if (message.kind === 'mm') {
       const decoded = decodeMessage(reply);
       if (decoded.ok && decoded.value.type === 'certificate') certificates.set(message.clientId, decoded.value);
@@ -84,22 +85,41 @@ export function prepareIssuanceHost(): IssuanceHost {
       return issued;
     };
     return [
-      [`${meter.meterId}: MM recorded the certificate it issued`, () => {
-        const issued = certificate();
-        const recorded = mm.certificateOf(periodIndex, issued.pseudonymPublicKey);
-        if (recorded?.sig !== issued.sig) throw new Error('MM has no record of this certificate');
-      }],
-      [`${meter.meterId}: certificate verifies on the node provider`, () => {
-        checkCertificate(provider, mm.publicKey, certificate(), nowMs);
-      }],
-      [`${meter.meterId}: trace tag made in XS traces back to the meter (3 of 5 trustees)`, () => {
-        const issued = certificate();
-        const dispute = { disputeId: `xs-${meter.meterId}`, pseudonymPublicKey: issued.pseudonymPublicKey, traceTag: issued.traceTag, periodIndex };
-        const combiner = new TraceCombiner(provider, tc.thresholdKey, trustees.map((t) => t.nodePublicKey), dispute);
-        for (const trustee of trustees.slice(1, 4)) combiner.add(trustee.approve(dispute, nowMs));
-        const trace = combiner.trace(nowMs);
-        if (trace.meterId !== meter.meterId) throw new Error(`traced to ${trace.meterId}`);
-      }],
+      [
+        `${meter.meterId}: MM recorded the certificate it issued`,
+        () => {
+          const issued = certificate();
+          const recorded = mm.certificateOf(periodIndex, issued.pseudonymPublicKey);
+          if (recorded?.sig !== issued.sig) throw new Error('MM has no record of this certificate');
+        },
+      ],
+      [
+        `${meter.meterId}: certificate verifies on the node provider`,
+        () => {
+          checkCertificate(provider, mm.publicKey, certificate(), nowMs);
+        },
+      ],
+      [
+        `${meter.meterId}: trace tag made in XS traces back to the meter (3 of 5 trustees)`,
+        () => {
+          const issued = certificate();
+          const dispute = {
+            disputeId: `xs-${meter.meterId}`,
+            pseudonymPublicKey: issued.pseudonymPublicKey,
+            traceTag: issued.traceTag,
+            periodIndex,
+          };
+          const combiner = new TraceCombiner(
+            provider,
+            tc.thresholdKey,
+            trustees.map((t) => t.nodePublicKey),
+            dispute,
+          );
+          for (const trustee of trustees.slice(1, 4)) combiner.add(trustee.approve(dispute, nowMs));
+          const trace = combiner.trace(nowMs);
+          if (trace.meterId !== meter.meterId) throw new Error(`traced to ${trace.meterId}`);
+        },
+      ],
     ];
   };
 
@@ -107,14 +127,19 @@ export function prepareIssuanceHost(): IssuanceHost {
     const cases: [string, () => void][] = [
       ...checksFor(input.stepwise),
       ...checksFor(input.driven),
-      [`${input.driven.meterId}: each lost reply was retried with the identical request`, () => {
-        for (const sessionId of [input.driven.meterId, input.driven.clientId]) {
-          const requests = received.get(sessionId) ?? [];
-          const retried = requests.length > 0 && requests.length % 2 === 0 &&
-            requests.every((request, i) => request === requests[i - (i % 2)]);
-          if (!retried) throw new Error(`${sessionId}: requests were not each sent twice in a row`);
-        }
-      }],
+      [
+        `${input.driven.meterId}: each lost reply was retried with the identical request`,
+        () => {
+          for (const sessionId of [input.driven.meterId, input.driven.clientId]) {
+            const requests = received.get(sessionId) ?? [];
+            const retried =
+              requests.length > 0 &&
+              requests.length % 2 === 0 &&
+              requests.every((request, i) => request === requests[i - (i % 2)]);
+            if (!retried) throw new Error(`${sessionId}: requests were not each sent twice in a row`);
+          }
+        },
+      ],
     ];
     return cases.map(([name, body]) => {
       const start = performance.now();
@@ -123,7 +148,13 @@ export function prepareIssuanceHost(): IssuanceHost {
         return { suite: hostSuite, name: `${hostSuite}: ${name}`, ok: true, ms: performance.now() - start };
       } catch (error) {
         const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        return { suite: hostSuite, name: `${hostSuite}: ${name}`, ok: false, error: text, ms: performance.now() - start };
+        return {
+          suite: hostSuite,
+          name: `${hostSuite}: ${name}`,
+          ok: false,
+          error: text,
+          ms: performance.now() - start,
+        };
       }
     });
   };

@@ -85,7 +85,10 @@ async function runGuest(guest: GuestRun, tally: Tally): Promise<void> {
     tally.runFailed(`XS run ${guest.label}`, 'the guest never reported completion');
   } else if (done.passed !== passed || done.failed !== failed) {
     // A lost or duplicated message must not go unnoticed.
-    tally.runFailed(`XS run ${guest.label}`, `guest counted ${done.passed}/${done.failed}, host received ${passed}/${failed}`);
+    tally.runFailed(
+      `XS run ${guest.label}`,
+      `guest counted ${done.passed}/${done.failed}, host received ${passed}/${failed}`,
+    );
   }
   if (passed + failed === 0) tally.runFailed(`XS run ${guest.label}`, 'no case ran');
   for (const message of guest.afterwards?.() ?? []) tally.record(message);
@@ -102,7 +105,9 @@ async function main(): Promise<number> {
   } catch (error) {
     tally.runFailed('issuance host setup', error instanceof Error ? error.message : String(error));
   }
-  console.log(`host setup (RM key, TC dealing 3 of 5, MM key, enrolment): ${(performance.now() - setupStart).toFixed(0)} ms`);
+  console.log(
+    `host setup (RM key, TC dealing 3 of 5, MM key, enrolment): ${(performance.now() - setupStart).toFixed(0)} ms`,
+  );
 
   const guests: GuestRun[] = [{ label: 'portable-suites', entry: entry('./entry.ts') }];
   if (issuance !== undefined) {

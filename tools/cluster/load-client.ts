@@ -104,10 +104,16 @@ export class LoadClient {
     const verifyReply = replyMacVerifier(options.privateKey, clientIndex, replicaKeys);
     for (let lane = 0; lane < options.lanes; lane++) {
       const clientId = laneClientId(clientIndex, lane);
-      const client = new Client({
-        clientId, replicaPublicKeys: replicaKeys, lastRequestSeq: options.lastRequestSeq ?? 0,
-        retransmitTimeoutMs: options.retransmitTimeoutMs ?? 1_000, maxRetransmitTimeoutMs: options.maxRetransmitTimeoutMs ?? 4_000,
-      }, { authenticate, verifyReply });
+      const client = new Client(
+        {
+          clientId,
+          replicaPublicKeys: replicaKeys,
+          lastRequestSeq: options.lastRequestSeq ?? 0,
+          retransmitTimeoutMs: options.retransmitTimeoutMs ?? 1_000,
+          maxRetransmitTimeoutMs: options.maxRetransmitTimeoutMs ?? 4_000,
+        },
+        { authenticate, verifyReply },
+      );
       this.lanes.set(clientId, { clientId, client, submittedAtMs: 0 });
     }
     this.network = new PeerNetwork({

@@ -49,17 +49,33 @@ async function main(argv: readonly string[]): Promise<void> {
   await sleep(Number(argument(argv, '--duration-ms', '5000')));
   const { latenciesMs, ...window } = load.endWindow();
   const windowCpuMs = cpuMs() - windowStartCpuMs;
-  const latencies = argv.includes('--latencies') ? { latenciesMs: latenciesMs.map((ms) => Math.round(ms * 100) / 100) } : {};
+  const latencies = argv.includes('--latencies')
+    ? { latenciesMs: latenciesMs.map((ms) => Math.round(ms * 100) / 100) }
+    : {};
   load.stopSubmitting();
   const settled = await load.settle(10_000);
-  process.stdout.write(JSON.stringify({
-    event: 'result', client: clientIndex, windowCpuMs, ...window, totalAccepted: load.totalAccepted, settled,
-    rejectedReplies: load.rejectedReplies, network: load.networkCounters, ...latencies,
-  }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      event: 'result',
+      client: clientIndex,
+      windowCpuMs,
+      ...window,
+      totalAccepted: load.totalAccepted,
+      settled,
+      rejectedReplies: load.rejectedReplies,
+      network: load.networkCounters,
+      ...latencies,
+    }) + '\n',
+  );
   await load.close();
 }
 
-main(process.argv.slice(2)).then(() => process.exit(0), (error: unknown) => {
-  process.stderr.write(`load client failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `load client failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

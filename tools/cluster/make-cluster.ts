@@ -12,7 +12,13 @@ import { pathToFileURL } from 'node:url';
 import { toBase64Url } from '../../shared/bytes.js';
 import { decodePrivateScalar } from '../../shared/crypto/ecdsa-p256.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
-import { type ClusterConfig, clientKeyFile, clusterToJson, parseCluster, replicaKeyFile } from '../../gateway/ledger/node/cluster-config.js';
+import {
+  type ClusterConfig,
+  clientKeyFile,
+  clusterToJson,
+  parseCluster,
+  replicaKeyFile,
+} from '../../gateway/ledger/node/cluster-config.js';
 
 export interface MakeClusterOptions {
   readonly directory: string;
@@ -57,7 +63,11 @@ export function makeCluster(options: MakeClusterOptions): MadeCluster {
   clientKeys.forEach((key, index) => writeKey(clientKeyFile(keyDirectory, index), key));
   const json = clusterToJson({
     genesisTimeMs: options.genesisTimeMs ?? Date.now(),
-    replicas: options.ports.map((port, index) => ({ host: options.host, port, publicKey: provider.p256PublicKey(replicaKeys[index]!) })),
+    replicas: options.ports.map((port, index) => ({
+      host: options.host,
+      port,
+      publicKey: provider.p256PublicKey(replicaKeys[index]!),
+    })),
     clientKeys: clientKeys.map((key) => provider.p256PublicKey(key)),
     parameters: options.parameters ?? {},
   });
@@ -81,7 +91,9 @@ function main(argv: readonly string[]): void {
     ports: Array.from({ length: n }, (_, index) => basePort + index),
     clients: Number(value('--clients', '1')),
   });
-  process.stdout.write(`wrote ${made.clusterFile} and ${n} replica and ${made.config.clientKeys.length} client keys in ${made.keyDirectory}\n`);
+  process.stdout.write(
+    `wrote ${made.clusterFile} and ${n} replica and ${made.config.clientKeys.length} client keys in ${made.keyDirectory}\n`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main(process.argv.slice(2));

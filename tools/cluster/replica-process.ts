@@ -46,8 +46,19 @@ export class ReplicaProcess {
   }
 
   start(): void {
-    const args = [...this.nodeArgs, '--import', 'tsx', replicaMain, '--cluster', this.clusterFile, '--index', String(this.index),
-      '--data', this.dataDirectory, ...this.extraArgs];
+    const args = [
+      ...this.nodeArgs,
+      '--import',
+      'tsx',
+      replicaMain,
+      '--cluster',
+      this.clusterFile,
+      '--index',
+      String(this.index),
+      '--data',
+      this.dataDirectory,
+      ...this.extraArgs,
+    ];
     const child = spawn(process.execPath, args, { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -81,7 +92,13 @@ export class ReplicaProcess {
         this.waiters = this.waiters.filter((waiter) => waiter !== entry);
         reject(new Error(`replica ${this.index}: timed out waiting for ${what}; stderr: ${this.stderr.slice(-2_000)}`));
       }, timeoutMs);
-      const entry: Waiter = { match, resolve: (line) => { clearTimeout(timer); resolve(line); } };
+      const entry: Waiter = {
+        match,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      };
       this.waiters.push(entry);
     });
   }
@@ -131,11 +148,17 @@ export class ReplicaProcess {
 
 /** Ports free right now on the host (bound and released; each is unique within the call). */
 export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => resolve(server));
-  })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, host, () => resolve(server));
+        }),
+    ),
+  );
   const ports = servers.map((server) => (server.address() as { port: number }).port);
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   return ports;

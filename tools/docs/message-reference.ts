@@ -18,7 +18,8 @@ function rows(shape: { readonly [key: string]: Schema<unknown> }, prefix: string
     const description = schema.optional ? schema.description.replace(/^optional /, '') : schema.description;
     out.push(`| \`${prefix}${name}\`${optional} | ${description.replace(/\|/g, '\\|')} |`);
     const spec = schema.spec;
-    if (spec.kind === 'array' && spec.item.spec.kind === 'object') out.push(...rows(spec.item.spec.shape, `${prefix}${name}[].`));
+    if (spec.kind === 'array' && spec.item.spec.kind === 'object')
+      out.push(...rows(spec.item.spec.shape, `${prefix}${name}[].`));
   }
   return out;
 }
@@ -38,7 +39,12 @@ export function renderMessageReference(): string {
   for (const type of messageTypes) {
     const signatures = signatureFields[type];
     lines.push(`## \`${type}\``, '');
-    lines.push(signatures.length === 0 ? 'Unsigned (authenticated by the broker ACL or the ledger).' : `Signatures: ${signatures.map((s) => `\`${s}\``).join(', ')}.`, '');
+    lines.push(
+      signatures.length === 0
+        ? 'Unsigned (authenticated by the broker ACL or the ledger).'
+        : `Signatures: ${signatures.map((s) => `\`${s}\``).join(', ')}.`,
+      '',
+    );
     lines.push('| field | accepts |', '|---|---|', ...rows(messageSchemas[type].shape, ''), '');
   }
   return lines.join('\n');

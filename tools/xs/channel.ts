@@ -6,10 +6,6 @@
  * Host to guest: no bytes when the answer is `undefined` (the common `send` case), otherwise the
  * value, or the reason the host failed so that the guest's `request` can throw it.
  */
-export type GuestCommand =
-  | { readonly kind: 'message'; readonly message: unknown }
-  | { readonly kind: 'input' };
+export type GuestCommand = { readonly kind: 'message'; readonly message: unknown } | { readonly kind: 'input' };
 
-export type HostAnswer =
-  | { readonly value: unknown }
-  | { readonly error: string };
+export type HostAnswer = { readonly value: unknown } | { readonly error: string };

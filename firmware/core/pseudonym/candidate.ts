@@ -7,7 +7,13 @@ import { toBase64Url } from '../../../shared/bytes.js';
 import { decodePrivateScalar } from '../../../shared/crypto/ecdsa-p256.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import type { RandomSource } from '../../../shared/crypto/random.js';
-import { type BlindResult, blind, drawBlindingRandomness, gridbidBlindVariant, messagePrefixBytes } from '../../../shared/crypto/rsabssa.js';
+import {
+  type BlindResult,
+  blind,
+  drawBlindingRandomness,
+  gridbidBlindVariant,
+  messagePrefixBytes,
+} from '../../../shared/crypto/rsabssa.js';
 import type { RsaPublicKey } from '../../../shared/crypto/rsa-key.js';
 import { isGridbidError } from '../../../shared/errors.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
@@ -62,8 +68,13 @@ export function makeCandidate(
   const traceTag = makeTraceTag(provider, keys.tcKey, tagMeterId, periodIndex, pseudonymPublicKey, traceSeed);
   const messagePrefix = random(messagePrefixBytes);
   const inputMessage = preparedPseudonymMessage(messagePrefix, pseudonymPublicKey, traceTag, periodIndex);
-  const blinded = blind(provider.sha384, gridbidBlindVariant, keys.rmKey, inputMessage,
-    drawBlindingRandomness(gridbidBlindVariant, keys.rmKey, random));
+  const blinded = blind(
+    provider.sha384,
+    gridbidBlindVariant,
+    keys.rmKey,
+    inputMessage,
+    drawBlindingRandomness(gridbidBlindVariant, keys.rmKey, random),
+  );
   return { pseudonymPrivateKey, pseudonymPublicKey, traceSeed, traceTag, messagePrefix, inputMessage, blinded };
 }
 

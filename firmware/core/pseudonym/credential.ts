@@ -50,7 +50,11 @@ export function acceptCertificate(
 ): void {
   checkCertificateSignature(provider, mmPublicKey, certificate);
   ensure(nowMs < certificate.validUntilMs, 'BAD_CERTIFICATE', 'certificate has expired');
-  ensure(bytesEqual(fromBase64Url(certificate.pseudonymPublicKey), credential.pseudonymPublicKey) &&
-    bytesEqual(fromBase64Url(certificate.traceTag), credential.traceTag) &&
-    certificate.periodIndex === credential.periodIndex, 'BAD_CERTIFICATE', 'certificate is for another pseudonym');
+  ensure(
+    bytesEqual(fromBase64Url(certificate.pseudonymPublicKey), credential.pseudonymPublicKey) &&
+      bytesEqual(fromBase64Url(certificate.traceTag), credential.traceTag) &&
+      certificate.periodIndex === credential.periodIndex,
+    'BAD_CERTIFICATE',
+    'certificate is for another pseudonym',
+  );
 }

@@ -50,10 +50,14 @@ export class IssuanceSession {
     keys: AuthorityKeys,
     start: IssuanceStart,
   ): IssuanceSession {
-    ensure(start.candidates >= limits.minCandidates && start.candidates <= limits.maxCandidates, 'OUT_OF_RANGE',
-      `candidates must be ${limits.minCandidates}..${limits.maxCandidates}`);
-    const candidates = Array.from({ length: start.candidates },
-      () => makeCandidate(provider, random, keys, identity.meterId, start.periodIndex));
+    ensure(
+      start.candidates >= limits.minCandidates && start.candidates <= limits.maxCandidates,
+      'OUT_OF_RANGE',
+      `candidates must be ${limits.minCandidates}..${limits.maxCandidates}`,
+    );
+    const candidates = Array.from({ length: start.candidates }, () =>
+      makeCandidate(provider, random, keys, identity.meterId, start.periodIndex),
+    );
     return IssuanceSession.fromCandidates(provider, identity, keys, start, candidates);
   }
 
@@ -79,10 +83,18 @@ export class IssuanceSession {
   /** Answers RM's challenge by opening every candidate except the chosen one. */
   open(challenge: MessageOf<'issuance.challenge'>, timeMs: number): MessageOf<'issuance.opening'> {
     this.expectSameSession(challenge);
-    ensure(challenge.chosenIndex < this.candidates.length, 'OUT_OF_RANGE', 'challenge names a candidate that does not exist', 'chosenIndex');
+    ensure(
+      challenge.chosenIndex < this.candidates.length,
+      'OUT_OF_RANGE',
+      'challenge names a candidate that does not exist',
+      'chosenIndex',
+    );
     // A second, different challenge would let RM learn every candidate: never answer it.
-    ensure(this.phase === 'committed' || this.chosenIndex === challenge.chosenIndex, 'SESSION_USED',
-      'RM already chose another candidate in this session');
+    ensure(
+      this.phase === 'committed' || this.chosenIndex === challenge.chosenIndex,
+      'SESSION_USED',
+      'RM already chose another candidate in this session',
+    );
     this.chosenIndex = challenge.chosenIndex;
     this.phase = this.phase === 'finalised' ? 'finalised' : 'opened';
     return signMessage(this.provider, this.identity.deviceKey, {
@@ -90,7 +102,9 @@ export class IssuanceSession {
       requestId: this.start.requestId,
       meterId: this.identity.meterId,
       periodIndex: this.start.periodIndex,
-      openings: this.candidates.flatMap((candidate, index) => (index === this.chosenIndex ? [] : [openCandidate(candidate, index)])),
+      openings: this.candidates.flatMap((candidate, index) =>
+        index === this.chosenIndex ? [] : [openCandidate(candidate, index)],
+      ),
       timeMs,
     });
   }
@@ -99,12 +113,22 @@ export class IssuanceSession {
   finalise(response: MessageOf<'issuance.blindSignature'>): Credential {
     this.expectSameSession(response);
     ensure(this.phase !== 'committed', 'NO_SESSION', 'no candidate has been chosen yet');
-    ensure(response.chosenIndex === this.chosenIndex, 'BAD_CREDENTIAL', 'RM signed a different candidate than it chose');
+    ensure(
+      response.chosenIndex === this.chosenIndex,
+      'BAD_CREDENTIAL',
+      'RM signed a different candidate than it chose',
+    );
     const candidate = this.candidates[this.chosenIndex]!;
     let signature: Uint8Array;
     try {
-      signature = finalize(this.provider.sha384, gridbidBlindVariant, this.keys.rmKey, candidate.inputMessage,
-        fromBase64Url(response.blindSignature), candidate.blinded.inverse);
+      signature = finalize(
+        this.provider.sha384,
+        gridbidBlindVariant,
+        this.keys.rmKey,
+        candidate.inputMessage,
+        fromBase64Url(response.blindSignature),
+        candidate.blinded.inverse,
+      );
     } catch (error) {
       throw new GridbidError('BAD_CREDENTIAL', `RM's blind signature does not finalise: ${String(error)}`);
     }
@@ -120,7 +144,12 @@ export class IssuanceSession {
   }
 
   private expectSameSession(message: { requestId: string; meterId: string; periodIndex: number }): void {
-    ensure(message.requestId === this.start.requestId && message.meterId === this.identity.meterId &&
-      message.periodIndex === this.start.periodIndex, 'NO_SESSION', 'message belongs to another issuance session');
+    ensure(
+      message.requestId === this.start.requestId &&
+        message.meterId === this.identity.meterId &&
+        message.periodIndex === this.start.periodIndex,
+      'NO_SESSION',
+      'message belongs to another issuance session',
+    );
   }
 }

@@ -36,22 +36,38 @@ export interface Pseudonym {
   readonly certificate: MessageOf<'certificate'>;
 }
 
-export async function obtainPseudonym(driver: PseudonymDriver, periodIndex: number, requestId: string): Promise<Pseudonym> {
-  const session = IssuanceSession.begin(driver.provider, driver.random, driver.identity, driver.keys,
-    { requestId, periodIndex, candidates: driver.candidates, timeMs: driver.nowMs() });
+export async function obtainPseudonym(
+  driver: PseudonymDriver,
+  periodIndex: number,
+  requestId: string,
+): Promise<Pseudonym> {
+  const session = IssuanceSession.begin(driver.provider, driver.random, driver.identity, driver.keys, {
+    requestId,
+    periodIndex,
+    candidates: driver.candidates,
+    timeMs: driver.nowMs(),
+  });
   const challenge = await exchange(driver, driver.rm, session.commit, 'issuance.challenge');
   const opening = session.open(challenge, driver.nowMs());
   const blindSignature = await exchange(driver, driver.rm, opening, 'issuance.blindSignature');
   const credential = session.finalise(blindSignature);
-  const request = certificateRequest(driver.provider, credential,
-    { requestId: `${requestId}.cert`, clientId: driver.anonymousClientId, timeMs: driver.nowMs() });
+  const request = certificateRequest(driver.provider, credential, {
+    requestId: `${requestId}.cert`,
+    clientId: driver.anonymousClientId,
+    timeMs: driver.nowMs(),
+  });
   const certificate = await exchange(driver, driver.mm, request, 'certificate');
   acceptCertificate(driver.provider, driver.keys.mmPublicKey, credential, certificate, driver.nowMs());
   return { credential, certificate };
 }
 
 /** Resends the same bytes until a reply of the expected type (or a refusal) arrives. */
-async function exchange<T extends MessageType>(driver: PseudonymDriver, send: Exchange, request: Message, expected: T): Promise<MessageOf<T>> {
+async function exchange<T extends MessageType>(
+  driver: PseudonymDriver,
+  send: Exchange,
+  request: Message,
+  expected: T,
+): Promise<MessageOf<T>> {
   const bytes = encodeMessage(request);
   const requestId = 'requestId' in request ? request.requestId : undefined;
   for (let attempt = 1; attempt <= driver.maxAttempts; attempt++) {

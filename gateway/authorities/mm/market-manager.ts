@@ -50,25 +50,56 @@ export class MarketManager {
     } catch {
       throw new GridbidError('BAD_CREDENTIAL', 'pseudonym is not a P-256 point', 'pseudonymPublicKey');
     }
-    ensure(verifyMessageSignature(this.provider, pseudonym, request), 'BAD_SIGNATURE', 'request is not signed by the pseudonym key');
+    ensure(
+      verifyMessageSignature(this.provider, pseudonym, request),
+      'BAD_SIGNATURE',
+      'request is not signed by the pseudonym key',
+    );
     const known = this.issued.get(request.periodIndex)?.get(request.pseudonymPublicKey);
     if (known !== undefined) {
       // The identical request again is a retry (the answer was lost): same certificate.
-      ensure(known.requestSig === request.sig, 'ALREADY_CERTIFIED', 'pseudonym already has a certificate for this period');
+      ensure(
+        known.requestSig === request.sig,
+        'ALREADY_CERTIFIED',
+        'pseudonym already has a certificate for this period',
+      );
       return known.certificate;
     }
-    ensure(Math.abs(request.timeMs - nowMs) <= this.config.maxClockSkewMs, 'STALE_TIME', 'request time is too far from MM\'s clock');
+    ensure(
+      Math.abs(request.timeMs - nowMs) <= this.config.maxClockSkewMs,
+      'STALE_TIME',
+      "request time is too far from MM's clock",
+    );
     const current = periodIndexAt(nowMs, this.config.periodMs);
-    ensure(request.periodIndex >= current && request.periodIndex <= current + this.config.periodsAhead, 'WRONG_PERIOD',
-      `certificates are issued for periods ${current}..${current + this.config.periodsAhead}`);
+    ensure(
+      request.periodIndex >= current && request.periodIndex <= current + this.config.periodsAhead,
+      'WRONG_PERIOD',
+      `certificates are issued for periods ${current}..${current + this.config.periodsAhead}`,
+    );
     const traceTag = fromBase64Url(request.traceTag);
-    ensure(traceTag.length === this.tcKey.modulusBytes, 'BAD_CREDENTIAL', 'trace tag is not a TC ciphertext', 'traceTag');
-    ensure(verifyRmSignature(this.provider.sha384, this.rmKey, {
-      prefix: fromBase64Url(request.messagePrefix), pseudonymPublicKey: pseudonym, traceTag, periodIndex: request.periodIndex,
-      signature: fromBase64Url(request.rmSignature),
-    }), 'BAD_CREDENTIAL', 'RM signature does not cover this pseudonym, tag and period');
+    ensure(
+      traceTag.length === this.tcKey.modulusBytes,
+      'BAD_CREDENTIAL',
+      'trace tag is not a TC ciphertext',
+      'traceTag',
+    );
+    ensure(
+      verifyRmSignature(this.provider.sha384, this.rmKey, {
+        prefix: fromBase64Url(request.messagePrefix),
+        pseudonymPublicKey: pseudonym,
+        traceTag,
+        periodIndex: request.periodIndex,
+        signature: fromBase64Url(request.rmSignature),
+      }),
+      'BAD_CREDENTIAL',
+      'RM signature does not cover this pseudonym, tag and period',
+    );
     const period = this.periodTable(request.periodIndex);
-    ensure(period.size < this.config.maxCertificatesPerPeriod, 'OUT_OF_RANGE', 'certificate table for this period is full');
+    ensure(
+      period.size < this.config.maxCertificatesPerPeriod,
+      'OUT_OF_RANGE',
+      'certificate table for this period is full',
+    );
     const certificate = signMessage(this.provider, this.certificateKey, {
       type: 'certificate',
       serial: this.nextSerial++,

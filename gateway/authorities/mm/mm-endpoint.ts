@@ -9,7 +9,12 @@ export interface AnonymousSession {
   readonly clientId: string;
 }
 
-export function handleMmRequest(mm: MarketManager, session: AnonymousSession, request: Uint8Array, nowMs: number): Uint8Array {
+export function handleMmRequest(
+  mm: MarketManager,
+  session: AnonymousSession,
+  request: Uint8Array,
+  nowMs: number,
+): Uint8Array {
   const decoded = decodeMessage(request);
   if (!decoded.ok) return encodeMessage(errorReply(decoded.error, undefined, nowMs));
   const message = decoded.value;

@@ -28,7 +28,10 @@ export function keyFingerprint(provider: CryptoProvider, publicKey: Uint8Array):
 export class EnrolmentRegistry {
   private readonly meters = new Map<string, MeterRecord>();
 
-  constructor(private readonly provider: CryptoProvider, private readonly maxMeters: number) {}
+  constructor(
+    private readonly provider: CryptoProvider,
+    private readonly maxMeters: number,
+  ) {}
 
   /**
    * Records a request (idempotent for the same key). While a meter id is only pending, a newer
@@ -43,7 +46,11 @@ export class EnrolmentRegistry {
     } catch {
       throw new GridbidError('BAD_KEY', 'device public key is not a P-256 point', 'devicePublicKey');
     }
-    ensure(verifyMessageSignature(this.provider, devicePublicKey, message), 'BAD_SIGNATURE', 'enrolment request is not signed by the device key');
+    ensure(
+      verifyMessageSignature(this.provider, devicePublicKey, message),
+      'BAD_SIGNATURE',
+      'enrolment request is not signed by the device key',
+    );
     const known = this.meters.get(message.meterId);
     if (known !== undefined) {
       if (toHex(known.devicePublicKey) === toHex(devicePublicKey)) return known;
@@ -51,7 +58,11 @@ export class EnrolmentRegistry {
     }
     ensure(known !== undefined || this.meters.size < this.maxMeters, 'OUT_OF_RANGE', 'enrolment registry is full');
     const record: MeterRecord = {
-      meterId: message.meterId, devicePublicKey, fingerprint: keyFingerprint(this.provider, devicePublicKey), status: 'pending', flags: [],
+      meterId: message.meterId,
+      devicePublicKey,
+      fingerprint: keyFingerprint(this.provider, devicePublicKey),
+      status: 'pending',
+      flags: [],
     };
     this.meters.set(message.meterId, record);
     return record;
@@ -61,7 +72,11 @@ export class EnrolmentRegistry {
   approve(meterId: string, fingerprint: string): MeterRecord {
     const record = this.get(meterId);
     ensure(record.status !== 'banned', 'BANNED', 'a banned meter cannot be approved again');
-    ensure(record.fingerprint === fingerprint, 'BAD_KEY', 'fingerprint differs from the key on record: not the meter in front of you');
+    ensure(
+      record.fingerprint === fingerprint,
+      'BAD_KEY',
+      'fingerprint differs from the key on record: not the meter in front of you',
+    );
     record.status = 'approved';
     return record;
   }
@@ -95,6 +110,12 @@ export class EnrolmentRegistry {
   }
 
   statusMessage(record: MeterRecord, timeMs: number): MessageOf<'enrolment.status'> {
-    return { type: 'enrolment.status', meterId: record.meterId, status: record.status, fingerprint: record.fingerprint, timeMs };
+    return {
+      type: 'enrolment.status',
+      meterId: record.meterId,
+      status: record.status,
+      fingerprint: record.fingerprint,
+      timeMs,
+    };
   }
 }

@@ -36,7 +36,8 @@ export function checkOpenings(
   openings: readonly Opening[],
 ): OpeningFailure | undefined {
   const expected = blindedMessages.length - 1;
-  if (openings.length !== expected) return { index: -1, reason: `expected ${expected} openings, got ${openings.length}` };
+  if (openings.length !== expected)
+    return { index: -1, reason: `expected ${expected} openings, got ${openings.length}` };
   const seenIndices = new Set<number>();
   const seenKeys = new Set<string>();
   for (const opening of openings) {
@@ -56,11 +57,30 @@ function checkOne(context: OpeningContext, committed: string, opening: Opening):
   try {
     const pseudonymPublicKey = fromBase64Url(opening.pseudonymPublicKey);
     decodePoint(pseudonymPublicKey);
-    const tag = makeTraceTag(context.provider, context.tcKey, context.meterId, context.periodIndex, pseudonymPublicKey,
-      fromBase64Url(opening.traceSeed));
-    const input = preparedPseudonymMessage(fromBase64Url(opening.messagePrefix), pseudonymPublicKey, tag, context.periodIndex);
-    const blinded = reblind(context.provider.sha384, gridbidBlindVariant, context.rmKey, input, fromBase64Url(opening.blindingInverse));
-    return bytesEqual(blinded, fromBase64Url(committed)) ? undefined : 'opened values do not reproduce the committed blinded message';
+    const tag = makeTraceTag(
+      context.provider,
+      context.tcKey,
+      context.meterId,
+      context.periodIndex,
+      pseudonymPublicKey,
+      fromBase64Url(opening.traceSeed),
+    );
+    const input = preparedPseudonymMessage(
+      fromBase64Url(opening.messagePrefix),
+      pseudonymPublicKey,
+      tag,
+      context.periodIndex,
+    );
+    const blinded = reblind(
+      context.provider.sha384,
+      gridbidBlindVariant,
+      context.rmKey,
+      input,
+      fromBase64Url(opening.blindingInverse),
+    );
+    return bytesEqual(blinded, fromBase64Url(committed))
+      ? undefined
+      : 'opened values do not reproduce the committed blinded message';
   } catch (error) {
     if (isGridbidError(error)) return `malformed opening: ${error.message}`;
     throw error;

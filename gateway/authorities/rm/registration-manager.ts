@@ -63,53 +63,108 @@ export class RegistrationManager {
   }
 
   /** Step a: the meter commits to k blinded candidates; RM answers with j*. */
-  commit(authenticatedMeterId: string, commit: MessageOf<'issuance.commit'>, nowMs: number): MessageOf<'issuance.challenge'> {
+  commit(
+    authenticatedMeterId: string,
+    commit: MessageOf<'issuance.commit'>,
+    nowMs: number,
+  ): MessageOf<'issuance.challenge'> {
     ensure(commit.meterId === authenticatedMeterId, 'BAD_CREDENTIAL', 'commit names another meter than the session');
     const record = this.registry.approved(commit.meterId);
-    ensure(verifyMessageSignature(this.provider, record.devicePublicKey, commit), 'BAD_SIGNATURE', 'commit is not signed by the device key');
+    ensure(
+      verifyMessageSignature(this.provider, record.devicePublicKey, commit),
+      'BAD_SIGNATURE',
+      'commit is not signed by the device key',
+    );
     const key = sessionKey(commit.meterId, commit.periodIndex);
     const existing = this.sessions.get(key);
     if (existing !== undefined) {
       // A retry of the same commit gets the same challenge; anything else is a second session.
-      ensure(existing.commit.sig === commit.sig, 'SESSION_USED', `meter already had its issuance session for period ${commit.periodIndex}`);
+      ensure(
+        existing.commit.sig === commit.sig,
+        'SESSION_USED',
+        `meter already had its issuance session for period ${commit.periodIndex}`,
+      );
       return existing.challenge;
     }
     this.checkTimeAndPeriod(commit.timeMs, commit.periodIndex, nowMs);
-    ensure(commit.blindedMessages.length === this.config.candidates, 'OUT_OF_RANGE',
-      `expected ${this.config.candidates} candidates`, 'blindedMessages');
+    ensure(
+      commit.blindedMessages.length === this.config.candidates,
+      'OUT_OF_RANGE',
+      `expected ${this.config.candidates} candidates`,
+      'blindedMessages',
+    );
     commit.blindedMessages.forEach((value, index) => {
       try {
         representative(this.publicKey, fromBase64Url(value));
       } catch (error) {
-        throw new GridbidError('BAD_LENGTH', `blinded message is not a value mod RM's modulus: ${String(error)}`, `blindedMessages.${index}`);
+        throw new GridbidError(
+          'BAD_LENGTH',
+          `blinded message is not a value mod RM's modulus: ${String(error)}`,
+          `blindedMessages.${index}`,
+        );
       }
     });
     const chosenIndex = Number(randomBigIntBelow(this.random, 0n, BigInt(this.config.candidates)));
     const challenge: MessageOf<'issuance.challenge'> = {
-      type: 'issuance.challenge', requestId: commit.requestId, meterId: commit.meterId, periodIndex: commit.periodIndex, chosenIndex, timeMs: nowMs,
+      type: 'issuance.challenge',
+      requestId: commit.requestId,
+      meterId: commit.meterId,
+      periodIndex: commit.periodIndex,
+      chosenIndex,
+      timeMs: nowMs,
     };
     this.sessions.set(key, { commit, challenge });
     return challenge;
   }
 
   /** Step b: check every opening, then blind-sign j*; a failed check is recorded and flagged. */
-  open(authenticatedMeterId: string, opening: MessageOf<'issuance.opening'>, nowMs: number): MessageOf<'issuance.blindSignature'> {
+  open(
+    authenticatedMeterId: string,
+    opening: MessageOf<'issuance.opening'>,
+    nowMs: number,
+  ): MessageOf<'issuance.blindSignature'> {
     ensure(opening.meterId === authenticatedMeterId, 'BAD_CREDENTIAL', 'opening names another meter than the session');
     const session = this.sessions.get(sessionKey(opening.meterId, opening.periodIndex));
-    ensure(session !== undefined && session.commit.requestId === opening.requestId, 'NO_SESSION', 'no issuance session for this opening');
+    ensure(
+      session !== undefined && session.commit.requestId === opening.requestId,
+      'NO_SESSION',
+      'no issuance session for this opening',
+    );
     const record = this.registry.get(opening.meterId);
-    ensure(verifyMessageSignature(this.provider, record.devicePublicKey, opening), 'BAD_SIGNATURE', 'opening is not signed by the device key');
+    ensure(
+      verifyMessageSignature(this.provider, record.devicePublicKey, opening),
+      'BAD_SIGNATURE',
+      'opening is not signed by the device key',
+    );
     if (session.outcome !== undefined) {
       ensure(session.opening?.sig === opening.sig, 'SESSION_USED', 'this session was already answered');
       if (session.outcome instanceof GridbidError) throw session.outcome;
       return session.outcome;
     }
     session.opening = opening;
-    const failure = checkOpenings({ provider: this.provider, rmKey: this.publicKey, tcKey: this.tcKey, meterId: opening.meterId,
-      periodIndex: opening.periodIndex }, session.commit.blindedMessages, session.challenge.chosenIndex, opening.openings);
+    const failure = checkOpenings(
+      {
+        provider: this.provider,
+        rmKey: this.publicKey,
+        tcKey: this.tcKey,
+        meterId: opening.meterId,
+        periodIndex: opening.periodIndex,
+      },
+      session.commit.blindedMessages,
+      session.challenge.chosenIndex,
+      opening.openings,
+    );
     if (failure !== undefined) {
-      const index = this.evidenceLog.push({ meterId: opening.meterId, periodIndex: opening.periodIndex, commit: session.commit,
-        challenge: session.challenge, opening, failure, recordedAtMs: nowMs }) - 1;
+      const index =
+        this.evidenceLog.push({
+          meterId: opening.meterId,
+          periodIndex: opening.periodIndex,
+          commit: session.commit,
+          challenge: session.challenge,
+          opening,
+          failure,
+          recordedAtMs: nowMs,
+        }) - 1;
       this.registry.flag(opening.meterId, index);
       session.outcome = new GridbidError('BAD_OPENING', `candidate ${failure.index}: ${failure.reason}`);
       throw session.outcome;
@@ -118,7 +173,10 @@ export class RegistrationManager {
     this.registry.approved(opening.meterId);
     const chosen = session.commit.blindedMessages[session.challenge.chosenIndex]!;
     session.outcome = {
-      type: 'issuance.blindSignature', requestId: opening.requestId, meterId: opening.meterId, periodIndex: opening.periodIndex,
+      type: 'issuance.blindSignature',
+      requestId: opening.requestId,
+      meterId: opening.meterId,
+      periodIndex: opening.periodIndex,
       chosenIndex: session.challenge.chosenIndex,
       blindSignature: toBase64Url(blindSign(this.provider, this.blindKey, fromBase64Url(chosen))),
       timeMs: nowMs,
@@ -134,7 +192,10 @@ export class RegistrationManager {
   view(): unknown {
     return {
       meters: this.registry.records(),
-      sessions: [...this.sessions.values()].map((s) => ({ ...s, outcome: s.outcome instanceof GridbidError ? s.outcome.code : s.outcome })),
+      sessions: [...this.sessions.values()].map((s) => ({
+        ...s,
+        outcome: s.outcome instanceof GridbidError ? s.outcome.code : s.outcome,
+      })),
       evidence: this.evidenceLog,
     };
   }
@@ -148,10 +209,17 @@ export class RegistrationManager {
   }
 
   private checkTimeAndPeriod(timeMs: number, periodIndex: number, nowMs: number): void {
-    ensure(Math.abs(timeMs - nowMs) <= this.config.maxClockSkewMs, 'STALE_TIME', 'request time is too far from RM\'s clock');
+    ensure(
+      Math.abs(timeMs - nowMs) <= this.config.maxClockSkewMs,
+      'STALE_TIME',
+      "request time is too far from RM's clock",
+    );
     const current = periodIndexAt(nowMs, this.config.periodMs);
-    ensure(periodIndex >= current && periodIndex <= current + this.config.periodsAhead, 'WRONG_PERIOD',
-      `pseudonyms are issued for periods ${current}..${current + this.config.periodsAhead}`);
+    ensure(
+      periodIndex >= current && periodIndex <= current + this.config.periodsAhead,
+      'WRONG_PERIOD',
+      `pseudonyms are issued for periods ${current}..${current + this.config.periodsAhead}`,
+    );
   }
 }
 
@@ -162,4 +230,3 @@ function sessionKey(meterId: string, periodIndex: number): string {
 export function defaultRmConfig(periodMs: number): RmConfig {
   return { candidates: 16, periodMs, periodsAhead: 1, maxClockSkewMs: 5 * 60_000, maxMeters: 100_000 };
 }
-

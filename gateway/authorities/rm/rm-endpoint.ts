@@ -14,7 +14,12 @@ export interface IdentitySession {
   readonly meterId: string;
 }
 
-export function handleRmRequest(rm: RegistrationManager, session: IdentitySession, request: Uint8Array, nowMs: number): Uint8Array {
+export function handleRmRequest(
+  rm: RegistrationManager,
+  session: IdentitySession,
+  request: Uint8Array,
+  nowMs: number,
+): Uint8Array {
   const decoded = decodeMessage(request);
   if (!decoded.ok) return encodeMessage(errorReply(decoded.error, undefined, nowMs));
   const message = decoded.value;

@@ -40,9 +40,16 @@ function safePrime(bits: number): bigint {
 export function dealThresholdKey(provider: CryptoProvider, options: DealingOptions): DealtKey {
   const { threshold, trustees } = options;
   const modulusBits = options.modulusBits ?? 2048;
-  ensure(Number.isSafeInteger(trustees) && trustees >= 2 && trustees <= limits.maxTrustees, 'OUT_OF_RANGE',
-    `trustees must be 2..${limits.maxTrustees}`);
-  ensure(Number.isSafeInteger(threshold) && threshold >= 2 && threshold <= trustees, 'OUT_OF_RANGE', 'threshold must be 2..trustees');
+  ensure(
+    Number.isSafeInteger(trustees) && trustees >= 2 && trustees <= limits.maxTrustees,
+    'OUT_OF_RANGE',
+    `trustees must be 2..${limits.maxTrustees}`,
+  );
+  ensure(
+    Number.isSafeInteger(threshold) && threshold >= 2 && threshold <= trustees,
+    'OUT_OF_RANGE',
+    'threshold must be 2..trustees',
+  );
   const progress = options.onProgress ?? (() => {});
   let p: bigint;
   let q: bigint;
@@ -61,14 +68,21 @@ export function dealThresholdKey(provider: CryptoProvider, options: DealingOptio
   const shares: TrusteeShare[] = [];
   for (let index = 1; index <= trustees; index++) {
     let value = 0n;
-    for (let power = coefficients.length - 1; power >= 0; power--) value = (value * BigInt(index) + coefficients[power]!) % m;
+    for (let power = coefficients.length - 1; power >= 0; power--)
+      value = (value * BigInt(index) + coefficients[power]!) % m;
     shares.push({ index, secret: value });
   }
   let r: bigint;
-  do r = randomBigIntBelow(provider.randomBytes, 2n, n); while (gcd(r, n) !== 1n);
+  do r = randomBigIntBelow(provider.randomBytes, 2n, n);
+  while (gcd(r, n) !== 1n);
   const v = (r * r) % n;
   const thresholdKey: ThresholdPublicKey = {
-    n, e: publicExponent, threshold, trustees, v, verificationKeys: shares.map((share) => modPow(v, share.secret, n)),
+    n,
+    e: publicExponent,
+    threshold,
+    trustees,
+    v,
+    verificationKeys: shares.map((share) => modPow(v, share.secret, n)),
   };
   progress('threshold shares');
   const escrowShares = makeEscrowShares(p, threshold, trustees);

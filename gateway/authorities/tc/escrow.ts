@@ -22,7 +22,10 @@ export function recoverEscrowedKey(shares: readonly string[], modulus: bigint, p
   try {
     hex = secrets.combine([...shares]);
   } catch (error) {
-    throw new GridbidError('ESCROW_FAILED', `escrow shares do not combine: ${error instanceof Error ? error.message : String(error)}`);
+    throw new GridbidError(
+      'ESCROW_FAILED',
+      `escrow shares do not combine: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   let p: bigint;
   try {
@@ -30,12 +33,23 @@ export function recoverEscrowedKey(shares: readonly string[], modulus: bigint, p
   } catch {
     throw new GridbidError('ESCROW_FAILED', 'escrow shares combine to something that is not a number');
   }
-  ensure(p > 1n && p < modulus && modulus % p === 0n, 'ESCROW_FAILED',
-    'recombined escrow does not factor the TC modulus: too few or corrupted shares');
+  ensure(
+    p > 1n && p < modulus && modulus % p === 0n,
+    'ESCROW_FAILED',
+    'recombined escrow does not factor the TC modulus: too few or corrupted shares',
+  );
   const q = modulus / p;
   const lambda = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n);
   const d = modInverse(publicExponent, lambda);
   const [big, small] = p > q ? [p, q] : [q, p];
-  return rsaPrivateKey({ n: modulus, e: publicExponent, d, p: big, q: small, dp: d % (big - 1n), dq: d % (small - 1n), qi: modInverse(small, big) });
+  return rsaPrivateKey({
+    n: modulus,
+    e: publicExponent,
+    d,
+    p: big,
+    q: small,
+    dp: d % (big - 1n),
+    dq: d % (small - 1n),
+    qi: modInverse(small, big),
+  });
 }
-

@@ -6,7 +6,12 @@
 import { bigIntToBytes, bytesToBigInt, fromBase64Url } from '../../../shared/bytes.js';
 import { oaepDecode } from '../../../shared/crypto/oaep.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
-import { type PartialDecryption, type ThresholdPublicKey, combinePartials, verifyPartial } from '../../../shared/crypto/threshold-rsa.js';
+import {
+  type PartialDecryption,
+  type ThresholdPublicKey,
+  combinePartials,
+  verifyPartial,
+} from '../../../shared/crypto/threshold-rsa.js';
 import { GridbidError, ensure } from '../../../shared/errors.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { verifyMessageSignature } from '../../../shared/protocol/signing.js';
@@ -39,15 +44,18 @@ export class TraceCombiner {
     const who = `trustee ${message.trusteeIndex}`;
     const bad = (reason: string) => new GridbidError('BAD_PARTIAL', `${who}: ${reason}`, 'trusteeIndex');
     if (message.trusteeIndex > this.key.trustees) throw bad('no such trustee');
-    if (message.disputeId !== this.dispute.disputeId || message.traceTag !== this.dispute.traceTag) throw bad('partial is for another dispute or tag');
-    if (!verifyMessageSignature(this.provider, this.trusteeKeys[message.trusteeIndex - 1]!, message)) throw bad('not signed by the trustee');
+    if (message.disputeId !== this.dispute.disputeId || message.traceTag !== this.dispute.traceTag)
+      throw bad('partial is for another dispute or tag');
+    if (!verifyMessageSignature(this.provider, this.trusteeKeys[message.trusteeIndex - 1]!, message))
+      throw bad('not signed by the trustee');
     const partial: PartialDecryption = {
       index: message.trusteeIndex,
       value: bytesToBigInt(fromBase64Url(message.partialDecryption)),
       challenge: bytesToBigInt(fromBase64Url(message.proofChallenge)),
       response: bytesToBigInt(fromBase64Url(message.proofResponse)),
     };
-    if (!verifyPartial(this.provider.sha256, this.key, this.ciphertext, partial)) throw bad('proof of correct decryption fails');
+    if (!verifyPartial(this.provider.sha256, this.key, this.ciphertext, partial))
+      throw bad('proof of correct decryption fails');
     this.valid.set(partial.index, partial);
   }
 
@@ -57,13 +65,23 @@ export class TraceCombiner {
 
   /** The trace, once t valid partials are in. */
   trace(nowMs: number): MessageOf<'trace'> {
-    ensure(this.valid.size >= this.key.threshold, 'NOT_ENOUGH_PARTIALS', `need ${this.key.threshold} valid partials, have ${this.valid.size}`);
+    ensure(
+      this.valid.size >= this.key.threshold,
+      'NOT_ENOUGH_PARTIALS',
+      `need ${this.key.threshold} valid partials, have ${this.valid.size}`,
+    );
     const partials = [...this.valid.values()].slice(0, this.key.threshold);
     const decrypted = combinePartials(this.key, this.ciphertext, partials);
     const size = Math.ceil(this.key.n.toString(16).length / 2);
-    const contents = decodeTraceTagPlaintext(oaepDecode(this.provider.sha256, bigIntToBytes(decrypted, size), traceTagLabel));
-    ensure(tagNamesPseudonym(this.provider, contents, fromBase64Url(this.dispute.pseudonymPublicKey)) &&
-      contents.periodIndex === this.dispute.periodIndex, 'TRACE_MISMATCH', 'the tag was not made for this pseudonym and period');
+    const contents = decodeTraceTagPlaintext(
+      oaepDecode(this.provider.sha256, bigIntToBytes(decrypted, size), traceTagLabel),
+    );
+    ensure(
+      tagNamesPseudonym(this.provider, contents, fromBase64Url(this.dispute.pseudonymPublicKey)) &&
+        contents.periodIndex === this.dispute.periodIndex,
+      'TRACE_MISMATCH',
+      'the tag was not made for this pseudonym and period',
+    );
     return {
       type: 'trace',
       disputeId: this.dispute.disputeId,

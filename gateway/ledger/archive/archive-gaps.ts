@@ -49,7 +49,12 @@ export class GapSet {
       }
       const from = Math.min(range.fromHeight, merged.fromHeight);
       const to = Math.max(range.toHeight, merged.toHeight);
-      merged = { fromHeight: from, toHeight: to, openedFrom: Math.min(from, range.openedFrom), openedTo: Math.max(to, range.openedTo) };
+      merged = {
+        fromHeight: from,
+        toHeight: to,
+        openedFrom: Math.min(from, range.openedFrom),
+        openedTo: Math.max(to, range.openedTo),
+      };
     }
     kept.push(merged);
     kept.sort((a, b) => a.fromHeight - b.fromHeight);
@@ -88,7 +93,10 @@ export class GapSet {
     const low = this.ranges[at]!;
     const high = this.ranges[at + 1]!;
     this.ranges.splice(at, 2, {
-      fromHeight: low.fromHeight, toHeight: high.toHeight, openedFrom: low.openedFrom, openedTo: high.openedTo,
+      fromHeight: low.fromHeight,
+      toHeight: high.toHeight,
+      openedFrom: low.openedFrom,
+      openedTo: high.openedTo,
     });
   }
 }

@@ -35,7 +35,12 @@ export class ArchiveServer {
     this.busyPeers.add(peer);
     try {
       const blocks = await this.read(request.fromHeight, request.toHeight);
-      const bytes = this.encode({ type: 'archive-response', requestId: request.requestId, fromHeight: request.fromHeight, blocks });
+      const bytes = this.encode({
+        type: 'archive-response',
+        requestId: request.requestId,
+        fromHeight: request.fromHeight,
+        blocks,
+      });
       this.send(peer, bytes);
       this.counters.requestsServed++;
       this.counters.blocksServed += blocks.length;
@@ -50,8 +55,12 @@ export class ArchiveServer {
     const max = archiveLimits.maxBlocksPerResponse;
     const lastHeight = Math.min(toHeight, fromHeight + max - 1);
     const blocks = await this.storage.blocksInRange(fromHeight, lastHeight, max);
-    const certificates = new Map((await this.storage.certificatesInRange(fromHeight, lastHeight, max))
-      .map((record) => [record.height, record.certificate]));
+    const certificates = new Map(
+      (await this.storage.certificatesInRange(fromHeight, lastHeight, max)).map((record) => [
+        record.height,
+        record.certificate,
+      ]),
+    );
     const out: StoredBlock[] = [];
     let bytes = 0;
     for (const [i, block] of blocks.entries()) {

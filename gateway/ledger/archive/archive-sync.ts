@@ -98,8 +98,16 @@ export class ArchiveSync {
   private readonly peers: number[];
   private readonly tasks = new Set<Promise<void>>();
   private readonly fill = {
-    requestsSent: 0, gapsFilled: 0, blocksStored: 0, certificatesStored: 0, timeouts: 0, emptyResponses: 0, badResponses: 0,
-    malformed: 0, unexpected: 0, errors: 0,
+    requestsSent: 0,
+    gapsFilled: 0,
+    blocksStored: 0,
+    certificatesStored: 0,
+    timeouts: 0,
+    emptyResponses: 0,
+    badResponses: 0,
+    malformed: 0,
+    unexpected: 0,
+    errors: 0,
   };
   private inFlight: InFlight | undefined;
   /** True while the next request is being prepared or a response verified and stored. */
@@ -121,7 +129,8 @@ export class ArchiveSync {
   /** Opens the gaps the stored chain has at or below its checkpoint, and starts filling them. */
   async start(): Promise<void> {
     const checkpointSeq = await this.options.storage.storedCheckpointSeq();
-    for (const [fromHeight, toHeight] of await this.options.storage.missingRanges(1, checkpointSeq)) this.addGap(fromHeight, toHeight);
+    for (const [fromHeight, toHeight] of await this.options.storage.missingRanges(1, checkpointSeq))
+      this.addGap(fromHeight, toHeight);
   }
 
   /** A `historyGap` effect: fromHeight..toHeight are to be filled from the archive. */
@@ -160,11 +169,20 @@ export class ArchiveSync {
   }
 
   private pump(): void {
-    if (this.stopped || this.working || this.inFlight !== undefined || this.backoffTimer !== undefined || this.gaps.count === 0) return;
+    if (
+      this.stopped ||
+      this.working ||
+      this.inFlight !== undefined ||
+      this.backoffTimer !== undefined ||
+      this.gaps.count === 0
+    )
+      return;
     this.working = true;
-    this.track(this.afterFailureBackOff(this.requestNext()).finally(() => {
-      this.working = false;
-    }));
+    this.track(
+      this.afterFailureBackOff(this.requestNext()).finally(() => {
+        this.working = false;
+      }),
+    );
   }
 
   /** Requests the lowest chunk still missing; heights found held meanwhile are closed first. */
@@ -188,7 +206,7 @@ export class ArchiveSync {
   }
 
   private request(fromHeight: number, toHeight: number): void {
-    const id = this.nextRequestId = (this.nextRequestId + 1) % archiveLimits.maxRequestId;
+    const id = (this.nextRequestId = (this.nextRequestId + 1) % archiveLimits.maxRequestId);
     const peer = this.peers[this.peerCursor % this.peers.length]!;
     const timer = setTimeout(() => this.timedOut(id), this.timing.requestTimeoutMs);
     this.inFlight = { id, peer, fromHeight, toHeight, timer };
@@ -211,7 +229,10 @@ export class ArchiveSync {
     this.peerCursor++;
     this.failuresInRow++;
     if (this.stopped) return;
-    const delayMs = Math.min(this.timing.maxBackoffMs, this.timing.minBackoffMs * 2 ** Math.min(this.failuresInRow - 1, 30));
+    const delayMs = Math.min(
+      this.timing.maxBackoffMs,
+      this.timing.minBackoffMs * 2 ** Math.min(this.failuresInRow - 1, 30),
+    );
     this.backoffTimer = setTimeout(() => {
       this.backoffTimer = undefined;
       this.pump();
@@ -220,8 +241,14 @@ export class ArchiveSync {
 
   private accept(peer: number, response: ArchiveResponse): void {
     const flight = this.inFlight;
-    if (flight === undefined || this.working || flight.id !== response.requestId || flight.peer !== peer ||
-      response.fromHeight !== flight.fromHeight || response.blocks.length > flight.toHeight - flight.fromHeight + 1) {
+    if (
+      flight === undefined ||
+      this.working ||
+      flight.id !== response.requestId ||
+      flight.peer !== peer ||
+      response.fromHeight !== flight.fromHeight ||
+      response.blocks.length > flight.toHeight - flight.fromHeight + 1
+    ) {
       this.fill.unexpected++;
       return;
     }
@@ -233,11 +260,13 @@ export class ArchiveSync {
       return;
     }
     this.working = true;
-    this.track(this.afterFailureBackOff(this.verifyAndStore(flight, response)).finally(() => {
-      this.working = false;
-      this.inFlight = undefined;
-      this.pump();
-    }));
+    this.track(
+      this.afterFailureBackOff(this.verifyAndStore(flight, response)).finally(() => {
+        this.working = false;
+        this.inFlight = undefined;
+        this.pump();
+      }),
+    );
   }
 
   /** Every block of the response verified, or none of it stored. */
@@ -245,14 +274,21 @@ export class ArchiveSync {
     const { fromHeight } = flight;
     const toHeight = fromHeight + response.blocks.length - 1;
     const held = await this.heldLinks(fromHeight - 1, toHeight + 1);
-    const heldCertificates = new Set((await this.options.storage.certificatesInRange(fromHeight, toHeight, response.blocks.length))
-      .map((record) => record.height));
+    const heldCertificates = new Set(
+      (await this.options.storage.certificatesInRange(fromHeight, toHeight, response.blocks.length)).map(
+        (record) => record.height,
+      ),
+    );
     const records: PersistRecord[] = [];
     let previousHash = held.get(fromHeight - 1)?.hash;
     try {
       for (const [i, stored] of response.blocks.entries()) {
         const height = fromHeight + i;
-        const links: ArchiveLinks = { previousHash, nextPreviousHash: held.get(height + 1)?.previousHash, heldHash: held.get(height)?.hash };
+        const links: ArchiveLinks = {
+          previousHash,
+          nextPreviousHash: held.get(height + 1)?.previousHash,
+          heldHash: held.get(height)?.hash,
+        };
         const checked = verifyArchiveBlock(this.options.crypto, this.options.replicas, height, stored, links);
         previousHash = checked.hash;
         if (!held.has(height)) records.push(checked.block);
@@ -261,7 +297,14 @@ export class ArchiveSync {
     } catch (error) {
       if (!isGridbidError(error)) throw error;
       this.fill.badResponses++;
-      this.emit({ phase: 'rejected', fromHeight, toHeight, peer: flight.peer, code: error.code, detail: error.message });
+      this.emit({
+        phase: 'rejected',
+        fromHeight,
+        toHeight,
+        peer: flight.peer,
+        code: error.code,
+        detail: error.message,
+      });
       this.failed();
       return;
     }
@@ -301,10 +344,13 @@ export class ArchiveSync {
 
   /** Keeps a task until it settles; a failure is reported, never thrown out of the node. */
   private track(task: Promise<void>): void {
-    const tracked = task.catch((error: unknown) => {
-      this.fill.errors++;
-      if (!this.stopped) this.emit({ phase: 'error', detail: error instanceof Error ? error.message : String(error) });
-    }).finally(() => this.tasks.delete(tracked));
+    const tracked = task
+      .catch((error: unknown) => {
+        this.fill.errors++;
+        if (!this.stopped)
+          this.emit({ phase: 'error', detail: error instanceof Error ? error.message : String(error) });
+      })
+      .finally(() => this.tasks.delete(tracked));
     this.tasks.add(tracked);
   }
 

@@ -48,13 +48,27 @@ export function verifyArchiveBlock(
   links: ArchiveLinks,
 ): VerifiedArchiveBlock {
   const header = headerFromJson(stored.header);
-  ensure(header.height === height && header.sequence === height, 'WRONG_HEIGHT', `expected block ${height}`, 'header.height');
+  ensure(
+    header.height === height && header.sequence === height,
+    'WRONG_HEIGHT',
+    `expected block ${height}`,
+    'header.height',
+  );
   ensure(header.batchSize === stored.requests.length, 'BAD_BATCH', 'batch size differs from the header', 'requests');
-  ensure(batchRootOf(crypto, stored.requests) === toBase64Url(header.batchRoot), 'BAD_BATCH',
-    'the batch does not have the header\'s Merkle root', 'requests');
+  ensure(
+    batchRootOf(crypto, stored.requests) === toBase64Url(header.batchRoot),
+    'BAD_BATCH',
+    "the batch does not have the header's Merkle root",
+    'requests',
+  );
   const hash = headerHash(crypto, header);
   if (links.previousHash !== undefined) {
-    ensure(bytesEqual(header.previousHash, links.previousHash), 'BROKEN_CHAIN', 'does not link to the block below', 'header.previousHash');
+    ensure(
+      bytesEqual(header.previousHash, links.previousHash),
+      'BROKEN_CHAIN',
+      'does not link to the block below',
+      'header.previousHash',
+    );
   }
   if (links.nextPreviousHash !== undefined) {
     ensure(bytesEqual(hash, links.nextPreviousHash), 'BROKEN_CHAIN', 'the block above does not link to it', 'header');

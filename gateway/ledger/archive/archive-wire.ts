@@ -61,10 +61,15 @@ export function isArchiveFrame(value: unknown): boolean {
 
 /** Checks an untrusted JSON value against its archive schema; throws GridbidError. */
 export function parseArchiveMessage(value: unknown): ArchiveMessage {
-  ensure(typeof value === 'object' && value !== null && !Array.isArray(value), 'NOT_AN_OBJECT', 'a message is a JSON object');
+  ensure(
+    typeof value === 'object' && value !== null && !Array.isArray(value),
+    'NOT_AN_OBJECT',
+    'a message is a JSON object',
+  );
   const type = (value as { type?: unknown }).type;
   ensure(type !== undefined, 'MISSING_FIELD', 'a message needs a type', 'type');
-  if (type !== 'archive-request' && type !== 'archive-response') throw new GridbidError('UNKNOWN_TYPE', 'not an archive message', 'type');
+  if (type !== 'archive-request' && type !== 'archive-response')
+    throw new GridbidError('UNKNOWN_TYPE', 'not an archive message', 'type');
   const message = archiveSchemas[type].parse(value, '') as ArchiveMessage;
   if (message.type === 'archive-request') {
     ensure(message.toHeight >= message.fromHeight, 'OUT_OF_RANGE', 'toHeight is below fromHeight', 'toHeight');
@@ -74,6 +79,10 @@ export function parseArchiveMessage(value: unknown): ArchiveMessage {
 
 export function encodeArchiveMessage(message: ArchiveMessage): Uint8Array {
   const bytes = Buffer.from(JSON.stringify(message), 'utf8');
-  ensure(bytes.length <= archiveLimits.maxMessageBytes, 'PAYLOAD_TOO_LARGE', 'encoded archive message exceeds the limit');
+  ensure(
+    bytes.length <= archiveLimits.maxMessageBytes,
+    'PAYLOAD_TOO_LARGE',
+    'encoded archive message exceeds the limit',
+  );
   return bytes;
 }

@@ -26,7 +26,9 @@ export const maxBundleBytes = 1_048_576;
  * (base64url, 4/3 of its bytes) and authenticator, plus its other fields.
  */
 export const maxClientFrameBytes = Math.max(
-  maxBundleBytes, Math.ceil(((pbftLimits.maxRequestPayloadBytes + pbftLimits.maxRequestAuthBytes) * 4) / 3) + 1_024);
+  maxBundleBytes,
+  Math.ceil(((pbftLimits.maxRequestPayloadBytes + pbftLimits.maxRequestAuthBytes) * 4) / 3) + 1_024,
+);
 
 const encoder = new TextEncoder();
 

@@ -35,9 +35,11 @@ const parameterNames = Object.keys(defaultReplicaParameters) as (keyof ProtocolP
 
 const count = integer(1, Number.MAX_SAFE_INTEGER);
 const publicKey = bytes(65);
-const parametersSchema = object(Object.fromEntries(parameterNames.map((name) => [name, optional(count)])) as {
-  [K in keyof ProtocolParameters]: ReturnType<typeof optional<number>>;
-});
+const parametersSchema = object(
+  Object.fromEntries(parameterNames.map((name) => [name, optional(count)])) as {
+    [K in keyof ProtocolParameters]: ReturnType<typeof optional<number>>;
+  },
+);
 
 const clusterSchema = object({
   format: literal(clusterFormat),
@@ -73,7 +75,11 @@ export function parseCluster(value: unknown): ClusterConfig {
   ensure(n % 3 === 1, 'BAD_INPUT', 'a replica set has n = 3f + 1 members', 'replicas');
   return {
     genesisTimeMs: parsed.genesisTimeMs,
-    replicas: parsed.replicas.map((replica) => ({ host: replica.host, port: replica.port, publicKey: fromBase64Url(replica.publicKey) })),
+    replicas: parsed.replicas.map((replica) => ({
+      host: replica.host,
+      port: replica.port,
+      publicKey: fromBase64Url(replica.publicKey),
+    })),
     clientKeys: parsed.clients.map((client) => fromBase64Url(client.publicKey)),
     parameters: (parsed.parameters ?? {}) as Partial<ProtocolParameters>,
   };
@@ -83,7 +89,11 @@ export function clusterToJson(config: ClusterConfig): unknown {
   return {
     format: clusterFormat,
     genesisTimeMs: config.genesisTimeMs,
-    replicas: config.replicas.map((replica) => ({ host: replica.host, port: replica.port, publicKey: toBase64Url(replica.publicKey) })),
+    replicas: config.replicas.map((replica) => ({
+      host: replica.host,
+      port: replica.port,
+      publicKey: toBase64Url(replica.publicKey),
+    })),
     clients: config.clientKeys.map((key) => ({ publicKey: toBase64Url(key) })),
     parameters: config.parameters,
   };
@@ -94,8 +104,10 @@ export function readClusterFile(path: string): ClusterFile {
   return { config, keyDirectory: join(dirname(path), 'keys') };
 }
 
-export const replicaKeyFile = (keyDirectory: string, index: number): string => join(keyDirectory, `replica-${index}.json`);
-export const clientKeyFile = (keyDirectory: string, index: number): string => join(keyDirectory, `client-${index}.json`);
+export const replicaKeyFile = (keyDirectory: string, index: number): string =>
+  join(keyDirectory, `replica-${index}.json`);
+export const clientKeyFile = (keyDirectory: string, index: number): string =>
+  join(keyDirectory, `client-${index}.json`);
 
 /** A key file: {"privateKey": "<base64url of the 32-byte P-256 scalar>"}. */
 export function readPrivateKey(path: string): Uint8Array {

@@ -18,11 +18,14 @@ export class DigestLogApp implements Application {
 
   execute(payload: Uint8Array, context: ExecutionContext): Uint8Array {
     this.executed++;
-    this.chain = new Uint8Array(createHash('sha256')
-      .update(domain).update(this.chain)
-      .update(`${context.clientId}\n${context.requestSeq}\n${context.height}\n${context.timeMs}\n${context.index}\n`)
-      .update(payload)
-      .digest());
+    this.chain = new Uint8Array(
+      createHash('sha256')
+        .update(domain)
+        .update(this.chain)
+        .update(`${context.clientId}\n${context.requestSeq}\n${context.height}\n${context.timeMs}\n${context.index}\n`)
+        .update(payload)
+        .digest(),
+    );
     const result = new Uint8Array(8);
     new DataView(result.buffer).setBigUint64(0, BigInt(this.executed));
     return result;
@@ -41,9 +44,15 @@ export class DigestLogApp implements Application {
   }
 
   restore(snapshot: Uint8Array): void {
-    const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(snapshot)) as { executed?: unknown; chain?: unknown };
-    ensure(Number.isSafeInteger(value.executed) && (value.executed as number) >= 0 && typeof value.chain === 'string',
-      'BAD_FORMAT', 'not a digest-log snapshot');
+    const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(snapshot)) as {
+      executed?: unknown;
+      chain?: unknown;
+    };
+    ensure(
+      Number.isSafeInteger(value.executed) && (value.executed as number) >= 0 && typeof value.chain === 'string',
+      'BAD_FORMAT',
+      'not a digest-log snapshot',
+    );
     const chain = fromBase64Url(value.chain as string);
     ensure(chain.length === 32, 'BAD_FORMAT', 'not a digest-log snapshot');
     this.executed = value.executed as number;

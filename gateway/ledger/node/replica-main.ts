@@ -23,13 +23,16 @@ function argument(argv: readonly string[], name: string, fallback?: string): str
 /** Every line carries the process's CPU time so far, for cost-per-request figures. */
 function line(event: string, fields: Record<string, unknown>): void {
   const cpu = process.cpuUsage();
-  process.stdout.write(JSON.stringify({ event, timeMs: Date.now(), cpuMs: (cpu.user + cpu.system) / 1000, ...fields }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ event, timeMs: Date.now(), cpuMs: (cpu.user + cpu.system) / 1000, ...fields }) + '\n',
+  );
 }
 
 async function main(argv: readonly string[]): Promise<void> {
   const { config, keyDirectory } = readClusterFile(argument(argv, '--cluster'));
   const index = Number(argument(argv, '--index'));
-  if (!Number.isSafeInteger(index) || index < 0 || index >= config.replicas.length) throw new Error('--index is outside the replica set');
+  if (!Number.isSafeInteger(index) || index < 0 || index >= config.replicas.length)
+    throw new Error('--index is outside the replica set');
   const privateKey = readPrivateKey(argument(argv, '--key', replicaKeyFile(keyDirectory, index)));
   const statusMs = Number(argument(argv, '--status-ms', '1000'));
   const tickMs = Number(argument(argv, '--tick-ms', String(defaultTickIntervalMs)));
@@ -39,7 +42,12 @@ async function main(argv: readonly string[]): Promise<void> {
     line(kind, { replica: index, ...fields });
   };
   const node = await ReplicaNode.start({
-    cluster: config, index, privateKey, dataDirectory: argument(argv, '--data'), tickIntervalMs: tickMs, onEvent,
+    cluster: config,
+    index,
+    privateKey,
+    dataDirectory: argument(argv, '--data'),
+    tickIntervalMs: tickMs,
+    onEvent,
     onFatal: (error) => {
       line('fatal', { replica: index, error: error instanceof Error ? error.message : String(error) });
       process.exit(1);
@@ -55,13 +63,16 @@ async function main(argv: readonly string[]): Promise<void> {
     stopping = true;
     clearInterval(timer);
     const final = statusSummary(node.status());
-    node.stop().then(() => {
-      line('stopped', { replica: index, ...final });
-      process.exit(0);
-    }, (error: unknown) => {
-      line('fatal', { replica: index, error: String(error) });
-      process.exit(1);
-    });
+    node.stop().then(
+      () => {
+        line('stopped', { replica: index, ...final });
+        process.exit(0);
+      },
+      (error: unknown) => {
+        line('fatal', { replica: index, error: String(error) });
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -70,6 +81,8 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`replica failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `replica failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -96,9 +96,22 @@ type Input = { readonly from: PeerId; readonly bytes: Uint8Array } | 'tick';
 
 export class ReplicaNode {
   readonly counters: NodeCounters = {
-    inputs: 0, groups: 0, largestGroupInputs: 0, recordsWritten: 0, writeMsTotal: 0, writeMsMax: 0,
-    protocolFrames: 0, protocolBytes: 0, replies: 0, replyFrames: 0, replyBytes: 0, undeliverableReplies: 0, undecodableFrames: 0,
-    oversizeMessages: 0, committedRequests: 0, announcedHeight: 0,
+    inputs: 0,
+    groups: 0,
+    largestGroupInputs: 0,
+    recordsWritten: 0,
+    writeMsTotal: 0,
+    writeMsMax: 0,
+    protocolFrames: 0,
+    protocolBytes: 0,
+    replies: 0,
+    replyFrames: 0,
+    replyBytes: 0,
+    undeliverableReplies: 0,
+    undecodableFrames: 0,
+    oversizeMessages: 0,
+    committedRequests: 0,
+    announcedHeight: 0,
   };
   private inbox: Input[] = [];
   /** Effects of processed inputs whose persists are not yet being written, and how many inputs. */
@@ -130,12 +143,17 @@ export class ReplicaNode {
     let network: PeerNetwork | undefined;
     try {
       const config = replicaConfigOf(cluster, index, options.privateKey);
-      const replica = new Replica(config, {
-        crypto,
-        application: options.application ?? new DigestLogApp(),
-        verifyRequest: requestMacPolicy(options.privateKey, index, cluster.replicas.length, cluster.clientKeys),
-        authenticateReply: replyMacAuthenticator(options.privateKey, index, cluster.clientKeys),
-      }, await storage.load(), Date.now());
+      const replica = new Replica(
+        config,
+        {
+          crypto,
+          application: options.application ?? new DigestLogApp(),
+          verifyRequest: requestMacPolicy(options.privateKey, index, cluster.replicas.length, cluster.clientKeys),
+          authenticateReply: replyMacAuthenticator(options.privateKey, index, cluster.clientKeys),
+        },
+        await storage.load(),
+        Date.now(),
+      );
       network = new PeerNetwork({
         provider: crypto,
         self: { role: 'replica', index },
@@ -155,7 +173,11 @@ export class ReplicaNode {
       });
       const links = network;
       const archive = new ArchiveSync({
-        storage, crypto, replicas: replicaSet(config.publicKeys), self: index, onEvent: (event) => options.onEvent?.(event),
+        storage,
+        crypto,
+        replicas: replicaSet(config.publicKeys),
+        self: index,
+        onEvent: (event) => options.onEvent?.(event),
         send: (to, bytes) => links.send({ role: 'replica', index: to }, bytes),
       });
       node = new ReplicaNode(options, storage, replica, network, archive);
@@ -175,7 +197,10 @@ export class ReplicaNode {
 
   status(): NodeStatus {
     return {
-      replica: this.replica.status(), metrics: this.replica.metrics, counters: this.counters, network: this.network.counters,
+      replica: this.replica.status(),
+      metrics: this.replica.metrics,
+      counters: this.counters,
+      network: this.network.counters,
       archive: this.archive.counters,
     };
   }
@@ -259,20 +284,23 @@ export class ReplicaNode {
     this.counters.groups++;
     this.counters.largestGroupInputs = Math.max(this.counters.largestGroupInputs, inputs);
     this.counters.recordsWritten += records.length;
-    this.writing = this.storage.writeBatch(records).then(() => {
-      const writeMs = performance.now() - startMs;
-      this.counters.writeMsTotal += writeMs;
-      this.counters.writeMsMax = Math.max(this.counters.writeMsMax, writeMs);
-      this.writing = undefined;
-      if (this.stopped) return;
-      this.perform(effects);
-      // Inputs processed during the write have their effects waiting: write them next.
-      if (this.unwritten.length > 0) this.commit();
-    }, (error: unknown) => {
-      this.stopped = true;
-      clearInterval(this.timer);
-      this.options.onFatal?.(error);
-    });
+    this.writing = this.storage.writeBatch(records).then(
+      () => {
+        const writeMs = performance.now() - startMs;
+        this.counters.writeMsTotal += writeMs;
+        this.counters.writeMsMax = Math.max(this.counters.writeMsMax, writeMs);
+        this.writing = undefined;
+        if (this.stopped) return;
+        this.perform(effects);
+        // Inputs processed during the write have their effects waiting: write them next.
+        if (this.unwritten.length > 0) this.commit();
+      },
+      (error: unknown) => {
+        this.stopped = true;
+        clearInterval(this.timer);
+        this.options.onFatal?.(error);
+      },
+    );
   }
 
   /** Performs a group's effects; each link's frames of the group leave in one socket write. */
@@ -366,7 +394,12 @@ export class ReplicaNode {
     const status = this.replica.status();
     if (status.view !== this.seenView.view || status.status !== this.seenView.status) {
       this.seenView = { view: status.view, status: status.status };
-      this.options.onEvent?.({ kind: 'view', view: status.view, status: status.status, primary: status.view % this.options.cluster.replicas.length });
+      this.options.onEvent?.({
+        kind: 'view',
+        view: status.view,
+        status: status.status,
+        primary: status.view % this.options.cluster.replicas.length,
+      });
     }
   }
 }

@@ -50,7 +50,12 @@ export function clientIndexOf(clientId: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-export function requestMacKey(ownPrivateKey: Uint8Array, peerPublicKey: Uint8Array, clientIndex: number, replicaIndex: number): Buffer {
+export function requestMacKey(
+  ownPrivateKey: Uint8Array,
+  peerPublicKey: Uint8Array,
+  clientIndex: number,
+  replicaIndex: number,
+): Buffer {
   const ecdh = createECDH('prime256v1');
   ecdh.setPrivateKey(ownPrivateKey);
   const secret = ecdh.computeSecret(peerPublicKey);
@@ -71,9 +76,14 @@ function tag(key: Buffer, request: Omit<Request, 'auth'>): Buffer {
 }
 
 /** Client side: the authenticator for one request, one tag per replica. */
-export function requestAuthenticator(clientPrivateKey: Uint8Array, clientIndex: number, replicaKeys: readonly Uint8Array[]):
-  (request: Omit<Request, 'auth'>) => Uint8Array {
-  const keys = replicaKeys.map((publicKey, replica) => requestMacKey(clientPrivateKey, publicKey, clientIndex, replica));
+export function requestAuthenticator(
+  clientPrivateKey: Uint8Array,
+  clientIndex: number,
+  replicaKeys: readonly Uint8Array[],
+): (request: Omit<Request, 'auth'>) => Uint8Array {
+  const keys = replicaKeys.map((publicKey, replica) =>
+    requestMacKey(clientPrivateKey, publicKey, clientIndex, replica),
+  );
   return (request) => {
     const out = new Uint8Array(keys.length * requestTagBytes);
     keys.forEach((key, replica) => out.set(tag(key, request), replica * requestTagBytes));
@@ -82,8 +92,11 @@ export function requestAuthenticator(clientPrivateKey: Uint8Array, clientIndex: 
 }
 
 /** Replica side: the key shared with the client a clientId belongs to, derived once, lazily. */
-function replicaKeyLookup(replicaPrivateKey: Uint8Array, replicaIndex: number, clientKeys: readonly Uint8Array[]):
-  (clientId: string) => Buffer | undefined {
+function replicaKeyLookup(
+  replicaPrivateKey: Uint8Array,
+  replicaIndex: number,
+  clientKeys: readonly Uint8Array[],
+): (clientId: string) => Buffer | undefined {
   const keys = new Map<number, Buffer>();
   return (clientId) => {
     const clientIndex = clientIndexOf(clientId);
@@ -99,7 +112,12 @@ function replicaKeyLookup(replicaPrivateKey: Uint8Array, replicaIndex: number, c
 }
 
 /** Replica side: the policy checking this replica's tag. */
-export function requestMacPolicy(replicaPrivateKey: Uint8Array, replicaIndex: number, n: number, clientKeys: readonly Uint8Array[]): RequestPolicy {
+export function requestMacPolicy(
+  replicaPrivateKey: Uint8Array,
+  replicaIndex: number,
+  n: number,
+  clientKeys: readonly Uint8Array[],
+): RequestPolicy {
   const keyOf = replicaKeyLookup(replicaPrivateKey, replicaIndex, clientKeys);
   return (request) => {
     const key = keyOf(request.clientId);
@@ -120,7 +138,11 @@ function replyTag(key: Buffer, reply: Omit<Reply, 'auth'>): Buffer {
  * requests its policy accepted, so the client is known; for any other id the tag is empty, which
  * no client accepts.
  */
-export function replyMacAuthenticator(replicaPrivateKey: Uint8Array, replicaIndex: number, clientKeys: readonly Uint8Array[]): ReplyAuthenticator {
+export function replyMacAuthenticator(
+  replicaPrivateKey: Uint8Array,
+  replicaIndex: number,
+  clientKeys: readonly Uint8Array[],
+): ReplyAuthenticator {
   const keyOf = replicaKeyLookup(replicaPrivateKey, replicaIndex, clientKeys);
   return (reply) => {
     const key = keyOf(reply.clientId);
@@ -129,8 +151,14 @@ export function replyMacAuthenticator(replicaPrivateKey: Uint8Array, replicaInde
 }
 
 /** Client side: checks a reply's tag under the key shared with the replica it came from. */
-export function replyMacVerifier(clientPrivateKey: Uint8Array, clientIndex: number, replicaKeys: readonly Uint8Array[]): ReplyVerifier {
-  const keys = replicaKeys.map((publicKey, replica) => requestMacKey(clientPrivateKey, publicKey, clientIndex, replica));
+export function replyMacVerifier(
+  clientPrivateKey: Uint8Array,
+  clientIndex: number,
+  replicaKeys: readonly Uint8Array[],
+): ReplyVerifier {
+  const keys = replicaKeys.map((publicKey, replica) =>
+    requestMacKey(clientPrivateKey, publicKey, clientIndex, replica),
+  );
   return (reply, replica) => {
     const key = keys[replica];
     if (key === undefined || reply.replica !== replica) return false;

@@ -28,10 +28,21 @@ const plainText = /^[A-Za-z0-9._:-]*$/;
  */
 export function requestBytes(request: Request): Uint8Array {
   const { auth, clientId, payload, requestSeq, type } = request;
-  if (type === 'request' && typeof auth === 'string' && typeof clientId === 'string' && typeof payload === 'string' &&
-    Number.isSafeInteger(requestSeq) && requestSeq > 0 && Object.keys(request).length === 5 &&
-    plainText.test(auth) && plainText.test(clientId) && plainText.test(payload)) {
-    return asciiBytes(`{"auth":"${auth}","clientId":"${clientId}","payload":"${payload}","requestSeq":${requestSeq},"type":"request"}`);
+  if (
+    type === 'request' &&
+    typeof auth === 'string' &&
+    typeof clientId === 'string' &&
+    typeof payload === 'string' &&
+    Number.isSafeInteger(requestSeq) &&
+    requestSeq > 0 &&
+    Object.keys(request).length === 5 &&
+    plainText.test(auth) &&
+    plainText.test(clientId) &&
+    plainText.test(payload)
+  ) {
+    return asciiBytes(
+      `{"auth":"${auth}","clientId":"${clientId}","payload":"${payload}","requestSeq":${requestSeq},"type":"request"}`,
+    );
   }
   return canonicalJsonBytes(request as unknown as JsonValue);
 }
@@ -49,7 +60,10 @@ export function batchRootOf(crypto: CryptoProvider, requests: readonly Request[]
 
 /** The value PREPARE and COMMIT agree on: the proposal's view, time, batch root and size. */
 export function proposalDigest(crypto: CryptoProvider, proposal: Proposal): string {
-  const bytes = concatBytes(utf8Encode(`${pbftDomain}proposal\n`), canonicalJsonBytes(proposal as unknown as JsonValue));
+  const bytes = concatBytes(
+    utf8Encode(`${pbftDomain}proposal\n`),
+    canonicalJsonBytes(proposal as unknown as JsonValue),
+  );
   return toBase64Url(crypto.sha256.digest(bytes));
 }
 
@@ -67,7 +81,12 @@ export function nullProposal(crypto: CryptoProvider, view: number): Proposal {
  * after a null request of the new one, and a backup cannot always compare a proposal's time with
  * a predecessor it has not received yet. The clamp is deterministic, so all replicas agree.
  */
-export function nextHeader(previous: BlockHeader, previousHash: Uint8Array, proposal: Proposal, stateRoot: Uint8Array): BlockHeader {
+export function nextHeader(
+  previous: BlockHeader,
+  previousHash: Uint8Array,
+  proposal: Proposal,
+  stateRoot: Uint8Array,
+): BlockHeader {
   const height = previous.height + 1;
   return {
     height,
@@ -102,7 +121,12 @@ export function certificateFromWire(json: CertificateJson): CommitCertificate {
 }
 
 /** H(domain || stateRoot || headerHash || clientTableDigest): what CHECKPOINT messages agree on. */
-export function checkpointDigest(crypto: CryptoProvider, stateRoot: Uint8Array, headHash: Uint8Array, clientTableDigest: Uint8Array): string {
+export function checkpointDigest(
+  crypto: CryptoProvider,
+  stateRoot: Uint8Array,
+  headHash: Uint8Array,
+  clientTableDigest: Uint8Array,
+): string {
   const bytes = concatBytes(utf8Encode(`${pbftDomain}checkpoint-state\n`), stateRoot, headHash, clientTableDigest);
   return toBase64Url(crypto.sha256.digest(bytes));
 }

@@ -89,12 +89,19 @@ function checkStable(core: ReplicaCore, seq: number): void {
 }
 
 /** True when `proof` holds 2f + 1 valid CHECKPOINTs from distinct replicas for (seq, digest). */
-export function validCheckpointProof(core: ReplicaCore, seq: number, digest: string, proof: readonly Checkpoint[]): boolean {
+export function validCheckpointProof(
+  core: ReplicaCore,
+  seq: number,
+  digest: string,
+  proof: readonly Checkpoint[],
+): boolean {
   if (seq === 0) return proof.length === 0 && digest === core.genesisDigest;
-  if (seq % core.config.checkpointIntervalSeqs !== 0 || proof.length < core.quorum || proof.length > core.n) return false;
+  if (seq % core.config.checkpointIntervalSeqs !== 0 || proof.length < core.quorum || proof.length > core.n)
+    return false;
   const signers = new Set<number>();
   for (const message of proof) {
-    if (message.seq !== seq || message.digest !== digest || message.replica >= core.n || signers.has(message.replica)) return false;
+    if (message.seq !== seq || message.digest !== digest || message.replica >= core.n || signers.has(message.replica))
+      return false;
     signers.add(message.replica);
   }
   return proof.every((message) => core.verify(message));
@@ -105,8 +112,12 @@ export function makeStable(core: ReplicaCore, checkpoint: StableCheckpoint): voi
   core.stable = checkpoint;
   core.count('checkpointsStable');
   core.persist({
-    kind: 'checkpoint', seq: checkpoint.seq, digest: checkpoint.digest, proof: [...checkpoint.proof],
-    snapshot: toBase64Url(checkpoint.snapshot), announcedHeight: core.lastAnnounced,
+    kind: 'checkpoint',
+    seq: checkpoint.seq,
+    digest: checkpoint.digest,
+    proof: [...checkpoint.proof],
+    snapshot: toBase64Url(checkpoint.snapshot),
+    announcedHeight: core.lastAnnounced,
   });
   truncateLog(core.log, checkpoint.seq);
   for (const seq of [...core.ownCheckpoints.keys()]) if (seq < checkpoint.seq) core.ownCheckpoints.delete(seq);
@@ -118,7 +129,8 @@ export function makeStable(core: ReplicaCore, checkpoint: StableCheckpoint): voi
     if (height <= keepAbove && height <= core.lastAnnounced) core.blocks.delete(height);
   }
   for (const height of [...core.votes.keys()]) {
-    if (height <= checkpoint.seq && !(core.blocks.has(height) && core.blocks.get(height)!.certificate === undefined)) core.votes.delete(height);
+    if (height <= checkpoint.seq && !(core.blocks.has(height) && core.blocks.get(height)!.certificate === undefined))
+      core.votes.delete(height);
   }
   if (core.nextSeq <= checkpoint.seq) core.nextSeq = checkpoint.seq + 1;
   maybePropose(core, false);

@@ -64,8 +64,15 @@ export class ClientTable {
     const table = new ClientTable();
     let previous = '';
     for (const row of rows as unknown[]) {
-      ensure(Array.isArray(row) && row.length === 3 && typeof row[0] === 'string' && Number.isSafeInteger(row[1]) &&
-        typeof row[2] === 'string', 'BAD_FORMAT', 'client table row must be [clientId, requestSeq, result]');
+      ensure(
+        Array.isArray(row) &&
+          row.length === 3 &&
+          typeof row[0] === 'string' &&
+          Number.isSafeInteger(row[1]) &&
+          typeof row[2] === 'string',
+        'BAD_FORMAT',
+        'client table row must be [clientId, requestSeq, result]',
+      );
       const [id, seq, result] = row as [string, number, string];
       ensure(id > previous, 'BAD_FORMAT', 'client table rows must be sorted and unique');
       previous = id;
@@ -75,6 +82,8 @@ export class ClientTable {
   }
 
   digest(crypto: CryptoProvider): Uint8Array {
-    return crypto.sha256.digest(concatBytes(utf8Encode(`${pbftDomain}client-table\n`), canonicalJsonBytes(this.toJson())));
+    return crypto.sha256.digest(
+      concatBytes(utf8Encode(`${pbftDomain}client-table\n`), canonicalJsonBytes(this.toJson())),
+    );
   }
 }

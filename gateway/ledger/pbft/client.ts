@@ -30,7 +30,12 @@ export type ClientEffect =
   | { readonly kind: 'send'; readonly to: number; readonly request: Request }
   | { readonly kind: 'broadcast'; readonly request: Request }
   /** f + 1 replicas agree on `result`; `replies` are their authenticated replies. */
-  | { readonly kind: 'accepted'; readonly requestSeq: number; readonly result: Uint8Array; readonly replies: readonly Reply[] };
+  | {
+      readonly kind: 'accepted';
+      readonly requestSeq: number;
+      readonly result: Uint8Array;
+      readonly replies: readonly Reply[];
+    };
 
 interface Outstanding {
   readonly request: Request;
@@ -54,7 +59,10 @@ export class Client {
   /** Replies for a request accepted earlier (dropped unchecked): the replicas beyond f + 1. */
   lateReplies = 0;
 
-  constructor(private readonly config: ClientConfig, private readonly deps: ClientDependencies) {
+  constructor(
+    private readonly config: ClientConfig,
+    private readonly deps: ClientDependencies,
+  ) {
     this.n = config.replicaPublicKeys.length;
     ensure(this.n >= 4 && this.n % 3 === 1, 'BAD_INPUT', 'a replica set has n = 3f + 1 members');
     this.f = (this.n - 1) / 3;
@@ -90,7 +98,10 @@ export class Client {
       this.rejectedReplies++;
       return [];
     }
-    if (reply.requestSeq <= this.lastSeq && (outstanding === undefined || reply.requestSeq < outstanding.request.requestSeq)) {
+    if (
+      reply.requestSeq <= this.lastSeq &&
+      (outstanding === undefined || reply.requestSeq < outstanding.request.requestSeq)
+    ) {
       // The slower replicas' answers to a request already accepted: expected, not an attack.
       this.lateReplies++;
       return [];
@@ -111,7 +122,10 @@ export class Client {
     this.view = Math.max(this.view, views[this.f] ?? 0);
     this.outstanding = undefined;
     const accepted: ClientEffect = {
-      kind: 'accepted', requestSeq: reply.requestSeq, result: fromBase64Url(reply.result), replies: matching,
+      kind: 'accepted',
+      requestSeq: reply.requestSeq,
+      result: fromBase64Url(reply.result),
+      replies: matching,
     };
     return [accepted, ...this.sendNext()];
   }
@@ -128,9 +142,19 @@ export class Client {
   private sendNext(): ClientEffect[] {
     const payload = this.queue.shift();
     if (payload === undefined) return [];
-    const unsigned = { type: 'request' as const, clientId: this.config.clientId, requestSeq: ++this.lastSeq, payload: toBase64Url(payload) };
+    const unsigned = {
+      type: 'request' as const,
+      clientId: this.config.clientId,
+      requestSeq: ++this.lastSeq,
+      payload: toBase64Url(payload),
+    };
     const request: Request = { ...unsigned, auth: toBase64Url(this.deps.authenticate(unsigned)) };
-    this.outstanding = { request, sentAtMs: this.nowMs, timeoutMs: this.config.retransmitTimeoutMs, replies: new Map() };
+    this.outstanding = {
+      request,
+      sentAtMs: this.nowMs,
+      timeoutMs: this.config.retransmitTimeoutMs,
+      replies: new Map(),
+    };
     return [{ kind: 'send', to: this.view % this.n, request }];
   }
 }

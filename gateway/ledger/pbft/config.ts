@@ -57,19 +57,36 @@ export const defaultReplicaParameters = {
 export function checkReplicaConfig(config: ReplicaConfig): ReplicaSet {
   const replicas = replicaSet(config.publicKeys);
   const positive = (value: number, name: string, max = Number.MAX_SAFE_INTEGER): void =>
-    ensure(Number.isSafeInteger(value) && value >= 1 && value <= max, 'BAD_INPUT', `${name} must be an integer from 1 to ${max}`, name);
-  ensure(Number.isSafeInteger(config.replicaIndex) && config.replicaIndex >= 0 && config.replicaIndex < replicas.n,
-    'BAD_INPUT', 'replicaIndex is outside the replica set', 'replicaIndex');
+    ensure(
+      Number.isSafeInteger(value) && value >= 1 && value <= max,
+      'BAD_INPUT',
+      `${name} must be an integer from 1 to ${max}`,
+      name,
+    );
+  ensure(
+    Number.isSafeInteger(config.replicaIndex) && config.replicaIndex >= 0 && config.replicaIndex < replicas.n,
+    'BAD_INPUT',
+    'replicaIndex is outside the replica set',
+    'replicaIndex',
+  );
   positive(config.checkpointIntervalSeqs, 'checkpointIntervalSeqs', pbftLimits.maxWindowSeqs / 2);
   positive(config.windowSeqs, 'windowSeqs', pbftLimits.maxWindowSeqs);
-  ensure(config.windowSeqs % config.checkpointIntervalSeqs === 0 && config.windowSeqs >= 2 * config.checkpointIntervalSeqs,
-    'BAD_INPUT', 'windowSeqs must be a multiple of checkpointIntervalSeqs and at least twice it', 'windowSeqs');
+  ensure(
+    config.windowSeqs % config.checkpointIntervalSeqs === 0 && config.windowSeqs >= 2 * config.checkpointIntervalSeqs,
+    'BAD_INPUT',
+    'windowSeqs must be a multiple of checkpointIntervalSeqs and at least twice it',
+    'windowSeqs',
+  );
   positive(config.maxBatchRequests, 'maxBatchRequests', pbftLimits.maxBatchRequests);
   positive(config.maxPendingRequests, 'maxPendingRequests');
   positive(config.maxClockSkewMs, 'maxClockSkewMs');
   positive(config.viewChangeTimeoutMs, 'viewChangeTimeoutMs');
-  ensure(config.maxViewChangeTimeoutMs >= config.viewChangeTimeoutMs, 'BAD_INPUT',
-    'maxViewChangeTimeoutMs must be at least viewChangeTimeoutMs', 'maxViewChangeTimeoutMs');
+  ensure(
+    config.maxViewChangeTimeoutMs >= config.viewChangeTimeoutMs,
+    'BAD_INPUT',
+    'maxViewChangeTimeoutMs must be at least viewChangeTimeoutMs',
+    'maxViewChangeTimeoutMs',
+  );
   positive(config.retransmitIntervalMs, 'retransmitIntervalMs');
   positive(config.stateTransferTimeoutMs, 'stateTransferTimeoutMs');
   positive(config.blockFetchDelayMs, 'blockFetchDelayMs');

@@ -13,9 +13,7 @@ import { ClientTable } from './client-table.js';
 import type { ReplicaConfig } from './config.js';
 import type { Effect } from './effects.js';
 import { type SeqLog, newLog } from './log.js';
-import type {
-  BlockVote, Checkpoint, NewView, PbftMessage, Request, SignedMessage, ViewChange,
-} from './messages.js';
+import type { BlockVote, Checkpoint, NewView, PbftMessage, Request, SignedMessage, ViewChange } from './messages.js';
 import { type Metrics, type MetricName, newMetrics } from './metrics.js';
 import { signPbft, verifyPbft } from './signing.js';
 import type { PersistRecord } from './storage.js';

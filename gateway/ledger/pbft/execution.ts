@@ -29,7 +29,12 @@ export function tryExecute(core: ReplicaCore): void {
  * Executes one batch as the block at lastExecuted + 1. `replay` is a restart re-executing blocks
  * it already persisted and answered: nothing is persisted, replied or broadcast again.
  */
-export function executeBatch(core: ReplicaCore, proposal: Proposal, requests: readonly Request[], replay: boolean): HeldBlock {
+export function executeBatch(
+  core: ReplicaCore,
+  proposal: Proposal,
+  requests: readonly Request[],
+  replay: boolean,
+): HeldBlock {
   const height = core.lastExecuted + 1;
   const timeMs = Math.max(proposal.timeMs, core.head.timeMs);
   const answered: string[] = [];
@@ -52,7 +57,14 @@ export function executeBatch(core: ReplicaCore, proposal: Proposal, requests: re
   core.headHash = hash;
   core.lastProgressMs = core.nowMs;
   core.count('executedBatches');
-  const block: HeldBlock = { header, hash, hashText: toBase64Url(hash), requests, vote: undefined, certificate: undefined };
+  const block: HeldBlock = {
+    header,
+    hash,
+    hashText: toBase64Url(hash),
+    requests,
+    vote: undefined,
+    certificate: undefined,
+  };
   core.blocks.set(height, block);
   if (!replay) core.persist({ kind: 'block', header: headerToWire(header), requests: [...requests] });
   settleRequests(core);
@@ -65,10 +77,20 @@ export function executeBatch(core: ReplicaCore, proposal: Proposal, requests: re
   return block;
 }
 
-function runApplication(core: ReplicaCore, request: Request, height: number, timeMs: number, index: number): Uint8Array {
+function runApplication(
+  core: ReplicaCore,
+  request: Request,
+  height: number,
+  timeMs: number,
+  index: number,
+): Uint8Array {
   try {
     const result = core.app.execute(fromBase64Url(request.payload), {
-      clientId: request.clientId, requestSeq: request.requestSeq, height, timeMs, index,
+      clientId: request.clientId,
+      requestSeq: request.requestSeq,
+      height,
+      timeMs,
+      index,
     });
     if (result.length <= pbftLimits.maxResultBytes) return result;
   } catch {
@@ -101,7 +123,12 @@ export function resendReply(core: ReplicaCore, clientId: string): void {
   let reply = core.clients.cachedReply(clientId, entry.requestSeq);
   if (reply === undefined) {
     const unauthenticated: Omit<Reply, 'auth'> = {
-      type: 'reply', view: core.view, clientId, requestSeq: entry.requestSeq, result: entry.result, replica: core.me,
+      type: 'reply',
+      view: core.view,
+      clientId,
+      requestSeq: entry.requestSeq,
+      result: entry.result,
+      replica: core.me,
     };
     reply = { ...unauthenticated, auth: toBase64Url(core.authenticateReply(unauthenticated)) };
     core.clients.cacheReply(reply);
@@ -161,7 +188,8 @@ export function checkCertificate(core: ReplicaCore, height: number): void {
     if (byReplica.size - matching.length >= core.quorum) {
       const others = new Map<string, number>();
       for (const vote of byReplica.values()) others.set(vote.headerHash, (others.get(vote.headerHash) ?? 0) + 1);
-      if ([...others].some(([hash, votes]) => hash !== block.hashText && votes >= core.quorum)) core.count('divergence');
+      if ([...others].some(([hash, votes]) => hash !== block.hashText && votes >= core.quorum))
+        core.count('divergence');
     }
     return;
   }
@@ -185,7 +213,10 @@ export function announce(core: ReplicaCore): void {
   for (;;) {
     const block = core.blocks.get(core.lastAnnounced + 1);
     if (block?.certificate === undefined) return;
-    core.emit({ kind: 'blockCommitted', block: { header: block.header, requests: block.requests, certificate: block.certificate } });
+    core.emit({
+      kind: 'blockCommitted',
+      block: { header: block.header, requests: block.requests, certificate: block.certificate },
+    });
     core.lastAnnounced++;
   }
 }

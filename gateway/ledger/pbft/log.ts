@@ -61,8 +61,18 @@ export function entryFor(log: SeqLog, seq: number, view: number): SeqEntry {
   let entry = log.get(seq);
   if (entry === undefined) {
     entry = {
-      seq, view, prePrepare: undefined, prePreparedAtMs: 0, prepares: new Map(), commits: new Map(),
-      sentPrepare: undefined, sentCommit: undefined, lastPrepare: undefined, lastCommit: undefined, prepared: undefined, committed: undefined,
+      seq,
+      view,
+      prePrepare: undefined,
+      prePreparedAtMs: 0,
+      prepares: new Map(),
+      commits: new Map(),
+      sentPrepare: undefined,
+      sentCommit: undefined,
+      lastPrepare: undefined,
+      lastCommit: undefined,
+      prepared: undefined,
+      committed: undefined,
     };
     log.set(seq, entry);
   } else if (entry.view < view) {

@@ -231,7 +231,11 @@ export function isPbftMessageType(value: unknown): value is PbftMessageType {
 
 /** Checks an untrusted JSON value against its message schema; throws GridbidError. */
 export function parsePbftMessage(value: unknown): PbftMessage {
-  ensure(typeof value === 'object' && value !== null && !Array.isArray(value), 'NOT_AN_OBJECT', 'a message is a JSON object');
+  ensure(
+    typeof value === 'object' && value !== null && !Array.isArray(value),
+    'NOT_AN_OBJECT',
+    'a message is a JSON object',
+  );
   const type = (value as { type?: unknown }).type;
   ensure(type !== undefined, 'MISSING_FIELD', 'a message needs a type', 'type');
   if (!isPbftMessageType(type)) throw new GridbidError('UNKNOWN_TYPE', 'unknown PBFT message type', 'type');

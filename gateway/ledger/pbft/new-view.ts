@@ -40,16 +40,19 @@ export function planNewView(core: ReplicaCore, view: number, viewChanges: readon
       const seq = certificate.prePrepare.seq;
       if (seq <= minSeq) continue;
       const current = chosen.get(seq);
-      if (current === undefined || certificate.prePrepare.view > current.certificate.prePrepare.view) chosen.set(seq, { certificate, source: vc });
+      if (current === undefined || certificate.prePrepare.view > current.certificate.prePrepare.view)
+        chosen.set(seq, { certificate, source: vc });
     }
   }
   const maxSeq = Math.max(minSeq, ...chosen.keys());
   const slots: NewViewSlot[] = [];
   for (let seq = minSeq + 1; seq <= maxSeq; seq++) {
     const pick = chosen.get(seq);
-    slots.push(pick === undefined
-      ? { seq, proposal: nullProposal(core.crypto, view), source: undefined }
-      : { seq, proposal: pick.certificate.prePrepare.proposal, source: pick.source });
+    slots.push(
+      pick === undefined
+        ? { seq, proposal: nullProposal(core.crypto, view), source: undefined }
+        : { seq, proposal: pick.certificate.prePrepare.proposal, source: pick.source },
+    );
   }
   return { minSeq, minDigest: base.stableDigest, minProof: base.checkpointProof, maxSeq, slots };
 }
@@ -84,12 +87,20 @@ function batchesMatch(core: ReplicaCore, vc: ViewChange): boolean {
     const proposal = certificate.prePrepare.proposal;
     if (proposal.batchSize === 0) return true;
     const requests = batches.get(certificate.prePrepare.seq);
-    return requests !== undefined && requests.length === proposal.batchSize && batchRootOf(core.crypto, requests) === proposal.batchRoot;
+    return (
+      requests !== undefined &&
+      requests.length === proposal.batchSize &&
+      batchRootOf(core.crypto, requests) === proposal.batchRoot
+    );
   });
 }
 
 /** A pre-prepare of an earlier view by its primary, plus 2f matching prepares from distinct backups. */
-export function validPreparedCertificate(core: ReplicaCore, certificate: PreparedCertificate, beforeView: number): boolean {
+export function validPreparedCertificate(
+  core: ReplicaCore,
+  certificate: PreparedCertificate,
+  beforeView: number,
+): boolean {
   const pp = certificate.prePrepare;
   if (pp.view >= beforeView || pp.replica !== core.primaryOf(pp.view) || pp.proposal.view > pp.view) return false;
   if (pp.proposal.batchSize > core.config.maxBatchRequests) return false;

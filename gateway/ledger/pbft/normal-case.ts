@@ -108,7 +108,12 @@ function propose(core: ReplicaCore, requests: Request[]): void {
   const seq = core.nextSeq++;
   const timeMs = Math.max(core.nowMs, core.lastProposalTimeMs, core.head.timeMs);
   core.lastProposalTimeMs = timeMs;
-  const proposal = { view: core.view, timeMs, batchRoot: batchRootOf(core.crypto, requests), batchSize: requests.length };
+  const proposal = {
+    view: core.view,
+    timeMs,
+    batchRoot: batchRootOf(core.crypto, requests),
+    batchSize: requests.length,
+  };
   const message = core.sign<PrePrepare>({ type: 'pre-prepare', view: core.view, seq, proposal, replica: core.me });
   core.count('proposals');
   acceptPrePrepare(core, message, requests, proposalDigest(core.crypto, proposal), false);
@@ -181,21 +186,36 @@ function prePrepareAcceptable(core: ReplicaCore, pp: PrePrepare, requests: reado
 function previousTimeMs(core: ReplicaCore, seq: number): number {
   if (seq - 1 === core.lastExecuted) return core.head.timeMs;
   const previous = core.log.get(seq - 1);
-  return previous?.committed?.proposal.timeMs ??
-    (previous?.view === core.view ? previous.prePrepare?.message.proposal.timeMs : undefined) ?? 0;
+  return (
+    previous?.committed?.proposal.timeMs ??
+    (previous?.view === core.view ? previous.prePrepare?.message.proposal.timeMs : undefined) ??
+    0
+  );
 }
 
 /**
  * Records a pre-prepare of the current view (persisted with its batch) and, as a backup, sends
  * the matching prepare. Also used for the pre-prepares a NEW-VIEW re-issues.
  */
-export function acceptPrePrepare(core: ReplicaCore, message: PrePrepare, requests: readonly Request[], digest: string, sendPrepare: boolean): void {
+export function acceptPrePrepare(
+  core: ReplicaCore,
+  message: PrePrepare,
+  requests: readonly Request[],
+  digest: string,
+  sendPrepare: boolean,
+): void {
   const entry = entryFor(core.log, message.seq, core.view);
   entry.prePrepare = { message, digest, requests };
   entry.prePreparedAtMs = core.nowMs;
   core.persist({ kind: 'pre-prepare', message: { ...message, requests: [...requests] } });
   if (sendPrepare) {
-    const prepare = core.sign<Prepare>({ type: 'prepare', view: core.view, seq: message.seq, digest, replica: core.me });
+    const prepare = core.sign<Prepare>({
+      type: 'prepare',
+      view: core.view,
+      seq: message.seq,
+      digest,
+      replica: core.me,
+    });
     core.persist({ kind: 'sent', message: prepare });
     core.broadcast(prepare);
     entry.sentPrepare = prepare;
@@ -265,7 +285,13 @@ function checkPrepared(core: ReplicaCore, entry: SeqEntry): void {
   // pre-prepare of this view (every accepted one is persisted), so it is not written again here;
   // persistPreparedBatches copies it in before a view record deletes that pre-prepare.
   core.persist({ kind: 'prepared', certificate });
-  const commit = core.sign<Commit>({ type: 'commit', view: core.view, seq: entry.seq, digest: pp.digest, replica: core.me });
+  const commit = core.sign<Commit>({
+    type: 'commit',
+    view: core.view,
+    seq: entry.seq,
+    digest: pp.digest,
+    replica: core.me,
+  });
   core.persist({ kind: 'sent', message: commit });
   core.broadcast(commit);
   entry.sentCommit = commit;
@@ -293,7 +319,8 @@ function checkCommitted(core: ReplicaCore, entry: SeqEntry): void {
 export function persistPreparedBatches(core: ReplicaCore, view: number): void {
   for (const entry of core.log.values()) {
     const prepared = entry.prepared;
-    if (prepared === undefined || !prepared.batchInPrePrepare || prepared.view >= view || entry.seq <= core.stable.seq) continue;
+    if (prepared === undefined || !prepared.batchInPrePrepare || prepared.view >= view || entry.seq <= core.stable.seq)
+      continue;
     core.persist({ kind: 'prepared', certificate: prepared.certificate, requests: [...prepared.requests] });
     entry.prepared = { ...prepared, batchInPrePrepare: false };
   }

@@ -45,7 +45,13 @@ export function restoreFromRecords(core: ReplicaCore, records: readonly PersistR
       const entry = core.log.get(pp.seq);
       if (pp.seq <= core.stable.seq || (entry?.view === core.view && entry.prePrepare !== undefined)) continue;
       // Crashed between persisting the NEW-VIEW and its pre-prepares: finish accepting them now.
-      acceptPrePrepare(core, withoutAttachments(pp), batches.get(pp.seq) ?? [], proposalDigest(core.crypto, pp.proposal), !core.isPrimary);
+      acceptPrePrepare(
+        core,
+        withoutAttachments(pp),
+        batches.get(pp.seq) ?? [],
+        proposalDigest(core.crypto, pp.proposal),
+        !core.isPrimary,
+      );
     }
   }
   const vc = recordsOf(records, 'view-change')[0]?.message;
@@ -77,7 +83,12 @@ function restoreCheckpoint(core: ReplicaCore, record: RecordOf<'checkpoint'> | u
   core.lastExecuted = record.seq;
   core.lastAnnounced = Math.min(record.announcedHeight, record.seq);
   core.stable = { seq: record.seq, digest: record.digest, proof: record.proof, snapshot: bytes };
-  const message = core.sign<Checkpoint>({ type: 'checkpoint', seq: record.seq, digest: record.digest, replica: core.me });
+  const message = core.sign<Checkpoint>({
+    type: 'checkpoint',
+    seq: record.seq,
+    digest: record.digest,
+    replica: core.me,
+  });
   core.ownCheckpoints.set(record.seq, { digest: record.digest, snapshot: bytes, message });
 }
 
@@ -87,7 +98,10 @@ function replayBlocks(core: ReplicaCore, blocks: RecordOf<'block'>[], certificat
     if (record.header.height !== core.lastExecuted + 1) continue;
     const stored = headerFromWire(record.header);
     const proposal = {
-      view: stored.view, timeMs: stored.timeMs, batchRoot: toBase64Url(stored.batchRoot), batchSize: stored.batchSize,
+      view: stored.view,
+      timeMs: stored.timeMs,
+      batchRoot: toBase64Url(stored.batchRoot),
+      batchSize: stored.batchSize,
     };
     const block = executeBatch(core, proposal, record.requests, true);
     if (!bytesEqual(block.hash, hashHeader(core.crypto, stored))) {
@@ -101,7 +115,9 @@ function replayBlocks(core: ReplicaCore, blocks: RecordOf<'block'>[], certificat
 
 function restoreLog(core: ReplicaCore, records: readonly PersistRecord[]): void {
   // A prepared record without its batch leaves it to the pre-prepare record of its view and seq.
-  const prePrepares = new Map(recordsOf(records, 'pre-prepare').map((record) => [`${record.message.view}/${record.message.seq}`, record.message]));
+  const prePrepares = new Map(
+    recordsOf(records, 'pre-prepare').map((record) => [`${record.message.view}/${record.message.seq}`, record.message]),
+  );
   for (const record of recordsOf(records, 'prepared')) {
     const pp = record.certificate.prePrepare;
     if (pp.seq <= core.stable.seq) continue;
@@ -118,13 +134,23 @@ function restoreLog(core: ReplicaCore, records: readonly PersistRecord[]): void 
     }
     const entry = entryFor(core.log, pp.seq, core.view);
     if (entry.prepared !== undefined && entry.prepared.view >= pp.view) continue;
-    entry.prepared = { view: pp.view, digest, certificate: record.certificate, requests, batchInPrePrepare: record.requests === undefined };
+    entry.prepared = {
+      view: pp.view,
+      digest,
+      certificate: record.certificate,
+      requests,
+      batchInPrePrepare: record.requests === undefined,
+    };
   }
   for (const record of recordsOf(records, 'pre-prepare')) {
     const message: PrePrepare = record.message;
     if (message.view !== core.view || message.seq <= core.stable.seq) continue;
     const entry = entryFor(core.log, message.seq, core.view);
-    entry.prePrepare = { message: withoutAttachments(message), digest: proposalDigest(core.crypto, message.proposal), requests: message.requests ?? [] };
+    entry.prePrepare = {
+      message: withoutAttachments(message),
+      digest: proposalDigest(core.crypto, message.proposal),
+      requests: message.requests ?? [],
+    };
     entry.prePreparedAtMs = core.nowMs;
   }
   for (const record of recordsOf(records, 'sent')) {

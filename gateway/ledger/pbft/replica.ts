@@ -20,7 +20,11 @@ import { handleCommit, handlePrePrepare, handlePrepare, handleRequest, maybeProp
 import { restoreFromRecords } from './recovery.js';
 import { retransmit } from './retransmit.js';
 import {
-  checkStateTransfer, handleBlockRequest, handleBlockResponse, handleSnapshotChunk, handleSnapshotRequest,
+  checkStateTransfer,
+  handleBlockRequest,
+  handleBlockResponse,
+  handleSnapshotChunk,
+  handleSnapshotRequest,
 } from './state-transfer.js';
 import type { PersistRecord } from './storage.js';
 import { checkViewTimers, handleNewView, handleViewChange } from './view-change.js';
@@ -67,9 +71,21 @@ export class Replica {
    * `records` (an open pre-prepare, a view change in progress) run from then. Without it they
    * would run from genesis, and the first tick after a late restart would find them all overdue.
    */
-  constructor(config: ReplicaConfig, deps: ReplicaDependencies, records: readonly PersistRecord[] = [], startMs = config.genesisTimeMs) {
+  constructor(
+    config: ReplicaConfig,
+    deps: ReplicaDependencies,
+    records: readonly PersistRecord[] = [],
+    startMs = config.genesisTimeMs,
+  ) {
     const replicas = checkReplicaConfig(config);
-    this.core = new ReplicaCore(config, replicas, deps.crypto, deps.application, deps.verifyRequest, deps.authenticateReply);
+    this.core = new ReplicaCore(
+      config,
+      replicas,
+      deps.crypto,
+      deps.application,
+      deps.verifyRequest,
+      deps.authenticateReply,
+    );
     this.core.nowMs = Math.max(this.core.nowMs, startMs);
     this.core.lastProgressMs = this.core.nowMs;
     restoreFromRecords(this.core, records);
@@ -162,18 +178,30 @@ export class Replica {
       return;
     }
     switch (message.type) {
-      case 'request': return handleRequest(core, message, from);
-      case 'pre-prepare': return handlePrePrepare(core, message);
-      case 'prepare': return handlePrepare(core, message);
-      case 'commit': return handleCommit(core, message);
-      case 'checkpoint': return handleCheckpoint(core, message);
-      case 'block-vote': return handleBlockVote(core, message);
-      case 'view-change': return handleViewChange(core, message);
-      case 'new-view': return handleNewView(core, message);
-      case 'snapshot-request': return handleSnapshotRequest(core, message);
-      case 'snapshot-chunk': return handleSnapshotChunk(core, message);
-      case 'block-request': return handleBlockRequest(core, message);
-      case 'block-response': return handleBlockResponse(core, message);
+      case 'request':
+        return handleRequest(core, message, from);
+      case 'pre-prepare':
+        return handlePrePrepare(core, message);
+      case 'prepare':
+        return handlePrepare(core, message);
+      case 'commit':
+        return handleCommit(core, message);
+      case 'checkpoint':
+        return handleCheckpoint(core, message);
+      case 'block-vote':
+        return handleBlockVote(core, message);
+      case 'view-change':
+        return handleViewChange(core, message);
+      case 'new-view':
+        return handleNewView(core, message);
+      case 'snapshot-request':
+        return handleSnapshotRequest(core, message);
+      case 'snapshot-chunk':
+        return handleSnapshotChunk(core, message);
+      case 'block-request':
+        return handleBlockRequest(core, message);
+      case 'block-response':
+        return handleBlockResponse(core, message);
     }
   }
 

@@ -26,7 +26,8 @@ export function retransmit(core: ReplicaCore): void {
     if (entry.lastCommit !== undefined) core.broadcast(entry.lastCommit);
   }
   for (const block of core.blocks.values()) {
-    if (block.vote !== undefined && (block.certificate === undefined || block.header.height === core.lastExecuted)) core.broadcast(block.vote);
+    if (block.vote !== undefined && (block.certificate === undefined || block.header.height === core.lastExecuted))
+      core.broadcast(block.vote);
   }
   let latest = 0;
   for (const seq of core.ownCheckpoints.keys()) latest = Math.max(latest, seq);

@@ -19,7 +19,8 @@ export const pbftDomain = 'gridbid/v1/pbft/';
 
 /** The bytes a replica's `sig` covers. */
 export function pbftSigningBytes(message: Omit<SignedMessage, 'sig'> | SignedMessage): Uint8Array {
-  if (message.type === 'block-vote') return commitVoteBytes(fromBase64Url((message as { headerHash: string }).headerHash));
+  if (message.type === 'block-vote')
+    return commitVoteBytes(fromBase64Url((message as { headerHash: string }).headerHash));
   const covered: Record<string, unknown> = { ...message };
   delete covered.sig;
   for (const field of attachmentFields[message.type] ?? []) delete covered[field];
@@ -27,7 +28,11 @@ export function pbftSigningBytes(message: Omit<SignedMessage, 'sig'> | SignedMes
 }
 
 /** Returns the message with `sig` filled in; attachments are kept as they are. */
-export function signPbft<T extends SignedMessage>(crypto: CryptoProvider, privateKey: Uint8Array, unsigned: Omit<T, 'sig'>): T {
+export function signPbft<T extends SignedMessage>(
+  crypto: CryptoProvider,
+  privateKey: Uint8Array,
+  unsigned: Omit<T, 'sig'>,
+): T {
   const signature = crypto.ecdsaP256Sign(privateKey, pbftSigningBytes(unsigned as Omit<SignedMessage, 'sig'>));
   return { ...unsigned, sig: toBase64Url(signature) } as T;
 }
@@ -43,5 +48,7 @@ export function verifyPbft(crypto: CryptoProvider, publicKey: Uint8Array, messag
  * encoding is unambiguous without canonical JSON.
  */
 export function replyAuthBytes(reply: Omit<Reply, 'auth'>): Uint8Array {
-  return utf8Encode(`${pbftDomain}reply\n${reply.view}\n${reply.clientId}\n${reply.requestSeq}\n${reply.replica}\n${reply.result}`);
+  return utf8Encode(
+    `${pbftDomain}reply\n${reply.view}\n${reply.clientId}\n${reply.requestSeq}\n${reply.replica}\n${reply.result}`,
+  );
 }

@@ -32,9 +32,17 @@ export function decodeSnapshot(crypto: CryptoProvider, bytes: Uint8Array): Decod
   } catch (error) {
     throw new GridbidError('MALFORMED_JSON', error instanceof Error ? error.message : 'snapshot is not JSON');
   }
-  ensure(typeof value === 'object' && value !== null && !Array.isArray(value), 'NOT_AN_OBJECT', 'snapshot must be an object');
+  ensure(
+    typeof value === 'object' && value !== null && !Array.isArray(value),
+    'NOT_AN_OBJECT',
+    'snapshot must be an object',
+  );
   const record = value as Record<string, unknown>;
-  ensure(Object.keys(record).length === 3 && typeof record.app === 'string', 'BAD_FORMAT', 'snapshot has app, clients and head');
+  ensure(
+    Object.keys(record).length === 3 && typeof record.app === 'string',
+    'BAD_FORMAT',
+    'snapshot has app, clients and head',
+  );
   const app = fromBase64Url(record.app);
   const clients = ClientTable.fromJson(record.clients);
   const head = headerFromWire(record.head as HeaderJson);

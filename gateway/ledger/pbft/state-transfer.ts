@@ -10,11 +10,26 @@
 import { bytesEqual, concatBytes, fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
 import { type CommitCertificate, verifyCertificate } from '../../../shared/ledger/certificate.js';
 import { type BlockHeader } from '../../../shared/ledger/block.js';
-import { batchRootOf, certificateFromWire, certificateToWire, hashHeader, headerFromWire, headerToWire } from './chain.js';
+import {
+  batchRootOf,
+  certificateFromWire,
+  certificateToWire,
+  hashHeader,
+  headerFromWire,
+  headerToWire,
+} from './chain.js';
 import { makeStable, validCheckpointProof } from './checkpoints.js';
 import type { ReplicaCore } from './core.js';
 import { announce, attachCertificate, executeBatch, sameAsHeld, settleRequests, tryExecute } from './execution.js';
-import type { BlockRequest, BlockResponse, Checkpoint, Request, SnapshotChunk, SnapshotRequest, StoredBlock } from './messages.js';
+import type {
+  BlockRequest,
+  BlockResponse,
+  Checkpoint,
+  Request,
+  SnapshotChunk,
+  SnapshotRequest,
+  StoredBlock,
+} from './messages.js';
 import { decodeSnapshot } from './snapshot.js';
 
 export function requestSnapshot(core: ReplicaCore, seq: number, digest: string, proof: readonly Checkpoint[]): void {
@@ -25,7 +40,15 @@ export function requestSnapshot(core: ReplicaCore, seq: number, digest: string, 
   if (peers.length === 0) return;
   core.blockFetch = undefined;
   core.snapshotTransfer = {
-    seq, digest, proof, peers, peer: peers[0]!, chunks: [], receivedBytes: 0, totalBytes: 0, requestedAtMs: core.nowMs,
+    seq,
+    digest,
+    proof,
+    peers,
+    peer: peers[0]!,
+    chunks: [],
+    receivedBytes: 0,
+    totalBytes: 0,
+    requestedAtMs: core.nowMs,
   };
   sendSnapshotRequest(core);
 }
@@ -33,9 +56,15 @@ export function requestSnapshot(core: ReplicaCore, seq: number, digest: string, 
 function sendSnapshotRequest(core: ReplicaCore): void {
   const transfer = core.snapshotTransfer!;
   transfer.requestedAtMs = core.nowMs;
-  core.send(transfer.peer, core.sign<SnapshotRequest>({
-    type: 'snapshot-request', seq: transfer.seq, offset: transfer.receivedBytes, replica: core.me,
-  }));
+  core.send(
+    transfer.peer,
+    core.sign<SnapshotRequest>({
+      type: 'snapshot-request',
+      seq: transfer.seq,
+      offset: transfer.receivedBytes,
+      replica: core.me,
+    }),
+  );
 }
 
 /** Next peer, from the start of the snapshot: another replica's bytes need not line up. */
@@ -62,10 +91,19 @@ export function handleSnapshotRequest(core: ReplicaCore, request: SnapshotReques
     return;
   }
   const chunk = stable.snapshot.subarray(offset, offset + core.config.snapshotChunkBytes);
-  core.send(request.replica, core.sign<SnapshotChunk>({
-    type: 'snapshot-chunk', seq: stable.seq, digest: stable.digest, checkpointProof: [...stable.proof],
-    totalBytes: stable.snapshot.length, offset, chunk: toBase64Url(chunk), replica: core.me,
-  }));
+  core.send(
+    request.replica,
+    core.sign<SnapshotChunk>({
+      type: 'snapshot-chunk',
+      seq: stable.seq,
+      digest: stable.digest,
+      checkpointProof: [...stable.proof],
+      totalBytes: stable.snapshot.length,
+      offset,
+      chunk: toBase64Url(chunk),
+      replica: core.me,
+    }),
+  );
 }
 
 export function handleSnapshotChunk(core: ReplicaCore, message: SnapshotChunk): void {
@@ -155,7 +193,12 @@ function installSnapshot(core: ReplicaCore): void {
   core.headHash = decoded.headHash;
   core.lastProgressMs = core.nowMs;
   core.count('snapshotsInstalled');
-  const message = core.sign<Checkpoint>({ type: 'checkpoint', seq: transfer.seq, digest: transfer.digest, replica: core.me });
+  const message = core.sign<Checkpoint>({
+    type: 'checkpoint',
+    seq: transfer.seq,
+    digest: transfer.digest,
+    replica: core.me,
+  });
   core.ownCheckpoints.set(transfer.seq, { digest: transfer.digest, snapshot: bytes, message });
   makeStable(core, { seq: transfer.seq, digest: transfer.digest, proof: transfer.proof, snapshot: bytes });
   settleRequests(core);
@@ -167,9 +210,22 @@ function installSnapshot(core: ReplicaCore): void {
  * Fetches the certified blocks from the last announced one up to `endHeight` (a checkpoint this
  * replica jumped to or restarted from), to store and announce them.
  */
-export function startHistoryFetch(core: ReplicaCore, peers: readonly number[], endHeight: number, endHash: Uint8Array | undefined): void {
+export function startHistoryFetch(
+  core: ReplicaCore,
+  peers: readonly number[],
+  endHeight: number,
+  endHash: Uint8Array | undefined,
+): void {
   if (core.lastAnnounced >= endHeight || peers.length === 0) return;
-  core.blockFetch = { mode: 'history', peer: peers[0]!, peers, requestedAtMs: core.nowMs, endHeight, endHash, attempts: 0 };
+  core.blockFetch = {
+    mode: 'history',
+    peer: peers[0]!,
+    peers,
+    requestedAtMs: core.nowMs,
+    endHeight,
+    endHash,
+    attempts: 0,
+  };
   sendBlockRequest(core, core.lastAnnounced + 1);
 }
 
@@ -194,12 +250,24 @@ export function handleBlockRequest(core: ReplicaCore, request: BlockRequest): vo
   for (let height = request.fromHeight; height <= last; height++) {
     const block = core.blocks.get(height);
     if (block?.certificate === undefined) break;
-    blocks.push({ header: headerToWire(block.header), requests: [...block.requests], certificate: certificateToWire(block.certificate) });
+    blocks.push({
+      header: headerToWire(block.header),
+      requests: [...block.requests],
+      certificate: certificateToWire(block.certificate),
+    });
   }
-  core.send(request.replica, core.sign<BlockResponse>({
-    type: 'block-response', fromHeight: request.fromHeight, blocks, stableSeq: core.stable.seq,
-    stableDigest: core.stable.digest, checkpointProof: [...core.stable.proof], replica: core.me,
-  }));
+  core.send(
+    request.replica,
+    core.sign<BlockResponse>({
+      type: 'block-response',
+      fromHeight: request.fromHeight,
+      blocks,
+      stableSeq: core.stable.seq,
+      stableDigest: core.stable.digest,
+      checkpointProof: [...core.stable.proof],
+      replica: core.me,
+    }),
+  );
 }
 
 interface CheckedBlock {
@@ -213,7 +281,8 @@ interface CheckedBlock {
 function checkBlock(core: ReplicaCore, block: StoredBlock, height: number): CheckedBlock | undefined {
   try {
     const header = headerFromWire(block.header);
-    if (header.height !== height || header.sequence !== height || header.batchSize !== block.requests.length) return undefined;
+    if (header.height !== height || header.sequence !== height || header.batchSize !== block.requests.length)
+      return undefined;
     if (batchRootOf(core.crypto, block.requests) !== toBase64Url(header.batchRoot)) return undefined;
     const hash = hashHeader(core.crypto, header);
     const certificate = certificateFromWire(block.certificate);
@@ -241,7 +310,10 @@ export function handleBlockResponse(core: ReplicaCore, response: BlockResponse):
   if (response.fromHeight !== core.lastExecuted + 1 || response.blocks.length === 0) {
     core.blockFetch = undefined;
     // The peer no longer holds those blocks: its stable checkpoint says where to jump.
-    if (response.stableSeq > core.lastExecuted && validCheckpointProof(core, response.stableSeq, response.stableDigest, response.checkpointProof)) {
+    if (
+      response.stableSeq > core.lastExecuted &&
+      validCheckpointProof(core, response.stableSeq, response.stableDigest, response.checkpointProof)
+    ) {
       requestSnapshot(core, response.stableSeq, response.stableDigest, response.checkpointProof);
     }
     return;
@@ -253,7 +325,10 @@ export function handleBlockResponse(core: ReplicaCore, response: BlockResponse):
       break;
     }
     const proposal = {
-      view: checked.header.view, timeMs: checked.header.timeMs, batchRoot: toBase64Url(checked.header.batchRoot), batchSize: checked.header.batchSize,
+      view: checked.header.view,
+      timeMs: checked.header.timeMs,
+      batchRoot: toBase64Url(checked.header.batchRoot),
+      batchSize: checked.header.batchSize,
     };
     const block = executeBatch(core, proposal, checked.requests, false);
     core.count('blocksFetched');
@@ -283,8 +358,10 @@ function applyHistory(core: ReplicaCore, response: BlockResponse): void {
       nextHistoryPeer(core);
       return;
     }
-    if (!sameAsHeld(core, height, checked.hash) ||
-      (height === fetch.endHeight && fetch.endHash !== undefined && !bytesEqual(checked.hash, fetch.endHash))) {
+    if (
+      !sameAsHeld(core, height, checked.hash) ||
+      (height === fetch.endHeight && fetch.endHash !== undefined && !bytesEqual(checked.hash, fetch.endHash))
+    ) {
       core.count('divergence');
       core.blockFetch = undefined;
       return;
@@ -293,8 +370,12 @@ function applyHistory(core: ReplicaCore, response: BlockResponse): void {
     if (held === undefined) {
       core.persist({ kind: 'block', header: headerToWire(checked.header), requests: [...checked.requests] });
       core.blocks.set(height, {
-        header: checked.header, hash: checked.hash, hashText: toBase64Url(checked.hash), requests: checked.requests,
-        vote: undefined, certificate: undefined,
+        header: checked.header,
+        hash: checked.hash,
+        hashText: toBase64Url(checked.hash),
+        requests: checked.requests,
+        vote: undefined,
+        certificate: undefined,
       });
     }
     const block = core.blocks.get(height)!;
@@ -381,7 +462,13 @@ export function checkStateTransfer(core: ReplicaCore): void {
   // Rotate among the replicas ahead so that one faulty peer cannot stall the catch-up.
   const pick = ahead[core.fetchRound++ % ahead.length]!;
   core.blockFetch = {
-    mode: 'execute', peer: pick[0], peers: [pick[0]], requestedAtMs: core.nowMs, endHeight: pick[1], endHash: undefined, attempts: 0,
+    mode: 'execute',
+    peer: pick[0],
+    peers: [pick[0]],
+    requestedAtMs: core.nowMs,
+    endHeight: pick[1],
+    endHash: undefined,
+    attempts: 0,
   };
   core.behindSinceMs = undefined;
   sendBlockRequest(core, core.lastExecuted + 1);
@@ -400,7 +487,15 @@ function checkUncertified(core: ReplicaCore): boolean {
   const peers = otherReplicas(core);
   const first = peers[core.fetchRound++ % peers.length]!;
   const rotated = [...peers.slice(peers.indexOf(first)), ...peers.slice(0, peers.indexOf(first))];
-  core.blockFetch = { mode: 'certify', peer: first, peers: rotated, requestedAtMs: core.nowMs, endHeight: core.lastExecuted, endHash: undefined, attempts: 0 };
+  core.blockFetch = {
+    mode: 'certify',
+    peer: first,
+    peers: rotated,
+    requestedAtMs: core.nowMs,
+    endHeight: core.lastExecuted,
+    endHash: undefined,
+    attempts: 0,
+  };
   sendBlockRequest(core, core.lastAnnounced + 1);
   return true;
 }

@@ -11,7 +11,16 @@
  * checkpoint; older blocks stay in storage for serving history.
  */
 import type {
-  CertificateJson, Checkpoint, Commit, HeaderJson, NewView, PrePrepare, Prepare, PreparedCertificate, Request, ViewChange,
+  CertificateJson,
+  Checkpoint,
+  Commit,
+  HeaderJson,
+  NewView,
+  PrePrepare,
+  Prepare,
+  PreparedCertificate,
+  Request,
+  ViewChange,
 } from './messages.js';
 
 export type PersistRecord =
@@ -36,9 +45,13 @@ export type PersistRecord =
    * blockCommitted when it was written (a restarted replica fetches and announces the rest).
    */
   | {
-    readonly kind: 'checkpoint'; readonly seq: number; readonly digest: string;
-    readonly proof: readonly Checkpoint[]; readonly snapshot: string; readonly announcedHeight: number;
-  }
+      readonly kind: 'checkpoint';
+      readonly seq: number;
+      readonly digest: string;
+      readonly proof: readonly Checkpoint[];
+      readonly snapshot: string;
+      readonly announcedHeight: number;
+    }
   /** An executed block (header and batch). */
   | { readonly kind: 'block'; readonly header: HeaderJson; readonly requests: readonly Request[] }
   | { readonly kind: 'certificate'; readonly height: number; readonly certificate: CertificateJson };
@@ -103,7 +116,8 @@ export class MemoryStorage implements ReplicaStorage {
     } else if (record.kind === 'view') {
       for (const key of [...this.records.keys()]) {
         const position = logKey(key);
-        if (position !== undefined && position.kind !== 'prepared' && position.view < record.view) this.records.delete(key);
+        if (position !== undefined && position.kind !== 'prepared' && position.view < record.view)
+          this.records.delete(key);
       }
     }
     this.records.set(recordKey(record), JSON.stringify(record));

@@ -59,8 +59,13 @@ function sendViewChange(core: ReplicaCore): void {
     if (entry.prepared.requests.length > 0) batches.push({ seq: entry.seq, requests: [...entry.prepared.requests] });
   }
   const signed = core.sign<ViewChange>({
-    type: 'view-change', view: newView, stableSeq: core.stable.seq, stableDigest: core.stable.digest,
-    checkpointProof: [...core.stable.proof], prepared, replica: core.me,
+    type: 'view-change',
+    view: newView,
+    stableSeq: core.stable.seq,
+    stableDigest: core.stable.digest,
+    checkpointProof: [...core.stable.proof],
+    prepared,
+    replica: core.me,
   });
   const vc: ViewChange = { ...signed, batches };
   core.ownViewChange = vc;
@@ -111,8 +116,13 @@ function missedView(core: ReplicaCore): number | undefined {
 
 function proposalLate(core: ReplicaCore): boolean {
   for (const entry of core.log.values()) {
-    if (entry.seq > core.lastExecuted && entry.view === core.view && entry.prePrepare !== undefined &&
-      core.nowMs - entry.prePreparedAtMs >= core.timeoutMs) return true;
+    if (
+      entry.seq > core.lastExecuted &&
+      entry.view === core.view &&
+      entry.prePrepare !== undefined &&
+      core.nowMs - entry.prePreparedAtMs >= core.timeoutMs
+    )
+      return true;
   }
   return false;
 }
@@ -176,18 +186,32 @@ function afterViewChange(core: ReplicaCore): void {
 
 function sendNewView(core: ReplicaCore): void {
   const own = core.ownViewChange!;
-  const others = viewChangesFor(core, core.view).filter((vc) => vc.replica !== core.me).sort((a, b) => a.replica - b.replica);
+  const others = viewChangesFor(core, core.view)
+    .filter((vc) => vc.replica !== core.me)
+    .sort((a, b) => a.replica - b.replica);
   const chosen = [own, ...others].slice(0, core.quorum);
   const plan = planNewView(core, core.view, chosen);
   const prePrepares: PrePrepare[] = [];
   const batches: { seq: number; requests: Request[] }[] = [];
   for (const slot of plan.slots) {
-    prePrepares.push(core.sign<PrePrepare>({ type: 'pre-prepare', view: core.view, seq: slot.seq, proposal: slot.proposal, replica: core.me }));
+    prePrepares.push(
+      core.sign<PrePrepare>({
+        type: 'pre-prepare',
+        view: core.view,
+        seq: slot.seq,
+        proposal: slot.proposal,
+        replica: core.me,
+      }),
+    );
     const requests = slot.source?.batches?.find((batch) => batch.seq === slot.seq)?.requests ?? [];
     if (requests.length > 0) batches.push({ seq: slot.seq, requests });
   }
   const signed = core.sign<NewView>({
-    type: 'new-view', view: core.view, viewChanges: chosen.map(withoutAttachments), prePrepares, replica: core.me,
+    type: 'new-view',
+    view: core.view,
+    viewChanges: chosen.map(withoutAttachments),
+    prePrepares,
+    replica: core.me,
   });
   const nv: NewView = { ...signed, batches };
   core.persist({ kind: 'new-view', message: nv });
@@ -232,11 +256,21 @@ function checkNewView(core: ReplicaCore, nv: NewView): NewViewPlan | undefined {
   for (let i = 0; i < plan.slots.length; i++) {
     const slot = plan.slots[i]!;
     const pp = nv.prePrepares[i]!;
-    if (pp.seq !== slot.seq || pp.view !== nv.view || pp.replica !== nv.replica || !sameProposal(pp.proposal, slot.proposal)) return undefined;
+    if (
+      pp.seq !== slot.seq ||
+      pp.view !== nv.view ||
+      pp.replica !== nv.replica ||
+      !sameProposal(pp.proposal, slot.proposal)
+    )
+      return undefined;
     if (slot.proposal.batchSize > 0) {
       const requests = batches.get(slot.seq);
-      if (requests === undefined || requests.length !== slot.proposal.batchSize ||
-        batchRootOf(core.crypto, requests) !== slot.proposal.batchRoot) return undefined;
+      if (
+        requests === undefined ||
+        requests.length !== slot.proposal.batchSize ||
+        batchRootOf(core.crypto, requests) !== slot.proposal.batchRoot
+      )
+        return undefined;
     }
   }
   if (!core.verify(nv)) {
@@ -257,7 +291,8 @@ function installNewView(core: ReplicaCore, nv: NewView, plan: NewViewPlan): void
   core.count('newViewsInstalled');
   // A replica that was primary and jumped straight to a later NEW-VIEW still holds a queue.
   pendingToWaiting(core);
-  for (const byView of core.viewChanges.values()) for (const view of [...byView.keys()]) if (view <= nv.view) byView.delete(view);
+  for (const byView of core.viewChanges.values())
+    for (const view of [...byView.keys()]) if (view <= nv.view) byView.delete(view);
 
   if (plan.minSeq > core.stable.seq) {
     const own = core.ownCheckpoints.get(plan.minSeq);
@@ -271,7 +306,13 @@ function installNewView(core: ReplicaCore, nv: NewView, plan: NewViewPlan): void
   for (const pp of nv.prePrepares) {
     if (pp.seq <= core.stable.seq) continue;
     const message = withoutAttachments(pp);
-    acceptPrePrepare(core, message, batches.get(pp.seq) ?? [], proposalDigest(core.crypto, pp.proposal), !core.isPrimary);
+    acceptPrePrepare(
+      core,
+      message,
+      batches.get(pp.seq) ?? [],
+      proposalDigest(core.crypto, pp.proposal),
+      !core.isPrimary,
+    );
     core.lastProposalTimeMs = Math.max(core.lastProposalTimeMs, pp.proposal.timeMs);
   }
   core.nextSeq = Math.max(plan.maxSeq, core.stable.seq, core.lastExecuted) + 1;
@@ -311,11 +352,11 @@ export function checkViewTimers(core: ReplicaCore): void {
       if (core.requestTimerStartMs !== undefined) core.requestTimerStartMs = core.nowMs;
       return;
     }
-    const requestLate = core.requestTimerStartMs !== undefined && core.nowMs - core.requestTimerStartMs >= core.timeoutMs;
+    const requestLate =
+      core.requestTimerStartMs !== undefined && core.nowMs - core.requestTimerStartMs >= core.timeoutMs;
     if (requestLate || proposalLate(core)) startViewChange(core, core.view + 1);
   } else if (core.viewChangeTimerStartMs !== undefined && core.nowMs - core.viewChangeTimerStartMs >= core.timeoutMs) {
     core.viewChangeAttempt++;
     startViewChange(core, core.view + 1);
   }
 }
-

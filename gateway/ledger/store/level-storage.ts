@@ -13,7 +13,13 @@
 import { ClassicLevel } from 'classic-level';
 import type { PersistRecord } from '../pbft/storage.js';
 import {
-  batchKey, batchPrefix, fromStored, padSeq as pad, parseBatchKey, storedBlockBatchKey, toStored,
+  batchKey,
+  batchPrefix,
+  fromStored,
+  padSeq as pad,
+  parseBatchKey,
+  storedBlockBatchKey,
+  toStored,
 } from './stored-batch.js';
 
 /** Batch keys this store wrote above its checkpoint, so a block does not write its batch again. */
@@ -51,7 +57,10 @@ function parseLogKey(key: string): { seq: number; kind: string; view: number } {
 export class LevelReplicaStorage {
   private readonly writtenBatches = new Set<string>();
 
-  private constructor(private readonly db: ClassicLevel<string, string>, private checkpointSeq: number) {}
+  private constructor(
+    private readonly db: ClassicLevel<string, string>,
+    private checkpointSeq: number,
+  ) {}
 
   static async open(directory: string): Promise<LevelReplicaStorage> {
     const db = new ClassicLevel<string, string>(directory, { valueEncoding: 'utf8' });
@@ -97,8 +106,12 @@ export class LevelReplicaStorage {
         this.rememberBatch(stored.batch.key);
       }
     }
-    await this.db.batch([...pending].map(([key, value]) => (value === null ? { type: 'del' as const, key } : { type: 'put' as const, key, value })),
-      { sync: true });
+    await this.db.batch(
+      [...pending].map(([key, value]) =>
+        value === null ? { type: 'del' as const, key } : { type: 'put' as const, key, value },
+      ),
+      { sync: true },
+    );
   }
 
   /**
@@ -112,7 +125,8 @@ export class LevelReplicaStorage {
     const upTo = batchKey(seq + 1, '');
     const keys = new Set<string>();
     for await (const key of this.db.keys({ gte: from, lt: upTo })) keys.add(key);
-    for (const [key, value] of pending) if (key.startsWith(batchPrefix) && key >= from && key < upTo && value !== null) keys.add(key);
+    for (const [key, value] of pending)
+      if (key.startsWith(batchPrefix) && key >= from && key < upTo && value !== null) keys.add(key);
     const orphans: string[] = [];
     for (const key of keys) {
       const height = parseBatchKey(key).seq;
@@ -146,7 +160,8 @@ export class LevelReplicaStorage {
         continue;
       }
       if (key.startsWith('log/') && parseLogKey(key).seq <= checkpointSeq) continue;
-      if ((key.startsWith('block/') || key.startsWith('certificate/')) && Number(key.split('/')[1]) <= checkpointSeq) continue;
+      if ((key.startsWith('block/') || key.startsWith('certificate/')) && Number(key.split('/')[1]) <= checkpointSeq)
+        continue;
       out.push(fromStored(value, (batch) => batches.get(batch)));
     }
     return out;
@@ -184,13 +199,24 @@ export class LevelReplicaStorage {
 
   /** Certificate records at heights fromHeight..toHeight, ascending, at most `maxRecords`. */
   async certificatesInRange(fromHeight: number, toHeight: number, maxRecords: number): Promise<CertificateRecord[]> {
-    return (await this.valuesInRange('certificate', fromHeight, toHeight, maxRecords)).map((value) => JSON.parse(value) as CertificateRecord);
+    return (await this.valuesInRange('certificate', fromHeight, toHeight, maxRecords)).map(
+      (value) => JSON.parse(value) as CertificateRecord,
+    );
   }
 
-  private async valuesInRange(kind: 'block' | 'certificate', fromHeight: number, toHeight: number, maxRecords: number): Promise<string[]> {
+  private async valuesInRange(
+    kind: 'block' | 'certificate',
+    fromHeight: number,
+    toHeight: number,
+    maxRecords: number,
+  ): Promise<string[]> {
     const values: string[] = [];
     if (toHeight < fromHeight || maxRecords <= 0) return values;
-    for await (const value of this.db.values({ gte: `${kind}/${pad(fromHeight)}`, lte: `${kind}/${pad(toHeight)}`, limit: maxRecords })) {
+    for await (const value of this.db.values({
+      gte: `${kind}/${pad(fromHeight)}`,
+      lte: `${kind}/${pad(toHeight)}`,
+      limit: maxRecords,
+    })) {
       values.push(value);
     }
     return values;
@@ -208,7 +234,11 @@ export class LevelReplicaStorage {
     return unionOfRanges([...blocks, ...certificates]);
   }
 
-  private async holes(kind: 'block' | 'certificate', fromHeight: number, toHeight: number): Promise<[number, number][]> {
+  private async holes(
+    kind: 'block' | 'certificate',
+    fromHeight: number,
+    toHeight: number,
+  ): Promise<[number, number][]> {
     const ranges: [number, number][] = [];
     let next = fromHeight;
     for await (const key of this.db.keys({ gte: `${kind}/${pad(fromHeight)}`, lte: `${kind}/${pad(toHeight)}` })) {

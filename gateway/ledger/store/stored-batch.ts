@@ -41,11 +41,17 @@ const isRoot = (root: unknown): root is string => typeof root === 'string' && ro
 function batchOf(record: PersistRecord): { seq: number; root: unknown; requests: readonly Request[] } | undefined {
   switch (record.kind) {
     case 'pre-prepare':
-      return record.message.requests === undefined ? undefined
+      return record.message.requests === undefined
+        ? undefined
         : { seq: record.message.seq, root: record.message.proposal?.batchRoot, requests: record.message.requests };
     case 'prepared':
-      return record.requests === undefined ? undefined
-        : { seq: record.certificate.prePrepare.seq, root: record.certificate.prePrepare.proposal?.batchRoot, requests: record.requests };
+      return record.requests === undefined
+        ? undefined
+        : {
+            seq: record.certificate.prePrepare.seq,
+            root: record.certificate.prePrepare.proposal?.batchRoot,
+            requests: record.requests,
+          };
     case 'block':
       return { seq: record.header.height, root: record.header.batchRoot, requests: record.requests };
     default:
@@ -55,7 +61,8 @@ function batchOf(record: PersistRecord): { seq: number; root: unknown; requests:
 
 export function toStored(record: PersistRecord): StoredForm {
   const batch = batchOf(record);
-  if (batch === undefined || !isRoot(batch.root) || !Number.isSafeInteger(batch.seq)) return { value: JSON.stringify(record) };
+  if (batch === undefined || !isRoot(batch.root) || !Number.isSafeInteger(batch.seq))
+    return { value: JSON.stringify(record) };
   const key = batchKey(batch.seq, batch.root);
   let stripped: unknown;
   if (record.kind === 'pre-prepare') {
@@ -85,6 +92,7 @@ export function fromStored(value: string, batchText: (key: string) => string | u
   if (text === undefined) throw new Error(`replica store is damaged: ${stored.batch} is missing`);
   const requests = JSON.parse(text) as Request[];
   const { batch: _, ...rest } = stored;
-  if (rest.kind === 'pre-prepare') return { ...rest, message: { ...rest.message, requests } } as unknown as PersistRecord;
+  if (rest.kind === 'pre-prepare')
+    return { ...rest, message: { ...rest.message, requests } } as unknown as PersistRecord;
   return { ...rest, requests } as unknown as PersistRecord;
 }

@@ -9,8 +9,17 @@ import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { GridbidError, isGridbidError } from '../../../shared/errors.js';
 import { FrameReader, encodeFrame } from './frame-reader.js';
 import {
-  type Hello, type LinkKeys, type PeerRole, deriveLinkKeys, makeHello, openFrame, parseHello, sealFrame, signTranscript,
-  transcript, verifyTranscript,
+  type Hello,
+  type LinkKeys,
+  type PeerRole,
+  deriveLinkKeys,
+  makeHello,
+  openFrame,
+  parseHello,
+  sealFrame,
+  signTranscript,
+  transcript,
+  verifyTranscript,
 } from './link-handshake.js';
 
 export interface PeerId {
@@ -53,7 +62,10 @@ export class AuthenticatedLink {
   private receiveCounter = 0n;
   peer: PeerId | undefined;
 
-  constructor(private readonly socket: Socket, private readonly options: LinkOptions) {
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: LinkOptions,
+  ) {
     this.reader = new FrameReader(handshakeMaxFrameBytes);
     const { hello, ecdh } = makeHello(options.provider, options.self.role, options.self.index);
     this.ownHello = hello;
@@ -108,14 +120,17 @@ export class AuthenticatedLink {
 
   private handleFrame(frame: Uint8Array): void {
     switch (this.phase) {
-      case 'hello': return this.receiveHello(frame);
-      case 'proof': return this.receiveProof(frame);
+      case 'hello':
+        return this.receiveHello(frame);
+      case 'proof':
+        return this.receiveProof(frame);
       case 'open': {
         const payload = openFrame(this.keys!.receiveKey, this.receiveCounter++, frame);
         this.options.onMessage(this, payload);
         return;
       }
-      case 'closed': return;
+      case 'closed':
+        return;
     }
   }
 
@@ -124,9 +139,13 @@ export class AuthenticatedLink {
     const peer = { role: hello.role, index: hello.index };
     const expected = this.options.expectedPeer;
     if (expected !== undefined && (expected.role !== peer.role || expected.index !== peer.index)) {
-      throw new GridbidError('BAD_CREDENTIAL', `expected ${expected.role} ${expected.index}, reached ${peer.role} ${peer.index}`);
+      throw new GridbidError(
+        'BAD_CREDENTIAL',
+        `expected ${expected.role} ${expected.index}, reached ${peer.role} ${peer.index}`,
+      );
     }
-    if (this.options.publicKeyOf(peer) === undefined) throw new GridbidError('BAD_CREDENTIAL', `${peer.role} ${peer.index} may not connect`);
+    if (this.options.publicKeyOf(peer) === undefined)
+      throw new GridbidError('BAD_CREDENTIAL', `${peer.role} ${peer.index} may not connect`);
     this.peer = peer;
     this.peerHello = hello;
     const bytes = this.transcriptBytes();
@@ -147,6 +166,8 @@ export class AuthenticatedLink {
   }
 
   private transcriptBytes(): Uint8Array {
-    return this.options.isDialer ? transcript(this.ownHello, this.peerHello!) : transcript(this.peerHello!, this.ownHello);
+    return this.options.isDialer
+      ? transcript(this.ownHello, this.peerHello!)
+      : transcript(this.peerHello!, this.ownHello);
   }
 }

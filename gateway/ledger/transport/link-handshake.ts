@@ -25,10 +25,22 @@ const domain = 'gridbid/v1/pbft-link\n';
 export const macBytes = 16;
 export const counterBytes = 8;
 
-export function makeHello(provider: CryptoProvider, role: PeerRole, index: number): { hello: Hello; ecdh: ReturnType<typeof createECDH> } {
+export function makeHello(
+  provider: CryptoProvider,
+  role: PeerRole,
+  index: number,
+): { hello: Hello; ecdh: ReturnType<typeof createECDH> } {
   const ecdh = createECDH('prime256v1');
   ecdh.generateKeys();
-  return { hello: { role, index, nonce: toBase64Url(provider.randomBytes(32)), ephemeralKey: toBase64Url(ecdh.getPublicKey()) }, ecdh };
+  return {
+    hello: {
+      role,
+      index,
+      nonce: toBase64Url(provider.randomBytes(32)),
+      ephemeralKey: toBase64Url(ecdh.getPublicKey()),
+    },
+    ecdh,
+  };
 }
 
 export function parseHello(bytes: Uint8Array): Hello {
@@ -39,11 +51,24 @@ export function parseHello(bytes: Uint8Array): Hello {
     throw new GridbidError('MALFORMED_JSON', 'hello is not JSON');
   }
   const hello = value as Partial<Hello>;
-  ensure(typeof value === 'object' && value !== null && (hello.role === 'replica' || hello.role === 'client') &&
-    Number.isSafeInteger(hello.index) && (hello.index as number) >= 0 && (hello.index as number) < 1024 &&
-    typeof hello.nonce === 'string' && typeof hello.ephemeralKey === 'string' && Object.keys(value).length === 4,
-  'BAD_FORMAT', 'malformed hello');
-  ensure(fromBase64Url(hello.nonce!).length === 32 && fromBase64Url(hello.ephemeralKey!).length === 65, 'BAD_FORMAT', 'malformed hello');
+  ensure(
+    typeof value === 'object' &&
+      value !== null &&
+      (hello.role === 'replica' || hello.role === 'client') &&
+      Number.isSafeInteger(hello.index) &&
+      (hello.index as number) >= 0 &&
+      (hello.index as number) < 1024 &&
+      typeof hello.nonce === 'string' &&
+      typeof hello.ephemeralKey === 'string' &&
+      Object.keys(value).length === 4,
+    'BAD_FORMAT',
+    'malformed hello',
+  );
+  ensure(
+    fromBase64Url(hello.nonce!).length === 32 && fromBase64Url(hello.ephemeralKey!).length === 65,
+    'BAD_FORMAT',
+    'malformed hello',
+  );
   return hello as Hello;
 }
 
@@ -52,13 +77,27 @@ export function transcript(dialer: Hello, acceptor: Hello): Uint8Array {
   return utf8Encode(`${domain}${JSON.stringify(dialer)}\n${JSON.stringify(acceptor)}`);
 }
 
-export function signTranscript(provider: CryptoProvider, nodeKey: Uint8Array, bytes: Uint8Array, signerIsDialer: boolean): Uint8Array {
+export function signTranscript(
+  provider: CryptoProvider,
+  nodeKey: Uint8Array,
+  bytes: Uint8Array,
+  signerIsDialer: boolean,
+): Uint8Array {
   return provider.ecdsaP256Sign(nodeKey, concatBytes(utf8Encode(signerIsDialer ? 'dialer\n' : 'acceptor\n'), bytes));
 }
 
-export function verifyTranscript(provider: CryptoProvider, publicKey: Uint8Array, bytes: Uint8Array, signature: Uint8Array,
-  signerIsDialer: boolean): boolean {
-  return provider.ecdsaP256Verify(publicKey, concatBytes(utf8Encode(signerIsDialer ? 'dialer\n' : 'acceptor\n'), bytes), signature);
+export function verifyTranscript(
+  provider: CryptoProvider,
+  publicKey: Uint8Array,
+  bytes: Uint8Array,
+  signature: Uint8Array,
+  signerIsDialer: boolean,
+): boolean {
+  return provider.ecdsaP256Verify(
+    publicKey,
+    concatBytes(utf8Encode(signerIsDialer ? 'dialer\n' : 'acceptor\n'), bytes),
+    signature,
+  );
 }
 
 export interface LinkKeys {
@@ -66,13 +105,19 @@ export interface LinkKeys {
   readonly receiveKey: Buffer;
 }
 
-export function deriveLinkKeys(ecdh: ReturnType<typeof createECDH>, peerEphemeralKey: string, transcriptBytes: Uint8Array,
-  isDialer: boolean): LinkKeys {
+export function deriveLinkKeys(
+  ecdh: ReturnType<typeof createECDH>,
+  peerEphemeralKey: string,
+  transcriptBytes: Uint8Array,
+  isDialer: boolean,
+): LinkKeys {
   const secret = ecdh.computeSecret(fromBase64Url(peerEphemeralKey));
   const material = Buffer.from(hkdfSync('sha256', secret, transcriptBytes, 'gridbid/v1/pbft-link-keys', 64));
   const dialerToAcceptor = material.subarray(0, 32);
   const acceptorToDialer = material.subarray(32);
-  return isDialer ? { sendKey: dialerToAcceptor, receiveKey: acceptorToDialer } : { sendKey: acceptorToDialer, receiveKey: dialerToAcceptor };
+  return isDialer
+    ? { sendKey: dialerToAcceptor, receiveKey: acceptorToDialer }
+    : { sendKey: acceptorToDialer, receiveKey: dialerToAcceptor };
 }
 
 /** counter (8 bytes) || MAC (16 bytes) || payload. */
@@ -90,7 +135,11 @@ export function openFrame(key: Buffer, expectedCounter: bigint, frame: Uint8Arra
   const counter = buffer.readBigUInt64BE(0);
   const mac = buffer.subarray(counterBytes, counterBytes + macBytes);
   const payload = buffer.subarray(counterBytes + macBytes);
-  const expected = createHmac('sha256', key).update(buffer.subarray(0, counterBytes)).update(payload).digest().subarray(0, macBytes);
+  const expected = createHmac('sha256', key)
+    .update(buffer.subarray(0, counterBytes))
+    .update(payload)
+    .digest()
+    .subarray(0, macBytes);
   ensure(timingSafeEqual(mac, expected), 'BAD_SIGNATURE', 'frame MAC does not verify');
   ensure(counter === expectedCounter, 'BAD_FORMAT', 'frame counter out of order (replayed or dropped frame)');
   return payload;

@@ -46,7 +46,13 @@ const key = (peer: PeerId) => `${peer.role}:${peer.index}`;
 
 export class PeerNetwork {
   readonly counters: NetworkCounters = {
-    linksOpened: 0, linksClosed: 0, rejectedLinks: 0, framesSent: 0, framesReceived: 0, bytesSent: 0, framesDropped: 0,
+    linksOpened: 0,
+    linksClosed: 0,
+    rejectedLinks: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    bytesSent: 0,
+    framesDropped: 0,
   };
   private readonly links = new Map<string, AuthenticatedLink>();
   /** Every link, also those still in their handshake: closing the network must end them all. */
@@ -142,10 +148,13 @@ export class PeerNetwork {
     if (this.closed || this.redialTimers.has(index)) return;
     const delayMs = this.redialDelayMs.get(index) ?? this.options.minRedialMs;
     this.redialDelayMs.set(index, Math.min(delayMs * 2, this.options.maxRedialMs));
-    this.redialTimers.set(index, setTimeout(() => {
-      this.redialTimers.delete(index);
-      this.dial(index);
-    }, delayMs));
+    this.redialTimers.set(
+      index,
+      setTimeout(() => {
+        this.redialTimers.delete(index);
+        this.dial(index);
+      }, delayMs),
+    );
   }
 
   private attach(socket: Socket, isDialer: boolean, expectedPeer: PeerId | undefined): void {
@@ -161,7 +170,8 @@ export class PeerNetwork {
       isDialer,
       ...(expectedPeer === undefined ? {} : { expectedPeer }),
       publicKeyOf: (peer) => this.publicKeyOf(peer, isDialer),
-      maxFrameBytesOf: (peer) => (peer.role === 'client' ? options.maxClientFrameBytes ?? options.maxFrameBytes : options.maxFrameBytes),
+      maxFrameBytesOf: (peer) =>
+        peer.role === 'client' ? (options.maxClientFrameBytes ?? options.maxFrameBytes) : options.maxFrameBytes,
       onOpen: (link) => this.opened(link),
       onMessage: (link, payload) => {
         this.counters.framesReceived++;
@@ -178,7 +188,8 @@ export class PeerNetwork {
   /** Who may be on the other end: a dialer trusts only its target; an acceptor lower replicas and clients. */
   private publicKeyOf(peer: PeerId, isDialer: boolean): Uint8Array | undefined {
     const { self } = this.options;
-    if (peer.role === 'client') return !isDialer && self.role === 'replica' ? this.options.clientKeys[peer.index] : undefined;
+    if (peer.role === 'client')
+      return !isDialer && self.role === 'replica' ? this.options.clientKeys[peer.index] : undefined;
     if (!isDialer && self.role === 'replica' && peer.index >= self.index) return undefined;
     return this.options.replicas[peer.index]?.publicKey;
   }

@@ -3,7 +3,14 @@
  * that it holds the pseudonym key; MM answers with a certificate valid for one period.
  */
 import {
-  clientId, ecdsaSignature, p256PublicKey, periodIndex, randomPrefix, requestId, rsaValue, timeMs,
+  clientId,
+  ecdsaSignature,
+  p256PublicKey,
+  periodIndex,
+  randomPrefix,
+  requestId,
+  rsaValue,
+  timeMs,
 } from '../fields.js';
 import { integer, literal, object } from '../schema.js';
 import { limits } from '../../limits.js';

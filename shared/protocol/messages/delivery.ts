@@ -3,7 +3,14 @@
  * non-payment opens a dispute on the ledger.
  */
 import {
-  disputeId, ecdsaSignature, meteredEnergyWh, p256PublicKey, periodIndex, sha256Digest, timeMs, tradeId,
+  disputeId,
+  ecdsaSignature,
+  meteredEnergyWh,
+  p256PublicKey,
+  periodIndex,
+  sha256Digest,
+  timeMs,
+  tradeId,
 } from '../fields.js';
 import { literal, object, oneOf, optional } from '../schema.js';
 

@@ -4,8 +4,16 @@
  */
 import { limits } from '../../limits.js';
 import {
-  candidateIndex, ecdsaSignature, meterId, oaepSeed, p256PublicKey, periodIndex, randomPrefix,
-  requestId, rsaValue, timeMs,
+  candidateIndex,
+  ecdsaSignature,
+  meterId,
+  oaepSeed,
+  p256PublicKey,
+  periodIndex,
+  randomPrefix,
+  requestId,
+  rsaValue,
+  timeMs,
 } from '../fields.js';
 import { array, literal, object } from '../schema.js';
 

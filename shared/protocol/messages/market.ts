@@ -1,7 +1,14 @@
 /** DESIGN 4.4-4.5: orders and cancels signed by a pseudonym; trades published by the market. */
 import {
-  amountMinor, clientOrderId, ecdsaSignature, energyWh, p256PublicKey, periodIndex,
-  priceMinorPerKwh, timeMs, tradeId,
+  amountMinor,
+  clientOrderId,
+  ecdsaSignature,
+  energyWh,
+  p256PublicKey,
+  periodIndex,
+  priceMinorPerKwh,
+  timeMs,
+  tradeId,
 } from '../fields.js';
 import { literal, object, oneOf, optional } from '../schema.js';
 

@@ -4,8 +4,16 @@
  */
 import { limits } from '../../limits.js';
 import {
-  amountMinor, ecdsaSignature, energyWh, identifier, p256PublicKey, periodIndex, priceMinorPerKwh,
-  sha256Digest, timeMs, tradeId,
+  amountMinor,
+  ecdsaSignature,
+  energyWh,
+  identifier,
+  p256PublicKey,
+  periodIndex,
+  priceMinorPerKwh,
+  sha256Digest,
+  timeMs,
+  tradeId,
 } from '../fields.js';
 import { bytes, literal, object, optional } from '../schema.js';
 

@@ -4,7 +4,14 @@
  */
 import { limits } from '../../limits.js';
 import {
-  disputeId, ecdsaSignature, meterId, p256PublicKey, periodIndex, rsaValue, sha256Digest, timeMs,
+  disputeId,
+  ecdsaSignature,
+  meterId,
+  p256PublicKey,
+  periodIndex,
+  rsaValue,
+  sha256Digest,
+  timeMs,
   trusteeIndex,
 } from '../fields.js';
 import { array, bytes, literal, object } from '../schema.js';

@@ -11,11 +11,24 @@ import { createNodeCryptoProvider } from '../../../gateway/crypto/node-provider.
 import { toHex, utf8Decode } from '../../../shared/bytes.js';
 import { createPureCryptoProvider } from '../../../shared/crypto/pure-provider.js';
 import {
-  type BlockHeader, checkHeader, encodeHeader, genesisHeader, headerFromJson, headerHash, headerToJson,
+  type BlockHeader,
+  checkHeader,
+  encodeHeader,
+  genesisHeader,
+  headerFromJson,
+  headerHash,
+  headerToJson,
 } from '../../../shared/ledger/block.js';
 import {
-  type CommitCertificate, type CommitVote, assembleCertificate, certificateFromJson, certificateToJson, replicaSet,
-  signCommitVote, verifyCertificate, verifyCommitVote,
+  type CommitCertificate,
+  type CommitVote,
+  assembleCertificate,
+  certificateFromJson,
+  certificateToJson,
+  replicaSet,
+  signCommitVote,
+  verifyCertificate,
+  verifyCommitVote,
 } from '../../../shared/ledger/certificate.js';
 import { limits } from '../../../shared/limits.js';
 import { throwsCode } from '../../portable/harness.js';
@@ -50,8 +63,13 @@ test('a header survives JSON in any member order and hashes the same', () => {
 
 test('every header field is covered by the hash', () => {
   const changes: Partial<BlockHeader>[] = [
-    { height: 6 }, { previousHash: new Uint8Array(32).fill(0x12) }, { batchRoot: new Uint8Array(32) },
-    { batchSize: 4 }, { stateRoot: new Uint8Array(32).fill(0x34) }, { timeMs: sample.timeMs + 1 }, { view: 2 },
+    { height: 6 },
+    { previousHash: new Uint8Array(32).fill(0x12) },
+    { batchRoot: new Uint8Array(32) },
+    { batchSize: 4 },
+    { stateRoot: new Uint8Array(32).fill(0x34) },
+    { timeMs: sample.timeMs + 1 },
+    { view: 2 },
     { sequence: 8 },
   ];
   const seen = new Set([sampleHashHex]);
@@ -62,11 +80,21 @@ test('every header field is covered by the hash', () => {
 test('malformed headers are BAD_HEADER', () => {
   const json = JSON.parse(sampleJson) as Record<string, unknown>;
   const bad: unknown[] = [
-    null, [], 'header', { ...json, extra: 1 }, { ...json, height: undefined }, { ...json, height: -1 },
-    { ...json, height: 1.5 }, { ...json, height: '5' }, { ...json, view: Number.MAX_SAFE_INTEGER + 1 },
-    { ...json, batchSize: limits.maxBatchRequests + 1 }, { ...json, timeMs: limits.maxTimeMs + 1 },
-    { ...json, stateRoot: b64(0x33).slice(1) }, { ...json, stateRoot: `${b64(0x33)}=` },
-    { ...json, batchRoot: Buffer.alloc(31).toString('base64url') }, { ...json, previousHash: 7 },
+    null,
+    [],
+    'header',
+    { ...json, extra: 1 },
+    { ...json, height: undefined },
+    { ...json, height: -1 },
+    { ...json, height: 1.5 },
+    { ...json, height: '5' },
+    { ...json, view: Number.MAX_SAFE_INTEGER + 1 },
+    { ...json, batchSize: limits.maxBatchRequests + 1 },
+    { ...json, timeMs: limits.maxTimeMs + 1 },
+    { ...json, stateRoot: b64(0x33).slice(1) },
+    { ...json, stateRoot: `${b64(0x33)}=` },
+    { ...json, batchRoot: Buffer.alloc(31).toString('base64url') },
+    { ...json, previousHash: 7 },
     { ...json, batchRoot: Buffer.alloc(32, 0xfb).toString('base64').replace(/=$/, '') },
   ];
   for (const value of bad) throwsCode(() => headerFromJson(value), 'BAD_HEADER', JSON.stringify(value) ?? 'undefined');
@@ -78,10 +106,20 @@ test('genesis: height 0, all-zero previous hash, empty batch; nothing else may c
   const stateRoot = new Uint8Array(32).fill(9);
   const genesis = genesisHeader(node, stateRoot, 1_750_000_000_000);
   assert.equal(genesis, {
-    height: 0, previousHash: new Uint8Array(32), batchSize: 0, stateRoot, timeMs: 1_750_000_000_000, view: 0, sequence: 0,
+    height: 0,
+    previousHash: new Uint8Array(32),
+    batchSize: 0,
+    stateRoot,
+    timeMs: 1_750_000_000_000,
+    view: 0,
+    sequence: 0,
     batchRoot: new Uint8Array(createHash('sha256').digest()),
   });
-  throwsCode(() => checkHeader({ ...genesis, previousHash: new Uint8Array(32).fill(1) }), 'BAD_HEADER', 'genesis with a parent');
+  throwsCode(
+    () => checkHeader({ ...genesis, previousHash: new Uint8Array(32).fill(1) }),
+    'BAD_HEADER',
+    'genesis with a parent',
+  );
   checkHeader({ ...sample, previousHash: new Uint8Array(32) }); // zeros above height 0 are just a broken link
 });
 
@@ -124,10 +162,17 @@ for (const n of [4, 7]) {
     const votes = votesFrom(replicas, hash, everyone.slice(0, quorum - 1));
     const repeated = [...votes, signCommitVote(node, replicas.privateKeys[0]!, 0, hash)];
     throwsCode(() => assembleCertificate(node, replicas.set, hash, repeated), 'NO_QUORUM', 'assemble');
-    throwsCode(() => verifyCertificate(node, replicas.set, hash, certificateOf(hash, repeated)), 'DUPLICATE_SIGNER', 'verify');
+    throwsCode(
+      () => verifyCertificate(node, replicas.set, hash, certificateOf(hash, repeated)),
+      'DUPLICATE_SIGNER',
+      'verify',
+    );
     const enoughPlusRepeat = [...votesFrom(replicas, hash, everyone.slice(0, quorum)), votes[0]!];
-    throwsCode(() => verifyCertificate(node, replicas.set, hash, certificateOf(hash, enoughPlusRepeat)), 'DUPLICATE_SIGNER',
-      'a well-formed certificate names each signer once');
+    throwsCode(
+      () => verifyCertificate(node, replicas.set, hash, certificateOf(hash, enoughPlusRepeat)),
+      'DUPLICATE_SIGNER',
+      'a well-formed certificate names each signer once',
+    );
   });
 
   test(`n = ${n}: a key outside the replica set does not count`, () => {
@@ -139,18 +184,33 @@ for (const n of [4, 7]) {
     throwsCode(() => assembleCertificate(node, replicas.set, hash, [...honest, impostor]), 'NO_QUORUM', 'assemble');
     for (const replica of [n, n + 5, -1, 0.5]) {
       const unknown = { replica, sig: signCommitVote(node, outsiderKey, 0, hash).sig };
-      throwsCode(() => verifyCertificate(node, replicas.set, hash, certificateOf(hash, [...honest, unknown])), 'UNKNOWN_SIGNER',
-        `replica ${replica}`);
+      throwsCode(
+        () => verifyCertificate(node, replicas.set, hash, certificateOf(hash, [...honest, unknown])),
+        'UNKNOWN_SIGNER',
+        `replica ${replica}`,
+      );
     }
   });
 
   test(`n = ${n}: signatures over another header, or a certificate for another header, fail`, () => {
     const elsewhere = votesFrom(replicas, otherHash, everyone.slice(0, quorum));
-    throwsCode(() => verifyCertificate(node, replicas.set, hash, certificateOf(hash, elsewhere)), 'BAD_SIGNATURE', 'moved votes');
+    throwsCode(
+      () => verifyCertificate(node, replicas.set, hash, certificateOf(hash, elsewhere)),
+      'BAD_SIGNATURE',
+      'moved votes',
+    );
     const mixed = [...votesFrom(replicas, hash, everyone.slice(0, quorum - 1)), elsewhere[quorum - 1]!];
-    throwsCode(() => verifyCertificate(node, replicas.set, hash, certificateOf(hash, mixed)), 'BAD_SIGNATURE', 'one moved vote');
+    throwsCode(
+      () => verifyCertificate(node, replicas.set, hash, certificateOf(hash, mixed)),
+      'BAD_SIGNATURE',
+      'one moved vote',
+    );
     const forOther = assembleCertificate(node, replicas.set, otherHash, elsewhere);
-    throwsCode(() => verifyCertificate(node, replicas.set, hash, forOther), 'BAD_CERTIFICATE', 'certificate for another header');
+    throwsCode(
+      () => verifyCertificate(node, replicas.set, hash, forOther),
+      'BAD_CERTIFICATE',
+      'certificate for another header',
+    );
     const truncated = { replica: 0, sig: votesFrom(replicas, hash, [0])[0]!.sig.subarray(1) };
     assert.not.ok(verifyCommitVote(node, replicas.set, hash, truncated));
   });
@@ -159,7 +219,10 @@ for (const n of [4, 7]) {
     const votes = votesFrom(replicas, hash, everyone).reverse();
     const impostor = signCommitVote(node, outsiderKey, 0, hash);
     const certificate = assembleCertificate(node, replicas.set, hash, [impostor, ...votes, votes[0]!]);
-    assert.equal(certificate.signatures.map((vote) => vote.replica), everyone.slice(0, quorum));
+    assert.equal(
+      certificate.signatures.map((vote) => vote.replica),
+      everyone.slice(0, quorum),
+    );
     verifyCertificate(node, replicas.set, hash, certificate);
     verifyCertificate(pure, replicas.set, hash, certificate);
   });
@@ -183,13 +246,21 @@ test('certificates round-trip through JSON; malformed ones are BAD_CERTIFICATE',
   assert.equal(certificateFromJson(json), certificate);
   const vote = json.signatures[0]!;
   const bad: unknown[] = [
-    null, [], { ...json, extra: true }, { ...json, headerHash: json.headerHash.slice(2) }, { ...json, signatures: {} },
-    { ...json, signatures: Array(limits.maxReplicas + 1).fill(vote) }, { ...json, signatures: [{ ...vote, replica: -1 }] },
-    { ...json, signatures: [{ ...vote, replica: '0' }] }, { ...json, signatures: [{ ...vote, sig: vote.sig.slice(4) }] },
-    { ...json, signatures: [{ ...vote, sig: `${vote.sig}==` }] }, { ...json, signatures: [{ ...vote, who: 1 }] },
+    null,
+    [],
+    { ...json, extra: true },
+    { ...json, headerHash: json.headerHash.slice(2) },
+    { ...json, signatures: {} },
+    { ...json, signatures: Array(limits.maxReplicas + 1).fill(vote) },
+    { ...json, signatures: [{ ...vote, replica: -1 }] },
+    { ...json, signatures: [{ ...vote, replica: '0' }] },
+    { ...json, signatures: [{ ...vote, sig: vote.sig.slice(4) }] },
+    { ...json, signatures: [{ ...vote, sig: `${vote.sig}==` }] },
+    { ...json, signatures: [{ ...vote, who: 1 }] },
     { ...json, signatures: [7] },
   ];
-  for (const value of bad) throwsCode(() => certificateFromJson(value), 'BAD_CERTIFICATE', JSON.stringify(value) ?? 'undefined');
+  for (const value of bad)
+    throwsCode(() => certificateFromJson(value), 'BAD_CERTIFICATE', JSON.stringify(value) ?? 'undefined');
 });
 
 test('a replica set has n = 3f + 1 distinct valid keys', () => {

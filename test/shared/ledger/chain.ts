@@ -6,7 +6,11 @@ import { utf8Encode } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { type BlockHeader, genesisHeader, headerHash } from '../../../shared/ledger/block.js';
 import {
-  type CommitCertificate, type ReplicaSet, assembleCertificate, replicaSet, signCommitVote,
+  type CommitCertificate,
+  type ReplicaSet,
+  assembleCertificate,
+  replicaSet,
+  signCommitVote,
 } from '../../../shared/ledger/certificate.js';
 import { merkleRoot } from '../../../shared/ledger/merkle.js';
 import { seededRandom } from '../../portable/seeded-random.js';
@@ -88,14 +92,24 @@ export function nextHeader(
 }
 
 /** `length` certified blocks; the view changes every `blocksPerView` blocks. */
-export function buildChain(provider: CryptoProvider, replicas: TestReplicas, length: number, blocksPerView = 20): TestChain {
+export function buildChain(
+  provider: CryptoProvider,
+  replicas: TestReplicas,
+  length: number,
+  blocksPerView = 20,
+): TestChain {
   const genesis = genesisHeader(provider, provider.sha256.digest(utf8Encode('initial state')), genesisTimeMs);
   const blocks: TestBlock[] = [];
   let previous = genesis;
   for (let height = 1; height <= length; height++) {
     const requests = testRequests(height, batchSizeAt(height));
     const header = nextHeader(provider, previous, requests, Math.floor(height / blocksPerView));
-    blocks.push({ header, hash: headerHash(provider, header), certificate: certify(provider, replicas, header), requests });
+    blocks.push({
+      header,
+      hash: headerHash(provider, header),
+      certificate: certify(provider, replicas, header),
+      requests,
+    });
     previous = header;
   }
   return { genesis, blocks };

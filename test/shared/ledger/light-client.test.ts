@@ -27,7 +27,11 @@ const { genesis, blocks } = chain;
 const block = (height: number) => blocks[height - 1]!;
 
 function client(options: Partial<LightClientOptions> = {}, provider = node): LightClient {
-  return new LightClient(provider, { replicaPublicKeys: replicas.set.publicKeys, trusted: { header: genesis }, ...options });
+  return new LightClient(provider, {
+    replicaPublicKeys: replicas.set.publicKeys,
+    trusted: { header: genesis },
+    ...options,
+  });
 }
 
 function following(until: number, options: Partial<LightClientOptions> = {}): LightClient {
@@ -55,10 +59,13 @@ test('every request of every block is proven in; anything else is BAD_PROOF', ()
     requests.forEach((request, index) => {
       const proof = inclusionProof(node.sha256, requests, index);
       light.verifyInclusion(header.height, request, index, proof);
-      const refused = (what: string, run: () => void) => throwsCode(run, 'BAD_PROOF', `${what}, block ${header.height}`);
+      const refused = (what: string, run: () => void) =>
+        throwsCode(run, 'BAD_PROOF', `${what}, block ${header.height}`);
       refused('other request', () => light.verifyInclusion(header.height, Uint8Array.of(...request, 32), index, proof));
       if (requests.length > 1) {
-        refused('other index', () => light.verifyInclusion(header.height, request, (index + 1) % requests.length, proof));
+        refused('other index', () =>
+          light.verifyInclusion(header.height, request, (index + 1) % requests.length, proof),
+        );
       }
       refused('other block', () => light.verifyInclusion(header.height - 1, request, index, proof));
       refused('long proof', () => light.verifyInclusion(header.height, request, index, [...proof, header.batchRoot]));
@@ -71,13 +78,19 @@ test('every request of every block is proven in; anything else is BAD_PROOF', ()
 });
 
 /** Votes on `header` by replicas (by index) or by private keys outside the set, claiming `asReplica`. */
-function signedBy(header: BlockHeader, signers: readonly (number | Uint8Array)[], asReplica: readonly number[] = []): CommitCertificate {
+function signedBy(
+  header: BlockHeader,
+  signers: readonly (number | Uint8Array)[],
+  asReplica: readonly number[] = [],
+): CommitCertificate {
   const hash = headerHash(node, header);
   return {
     headerHash: hash,
-    signatures: signers.map((signer, i) => typeof signer === 'number'
-      ? signCommitVote(node, replicas.privateKeys[signer]!, asReplica[i] ?? signer, hash)
-      : signCommitVote(node, signer, asReplica[i] ?? i, hash)),
+    signatures: signers.map((signer, i) =>
+      typeof signer === 'number'
+        ? signCommitVote(node, replicas.privateKeys[signer]!, asReplica[i] ?? signer, hash)
+        : signCommitVote(node, signer, asReplica[i] ?? i, hash),
+    ),
   };
 }
 
@@ -100,16 +113,25 @@ test('each kind of bad header or certificate is refused with its code, and chang
     ['a view going back', ...certified({ view: previous.view - 1 }), 'OUT_OF_ORDER'],
     ['a repeated sequence', ...certified({ sequence: previous.sequence }), 'OUT_OF_ORDER'],
     ['time going back', ...certified({ timeMs: previous.timeMs - 1 }), 'OUT_OF_ORDER'],
-    ['a malformed header', { ...next.header, stateRoot: next.header.stateRoot.subarray(1) }, next.certificate, 'BAD_HEADER'],
+    [
+      'a malformed header',
+      { ...next.header, stateRoot: next.header.stateRoot.subarray(1) },
+      next.certificate,
+      'BAD_HEADER',
+    ],
     ['a changed state root', { ...next.header, stateRoot: new Uint8Array(32) }, next.certificate, 'BAD_CERTIFICATE'],
-    ['another header\'s certificate', next.header, block(12).certificate, 'BAD_CERTIFICATE'],
+    ["another header's certificate", next.header, block(12).certificate, 'BAD_CERTIFICATE'],
     ['2f signatures', next.header, signedBy(next.header, [0, 1]), 'NO_QUORUM'],
     ['a repeated signer', next.header, signedBy(next.header, [0, 1, 1]), 'DUPLICATE_SIGNER'],
     ['a signer outside the set', next.header, signedBy(next.header, [0, 1, 2], [0, 1, 4]), 'UNKNOWN_SIGNER'],
     ['a key outside the set', next.header, signedBy(next.header, [0, 1, outsider], [0, 1, 2]), 'BAD_SIGNATURE'],
     ['another consortium', next.header, certify(node, otherConsortium, next.header), 'BAD_SIGNATURE'],
-    ['a vote for another header', next.header,
-      { ...next.certificate, signatures: [...next.certificate.signatures.slice(0, 2), movedVote] }, 'BAD_SIGNATURE'],
+    [
+      'a vote for another header',
+      next.header,
+      { ...next.certificate, signatures: [...next.certificate.signatures.slice(0, 2), movedVote] },
+      'BAD_SIGNATURE',
+    ],
   ];
   for (const [what, header, certificate, code] of rejections) {
     throwsCode(() => light.acceptHeader(header, certificate), code, what);
@@ -124,16 +146,32 @@ test('each kind of bad header or certificate is refused with its code, and chang
 test('any change to a certified header is refused', () => {
   const light = following(20);
   const next = block(21);
-  const fields = ['height', 'previousHash', 'batchRoot', 'batchSize', 'stateRoot', 'timeMs', 'view', 'sequence'] as const;
-  fc.assert(fc.property(fc.constantFrom(...fields), fc.nat(), fc.integer({ min: 1, max: 1000 }), (field, bit, delta) => {
-    const value = next.header[field];
-    const changed = value instanceof Uint8Array
-      ? value.map((byte, i) => (i === (bit >> 3) % 32 ? byte ^ (1 << (bit & 7)) : byte))
-      : value + delta;
-    const header = { ...next.header, [field]: changed } as BlockHeader;
-    assert.throws(() => light.acceptHeader(header, next.certificate), (e: unknown) => e instanceof GridbidError);
-    assert.is(light.height, 20);
-  }), { numRuns: 200 });
+  const fields = [
+    'height',
+    'previousHash',
+    'batchRoot',
+    'batchSize',
+    'stateRoot',
+    'timeMs',
+    'view',
+    'sequence',
+  ] as const;
+  fc.assert(
+    fc.property(fc.constantFrom(...fields), fc.nat(), fc.integer({ min: 1, max: 1000 }), (field, bit, delta) => {
+      const value = next.header[field];
+      const changed =
+        value instanceof Uint8Array
+          ? value.map((byte, i) => (i === (bit >> 3) % 32 ? byte ^ (1 << (bit & 7)) : byte))
+          : value + delta;
+      const header = { ...next.header, [field]: changed } as BlockHeader;
+      assert.throws(
+        () => light.acceptHeader(header, next.certificate),
+        (e: unknown) => e instanceof GridbidError,
+      );
+      assert.is(light.height, 20);
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test('the window holds the latest maxHeldHeaders headers and no more', () => {
@@ -175,12 +213,16 @@ test('bad options are refused', () => {
     throwsCode(() => client({ maxHeldHeaders }), 'BAD_INPUT', `maxHeldHeaders ${maxHeldHeaders}`);
   }
   throwsCode(() => client({ trusted: { height: -1, headerHash: block(1).hash } }), 'BAD_INPUT', 'negative height');
-  throwsCode(() => client({ trusted: { height: 1, headerHash: block(1).hash.subarray(1) } }), 'BAD_INPUT', 'short hash');
+  throwsCode(
+    () => client({ trusted: { height: 1, headerHash: block(1).hash.subarray(1) } }),
+    'BAD_INPUT',
+    'short hash',
+  );
   throwsCode(() => client({ trusted: { header: { ...genesis, view: -1 } } }), 'BAD_HEADER', 'malformed header');
   throwsCode(() => client({ replicaPublicKeys: replicas.set.publicKeys.slice(0, 3) }), 'BAD_INPUT', 'three replicas');
 });
 
-test('held headers cannot be changed through the caller\'s arrays', () => {
+test("held headers cannot be changed through the caller's arrays", () => {
   const light = client();
   const header = { ...block(1).header, stateRoot: block(1).header.stateRoot.slice() };
   light.acceptHeader(header, block(1).certificate);
@@ -191,7 +233,7 @@ test('held headers cannot be changed through the caller\'s arrays', () => {
   light.acceptHeader(block(2).header, block(2).certificate);
 });
 
-test('the meter\'s pure TypeScript provider follows the chain and checks proofs', () => {
+test("the meter's pure TypeScript provider follows the chain and checks proofs", () => {
   const pure = createPureCryptoProvider(seededRandom('light-client-pure'));
   const light = client({ maxHeldHeaders: 100 }, pure);
   const started = performance.now();

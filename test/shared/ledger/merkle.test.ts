@@ -85,10 +85,12 @@ test('every index of every tree of 1 to 33 leaves: the RFC path, and it verifies
   }
 });
 
-const tree = fc.integer({ min: 1, max: 70 }).chain((size) => fc.record({
-  leaves: fc.uniqueArray(fc.uint8Array({ maxLength: 12 }), { minLength: size, maxLength: size, selector: toHex }),
-  index: fc.nat({ max: size - 1 }),
-}));
+const tree = fc.integer({ min: 1, max: 70 }).chain((size) =>
+  fc.record({
+    leaves: fc.uniqueArray(fc.uint8Array({ maxLength: 12 }), { minLength: size, maxLength: size, selector: toHex }),
+    index: fc.nat({ max: size - 1 }),
+  }),
+);
 
 function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   const out = bytes.slice();
@@ -97,35 +99,48 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
 }
 
 test('a changed leaf, index, root or proof never verifies', () => {
-  fc.assert(fc.property(tree, fc.nat(), fc.nat(), ({ leaves, index }, pick, bit) => {
-    const size = leaves.length;
-    const root = merkleRoot(sha256, leaves);
-    const proof = inclusionProof(sha256, leaves, index);
-    const leaf = leaves[index]!;
-    assert.ok(verifyInclusion(sha256, root, leaf, index, size, proof));
+  fc.assert(
+    fc.property(tree, fc.nat(), fc.nat(), ({ leaves, index }, pick, bit) => {
+      const size = leaves.length;
+      const root = merkleRoot(sha256, leaves);
+      const proof = inclusionProof(sha256, leaves, index);
+      const leaf = leaves[index]!;
+      assert.ok(verifyInclusion(sha256, root, leaf, index, size, proof));
 
-    const otherLeaf = leaf.length > 0 && pick % 2 === 0 ? flipBit(leaf, bit) : Uint8Array.of(...leaf, pick & 255);
-    assert.not.ok(verifyInclusion(sha256, root, otherLeaf, index, size, proof), 'changed leaf');
-    if (size > 1) {
-      const otherIndex = (index + 1 + (pick % (size - 1))) % size;
-      assert.not.ok(verifyInclusion(sha256, root, leaf, otherIndex, size, proof), 'changed index');
-    }
-    assert.not.ok(verifyInclusion(sha256, flipBit(root, bit), leaf, index, size, proof), 'changed root');
-    if (proof.length > 0) {
-      const at = pick % proof.length;
-      const flipped = proof.map((node, i) => (i === at ? flipBit(node, bit) : node));
-      assert.not.ok(verifyInclusion(sha256, root, leaf, index, size, flipped), 'changed proof node');
-      assert.not.ok(verifyInclusion(sha256, root, leaf, index, size, proof.filter((_, i) => i !== at)), 'dropped node');
-      const truncated = proof.map((node, i) => (i === at ? node.subarray(1) : node));
-      assert.not.ok(verifyInclusion(sha256, root, leaf, index, size, truncated), 'short node');
-      const swapped = [...proof];
-      [swapped[0], swapped[at]] = [swapped[at]!, swapped[0]!];
-      if (at !== 0 && toHex(swapped[0]!) !== toHex(proof[0]!)) {
-        assert.not.ok(verifyInclusion(sha256, root, leaf, index, size, swapped), 'reordered proof');
+      const otherLeaf = leaf.length > 0 && pick % 2 === 0 ? flipBit(leaf, bit) : Uint8Array.of(...leaf, pick & 255);
+      assert.not.ok(verifyInclusion(sha256, root, otherLeaf, index, size, proof), 'changed leaf');
+      if (size > 1) {
+        const otherIndex = (index + 1 + (pick % (size - 1))) % size;
+        assert.not.ok(verifyInclusion(sha256, root, leaf, otherIndex, size, proof), 'changed index');
       }
-    }
-    assert.not.ok(verifyInclusion(sha256, root, leaf, index, size, [...proof, root]), 'extra node');
-  }), { numRuns: 300 });
+      assert.not.ok(verifyInclusion(sha256, flipBit(root, bit), leaf, index, size, proof), 'changed root');
+      if (proof.length > 0) {
+        const at = pick % proof.length;
+        const flipped = proof.map((node, i) => (i === at ? flipBit(node, bit) : node));
+        assert.not.ok(verifyInclusion(sha256, root, leaf, index, size, flipped), 'changed proof node');
+        assert.not.ok(
+          verifyInclusion(
+            sha256,
+            root,
+            leaf,
+            index,
+            size,
+            proof.filter((_, i) => i !== at),
+          ),
+          'dropped node',
+        );
+        const truncated = proof.map((node, i) => (i === at ? node.subarray(1) : node));
+        assert.not.ok(verifyInclusion(sha256, root, leaf, index, size, truncated), 'short node');
+        const swapped = [...proof];
+        [swapped[0], swapped[at]] = [swapped[at]!, swapped[0]!];
+        if (at !== 0 && toHex(swapped[0]!) !== toHex(proof[0]!)) {
+          assert.not.ok(verifyInclusion(sha256, root, leaf, index, size, swapped), 'reordered proof');
+        }
+      }
+      assert.not.ok(verifyInclusion(sha256, root, leaf, index, size, [...proof, root]), 'extra node');
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('the proof does not bind the tree size: the size must come from the header', () => {
@@ -142,15 +157,28 @@ test('malformed inputs are proofs that do not verify; sizes past the limit are r
   const leaves = leavesOf(5);
   const root = merkleRoot(sha256, leaves);
   const proof = inclusionProof(sha256, leaves, 4);
-  for (const [index, size] of [[5, 5], [-1, 5], [0.5, 5], [4, 0], [4, 5.5], [4, limits.maxBatchRequests + 1]] as const) {
+  for (const [index, size] of [
+    [5, 5],
+    [-1, 5],
+    [0.5, 5],
+    [4, 0],
+    [4, 5.5],
+    [4, limits.maxBatchRequests + 1],
+  ] as const) {
     assert.not.ok(verifyInclusion(sha256, root, leaves[4]!, index, size, proof), `index ${index}, size ${size}`);
   }
   assert.not.ok(verifyInclusion(sha256, root.subarray(1), leaves[4]!, 4, 5, proof), 'short root');
   for (const index of [-1, 5, 1.5]) {
-    assert.throws(() => inclusionProof(sha256, leaves, index), (e: unknown) => e instanceof GridbidError && e.code === 'OUT_OF_RANGE');
+    assert.throws(
+      () => inclusionProof(sha256, leaves, index),
+      (e: unknown) => e instanceof GridbidError && e.code === 'OUT_OF_RANGE',
+    );
   }
   const tooMany = leavesOf(limits.maxBatchRequests + 1);
-  assert.throws(() => merkleRoot(sha256, tooMany), (e: unknown) => e instanceof GridbidError && e.code === 'OUT_OF_RANGE');
+  assert.throws(
+    () => merkleRoot(sha256, tooMany),
+    (e: unknown) => e instanceof GridbidError && e.code === 'OUT_OF_RANGE',
+  );
   const most = leavesOf(limits.maxBatchRequests);
   const mostRoot = merkleRoot(sha256, most);
   const last = inclusionProof(sha256, most, most.length - 1);

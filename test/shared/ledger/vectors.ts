@@ -6,7 +6,16 @@
 import { fromHex, toBase64Url } from '../../../shared/bytes.js';
 import type { BlockHeader } from '../../../shared/ledger/block.js';
 
-export const ctLeaves = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(fromHex);
+export const ctLeaves = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+].map(fromHex);
 
 /** Root of the first `size` leaves, for size 0 to 8. */
 export const ctRoots = [
@@ -23,22 +32,34 @@ export const ctRoots = [
 
 /** [0-based index, tree size, audit path]. */
 export const ctPaths: [number, number, string[]][] = [
-  [0, 8, [
-    '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
-    '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
-    '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
-  ]],
-  [5, 8, [
-    'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
-    'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
-    'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
-  ]],
+  [
+    0,
+    8,
+    [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  ],
+  [
+    5,
+    8,
+    [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  ],
   [2, 3, ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125']],
-  [1, 5, [
-    '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
-    '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
-    'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
-  ]],
+  [
+    1,
+    5,
+    [
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  ],
 ];
 
 export const sampleHeader: BlockHeader = {
@@ -55,5 +76,6 @@ export const sampleHeader: BlockHeader = {
 const b64 = (byte: number): string => toBase64Url(new Uint8Array(32).fill(byte));
 
 /** RFC 8785 form of `sampleHeader`, written out field by field in sorted order. */
-export const sampleHeaderJson = `{"batchRoot":"${b64(0x22)}","batchSize":3,"height":5,"previousHash":"${b64(0x11)}",` +
+export const sampleHeaderJson =
+  `{"batchRoot":"${b64(0x22)}","batchSize":3,"height":5,"previousHash":"${b64(0x11)}",` +
   `"sequence":7,"stateRoot":"${b64(0x33)}","timeMs":1750000005000,"view":1}`;

@@ -11,7 +11,13 @@ import { tradeAmountMinor } from '../../../shared/market/amount.js';
 import type { SnapshotOrder } from '../../../shared/market/snapshot.js';
 import type { MarketEvent, MarketMode, Side } from '../../../shared/market/types.js';
 import {
-  closeGate, expectedAmount, expectedMidpoint, RecordingEngine, showStream, type Stream, streamArb,
+  closeGate,
+  expectedAmount,
+  expectedMidpoint,
+  RecordingEngine,
+  showStream,
+  type Stream,
+  streamArb,
 } from './support.js';
 
 const RUNS = 1000;
@@ -23,13 +29,16 @@ const callOnly = fc.oneof(streamArb({ modes: ['call'], sidedOwners: true }), str
 
 /** Runs fc.assert and puts the failing stream, readably, into the error. */
 function holds(arbitrary: fc.Arbitrary<Stream>, check: (stream: Stream) => void): void {
-  fc.assert(fc.property(arbitrary, (stream) => {
-    try {
-      check(stream);
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\nstream:\n${showStream(stream)}`);
-    }
-  }), { numRuns: RUNS });
+  fc.assert(
+    fc.property(arbitrary, (stream) => {
+      try {
+        check(stream);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\nstream:\n${showStream(stream)}`);
+      }
+    }),
+    { numRuns: RUNS },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -79,14 +88,28 @@ class OrderTracker {
       case 'accepted': {
         const key = OrderTracker.key(event.periodIndex, event.owner, event.clientOrderId);
         const previous = this.open.get(key);
-        assert.ok(previous === undefined || previous.endings > 0 || previous.filledWh === previous.energyWh,
-          'an id is accepted again only when its previous order is done');
+        assert.ok(
+          previous === undefined || previous.endings > 0 || previous.filledWh === previous.energyWh,
+          'an id is accepted again only when its previous order is done',
+        );
         const order: OrderRecord = {
-          seq: event.orderSeq, periodIndex: event.periodIndex, owner: event.owner, clientOrderId: event.clientOrderId,
-          side: event.side, energyWh: event.energyWh, limit: event.limitPriceMinorPerKwh, mode: this.modes.get(event.periodIndex)!,
-          filledWh: 0, cancelledWh: 0, expiredWh: 0, endings: 0,
+          seq: event.orderSeq,
+          periodIndex: event.periodIndex,
+          owner: event.owner,
+          clientOrderId: event.clientOrderId,
+          side: event.side,
+          energyWh: event.energyWh,
+          limit: event.limitPriceMinorPerKwh,
+          mode: this.modes.get(event.periodIndex)!,
+          filledWh: 0,
+          cancelledWh: 0,
+          expiredWh: 0,
+          endings: 0,
         };
-        assert.ok(this.orders.every((o) => o.seq < order.seq), 'orderSeq increases');
+        assert.ok(
+          this.orders.every((o) => o.seq < order.seq),
+          'orderSeq increases',
+        );
         this.orders.push(order);
         this.open.set(key, order);
         return undefined;
@@ -96,7 +119,10 @@ class OrderTracker {
         const ask = this.order(event.periodIndex, event.seller, event.sellClientOrderId);
         assert.is(bid.side, 'buy');
         assert.is(ask.side, 'sell');
-        assert.ok(event.energyWh > 0 && Number.isSafeInteger(event.energyWh), 'a trade moves a positive whole number of Wh');
+        assert.ok(
+          event.energyWh > 0 && Number.isSafeInteger(event.energyWh),
+          'a trade moves a positive whole number of Wh',
+        );
         bid.filledWh += event.energyWh;
         ask.filledWh += event.energyWh;
         return { bid, ask };
@@ -135,11 +161,22 @@ test('continuous mode: after every command the book is not crossed (best bid < b
         const bids = period.orders.filter((o) => o[3] === 'buy').map((o) => o[4]);
         const asks = period.orders.filter((o) => o[3] === 'sell').map((o) => o[4]);
         const book = engine.engine.book(period.periodIndex)!;
-        assert.is(book.bids.best()?.priceMinorPerKwh, bids.length === 0 ? undefined : Math.max(...bids), 'best bid level');
-        assert.is(book.asks.best()?.priceMinorPerKwh, asks.length === 0 ? undefined : Math.min(...asks), 'best ask level');
+        assert.is(
+          book.bids.best()?.priceMinorPerKwh,
+          bids.length === 0 ? undefined : Math.max(...bids),
+          'best bid level',
+        );
+        assert.is(
+          book.asks.best()?.priceMinorPerKwh,
+          asks.length === 0 ? undefined : Math.min(...asks),
+          'best ask level',
+        );
         if (bids.length > 0 && asks.length > 0) {
           bothSidesSeen++;
-          assert.ok(Math.max(...bids) < Math.min(...asks), `period ${period.periodIndex} crossed after ${JSON.stringify(command)}`);
+          assert.ok(
+            Math.max(...bids) < Math.min(...asks),
+            `period ${period.periodIndex} crossed after ${JSON.stringify(command)}`,
+          );
         }
       }
     }
@@ -161,14 +198,25 @@ test('energy conservation: filled + resting + cancelled + expired = submitted, f
       for (const order of tracker.orders) {
         const rest = resting.get(order.seq);
         if (rest !== undefined) {
-          assert.equal([rest[1], rest[2], rest[3], rest[4]], [order.owner, order.clientOrderId, order.side, order.limit]);
+          assert.equal(
+            [rest[1], rest[2], rest[3], rest[4]],
+            [order.owner, order.clientOrderId, order.side, order.limit],
+          );
           assert.is(order.endings, 0, 'a resting order has not ended');
         }
         const restingWh = rest?.[5] ?? 0;
-        assert.is(order.filledWh + restingWh + order.cancelledWh + order.expiredWh, order.energyWh, `order #${order.seq}`);
+        assert.is(
+          order.filledWh + restingWh + order.cancelledWh + order.expiredWh,
+          order.energyWh,
+          `order #${order.seq}`,
+        );
         assert.ok(order.endings <= 1, 'an order ends at most once');
       }
-      assert.is(resting.size, tracker.orders.filter((o) => resting.has(o.seq)).length, 'everything resting was accepted');
+      assert.is(
+        resting.size,
+        tracker.orders.filter((o) => resting.has(o.seq)).length,
+        'everything resting was accepted',
+      );
     }
     ended += tracker.orders.filter((o) => o.endings === 1 && o.filledWh > 0).length;
   });
@@ -192,8 +240,18 @@ test('rejections never change state: the snapshot is the same after any rejected
     }
   });
   assert.ok(rejections > RUNS, `rejections: ${rejections}`);
-  for (const code of ['PERIOD_NOT_OPEN', 'PERIOD_CLOSED', 'PERIOD_ALREADY_OPEN', 'PRICE_OUT_OF_BAND', 'SIZE_OUT_OF_RANGE',
-    'TOO_MANY_ORDERS', 'DUPLICATE_ORDER', 'UNKNOWN_ORDER', 'BOOK_FULL', 'TOO_MANY_PERIODS']) {
+  for (const code of [
+    'PERIOD_NOT_OPEN',
+    'PERIOD_CLOSED',
+    'PERIOD_ALREADY_OPEN',
+    'PRICE_OUT_OF_BAND',
+    'SIZE_OUT_OF_RANGE',
+    'TOO_MANY_ORDERS',
+    'DUPLICATE_ORDER',
+    'UNKNOWN_ORDER',
+    'BOOK_FULL',
+    'TOO_MANY_PERIODS',
+  ]) {
     assert.ok(codes.has(code), `${code} occurred`);
   }
 });
@@ -211,7 +269,10 @@ test('continuous trades: price within both limits and equal to floor((bid + ask)
         const pair = tracker.see(event);
         if (event.kind !== 'trade' || pair === undefined) continue;
         trades++;
-        assert.ok(pair.ask.limit <= event.priceMinorPerKwh && event.priceMinorPerKwh <= pair.bid.limit, 'within both limits');
+        assert.ok(
+          pair.ask.limit <= event.priceMinorPerKwh && event.priceMinorPerKwh <= pair.bid.limit,
+          'within both limits',
+        );
         assert.is(event.priceMinorPerKwh, expectedMidpoint(pair.bid.limit, pair.ask.limit), 'midpoint rounded down');
         assert.is.not(event.buyer, event.seller, 'no self-trade');
       }
@@ -222,10 +283,15 @@ test('continuous trades: price within both limits and equal to floor((bid + ask)
 
 test('money: tradeAmountMinor is energy × price / 1000 rounded half to even, over the whole range', () => {
   const anyAmount = fc.tuple(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 1_000_000 }));
-  const halfWay = fc.tuple(fc.integer({ min: 0, max: 9_999 }), fc.constantFrom(500, 1500, 2500)).map(([k, p]) => [2 * k + 1, p] as const);
-  fc.assert(fc.property(fc.oneof(anyAmount, halfWay), ([energyWh, price]) => {
-    assert.is(tradeAmountMinor(energyWh, price), expectedAmount(energyWh, price), `${energyWh} Wh at ${price}`);
-  }), { numRuns: RUNS });
+  const halfWay = fc
+    .tuple(fc.integer({ min: 0, max: 9_999 }), fc.constantFrom(500, 1500, 2500))
+    .map(([k, p]) => [2 * k + 1, p] as const);
+  fc.assert(
+    fc.property(fc.oneof(anyAmount, halfWay), ([energyWh, price]) => {
+      assert.is(tradeAmountMinor(energyWh, price), expectedAmount(energyWh, price), `${energyWh} Wh at ${price}`);
+    }),
+    { numRuns: RUNS },
+  );
 });
 
 test("money: each trade's amount is energy × price / 1000 rounded half to even; the total is within half a unit per trade", () => {
@@ -245,7 +311,10 @@ test("money: each trade's amount is energy × price / 1000 rounded half to even;
         count++;
       }
     }
-    assert.ok(Math.abs(amountsTimes1000 - exactTimes1000) <= 500 * count, 'rounding error at most half a unit per trade');
+    assert.ok(
+      Math.abs(amountsTimes1000 - exactTimes1000) <= 500 * count,
+      'rounding error at most half a unit per trade',
+    );
   });
   assert.ok(halves > 20, `amounts exactly half-way: ${halves}`);
 });
@@ -259,30 +328,39 @@ test('sequence numbers: orderSeq and tradeSeq count up by one, engine-wide, acro
     for (const command of stream.commands) engine.apply(command);
     const orderSeqs = engine.events.flatMap((e) => (e.kind === 'accepted' ? [e.orderSeq] : []));
     const tradeSeqs = engine.events.flatMap((e) => (e.kind === 'trade' ? [e.tradeSeq] : []));
-    assert.equal(orderSeqs, orderSeqs.map((_, i) => i + 1));
-    assert.equal(tradeSeqs, tradeSeqs.map((_, i) => i + 1));
+    assert.equal(
+      orderSeqs,
+      orderSeqs.map((_, i) => i + 1),
+    );
+    assert.equal(
+      tradeSeqs,
+      tradeSeqs.map((_, i) => i + 1),
+    );
   });
 });
 
 test('determinism: replay gives the same events and hash; snapshot/restore mid-stream continues identically', () => {
   const arbitrary = fc.tuple(bothModes, fc.nat());
-  fc.assert(fc.property(arbitrary, ([stream, cut]) => {
-    const split = cut % (stream.commands.length + 1);
-    const whole = new RecordingEngine(stream.limits);
-    for (const command of stream.commands) whole.apply(command);
-    const again = new RecordingEngine(stream.limits);
-    for (const command of stream.commands) again.apply(command);
-    assert.is(JSON.stringify(again.events), JSON.stringify(whole.events), 'replay: events');
-    assert.is(again.hash(), whole.hash(), 'replay: hash');
+  fc.assert(
+    fc.property(arbitrary, ([stream, cut]) => {
+      const split = cut % (stream.commands.length + 1);
+      const whole = new RecordingEngine(stream.limits);
+      for (const command of stream.commands) whole.apply(command);
+      const again = new RecordingEngine(stream.limits);
+      for (const command of stream.commands) again.apply(command);
+      assert.is(JSON.stringify(again.events), JSON.stringify(whole.events), 'replay: events');
+      assert.is(again.hash(), whole.hash(), 'replay: hash');
 
-    const before = new RecordingEngine(stream.limits);
-    for (const command of stream.commands.slice(0, split)) before.apply(command);
-    const resumed = new RecordingEngine(stream.limits, JSON.parse(JSON.stringify(before.snapshot())));
-    assert.is(resumed.hash(), before.hash(), 'restore: same hash at once');
-    for (const command of stream.commands.slice(split)) resumed.apply(command);
-    assert.is(JSON.stringify([...before.events, ...resumed.events]), JSON.stringify(whole.events), 'restore: events');
-    assert.is(resumed.hash(), whole.hash(), 'restore: hash');
-  }), { numRuns: RUNS });
+      const before = new RecordingEngine(stream.limits);
+      for (const command of stream.commands.slice(0, split)) before.apply(command);
+      const resumed = new RecordingEngine(stream.limits, JSON.parse(JSON.stringify(before.snapshot())));
+      assert.is(resumed.hash(), before.hash(), 'restore: same hash at once');
+      for (const command of stream.commands.slice(split)) resumed.apply(command);
+      assert.is(JSON.stringify([...before.events, ...resumed.events]), JSON.stringify(whole.events), 'restore: events');
+      assert.is(resumed.hash(), whole.hash(), 'restore: hash');
+    }),
+    { numRuns: RUNS },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -301,8 +379,17 @@ function checkCallClearing(engine: RecordingEngine, periodIndex: number, counts:
     engine.apply(closeGate(periodIndex));
     return;
   }
-  const resting = period.orders.map(([seq, owner, clientOrderId, side, limit, remainingWh]) =>
-    ({ seq, owner, clientOrderId, side, limit, remainingWh, tradedWh: 0, cancelledWh: 0, expiredWh: 0 }));
+  const resting = period.orders.map(([seq, owner, clientOrderId, side, limit, remainingWh]) => ({
+    seq,
+    owner,
+    clientOrderId,
+    side,
+    limit,
+    remainingWh,
+    tradedWh: 0,
+    cancelledWh: 0,
+    expiredWh: 0,
+  }));
   const find = (owner: string, clientOrderId: string) => {
     const order = resting.find((o) => o.owner === owner && o.clientOrderId === clientOrderId);
     assert.ok(order !== undefined, `resting order ${owner}/${clientOrderId}`);
@@ -325,15 +412,24 @@ function checkCallClearing(engine: RecordingEngine, periodIndex: number, counts:
       selfTrade = true;
       const order = find(event.owner, event.clientOrderId);
       order.cancelledWh += event.remainingWh;
-      const earlier = resting.some((o) => o.owner === order.owner && o.side !== order.side && o.seq < order.seq
-        && (order.side === 'buy' ? order.limit >= o.limit : o.limit >= order.limit));
+      const earlier = resting.some(
+        (o) =>
+          o.owner === order.owner &&
+          o.side !== order.side &&
+          o.seq < order.seq &&
+          (order.side === 'buy' ? order.limit >= o.limit : o.limit >= order.limit),
+      );
       assert.ok(earlier, 'a self-trade cancellation removes the later of two crossing orders of one owner');
     } else if (event.kind === 'expired') {
       find(event.owner, event.clientOrderId).expiredWh += event.remainingWh;
     }
   }
   for (const order of resting) {
-    assert.is(order.tradedWh + order.cancelledWh + order.expiredWh, order.remainingWh, `order #${order.seq} accounted for`);
+    assert.is(
+      order.tradedWh + order.cancelledWh + order.expiredWh,
+      order.remainingWh,
+      `order #${order.seq} accounted for`,
+    );
   }
   assert.is(engine.engine.book(periodIndex), undefined, 'the book is gone');
   const matched = resting.filter((o) => o.tradedWh > 0);
@@ -341,15 +437,24 @@ function checkCallClearing(engine: RecordingEngine, periodIndex: number, counts:
   if (price === null) {
     const bids = unmatched.filter((o) => o.side === 'buy').map((o) => o.limit);
     const asks = unmatched.filter((o) => o.side === 'sell').map((o) => o.limit);
-    assert.ok(bids.length === 0 || asks.length === 0 || Math.max(...bids) < Math.min(...asks), 'nothing left that crosses');
+    assert.ok(
+      bids.length === 0 || asks.length === 0 || Math.max(...bids) < Math.min(...asks),
+      'nothing left that crosses',
+    );
   } else {
     counts.clearings++;
     for (const order of matched) {
-      assert.ok(order.side === 'buy' ? order.limit >= price : order.limit <= price, `matched order #${order.seq} accepts ${price}`);
+      assert.ok(
+        order.side === 'buy' ? order.limit >= price : order.limit <= price,
+        `matched order #${order.seq} accepts ${price}`,
+      );
     }
     // Nobody left over would rather have traded at this price: no unmatched bid above it, no unmatched ask below it.
     for (const order of unmatched) {
-      assert.ok(order.side === 'buy' ? order.limit <= price : order.limit >= price, `unmatched order #${order.seq} at ${price}`);
+      assert.ok(
+        order.side === 'buy' ? order.limit <= price : order.limit >= price,
+        `unmatched order #${order.seq} at ${price}`,
+      );
     }
     if (unmatched.some((o) => o.tradedWh > 0)) counts.rationed++;
   }
@@ -380,7 +485,10 @@ test('call market: one price that clears the book, maximal volume, leftovers on 
         continue;
       }
       const caused = engine.apply(command);
-      assert.not.ok(caused.some((e) => e.kind === 'trade'), 'no trade before gate closure');
+      assert.not.ok(
+        caused.some((e) => e.kind === 'trade'),
+        'no trade before gate closure',
+      );
       for (const period of engine.snapshot().periods) assert.is(period.mode, 'call');
     }
   });

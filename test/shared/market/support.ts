@@ -17,29 +17,60 @@ export type Submit = Extract<MarketCommand, { kind: 'submit' }>;
 // ---------------------------------------------------------------------------------------------
 // Commands
 
-export const open = (periodIndex: number, mode: MarketMode = 'continuous'): MarketCommand =>
-  ({ kind: 'openPeriod', periodIndex, mode });
+export const open = (periodIndex: number, mode: MarketMode = 'continuous'): MarketCommand => ({
+  kind: 'openPeriod',
+  periodIndex,
+  mode,
+});
 
 export const closeGate = (periodIndex = 0): MarketCommand => ({ kind: 'closeGate', periodIndex });
 
-export const cancel = (owner: string, clientOrderId: string, periodIndex = 0): MarketCommand =>
-  ({ kind: 'cancel', periodIndex, owner, clientOrderId });
+export const cancel = (owner: string, clientOrderId: string, periodIndex = 0): MarketCommand => ({
+  kind: 'cancel',
+  periodIndex,
+  owner,
+  clientOrderId,
+});
 
 interface OrderOptions {
   readonly period?: number;
   readonly replaces?: string;
 }
 
-export function submit(side: Side, owner: string, clientOrderId: string, energyWh: number, limitPriceMinorPerKwh: number,
-  options: OrderOptions = {}): Submit {
-  const command: Submit = { kind: 'submit', periodIndex: options.period ?? 0, owner, clientOrderId, side, energyWh, limitPriceMinorPerKwh };
+export function submit(
+  side: Side,
+  owner: string,
+  clientOrderId: string,
+  energyWh: number,
+  limitPriceMinorPerKwh: number,
+  options: OrderOptions = {},
+): Submit {
+  const command: Submit = {
+    kind: 'submit',
+    periodIndex: options.period ?? 0,
+    owner,
+    clientOrderId,
+    side,
+    energyWh,
+    limitPriceMinorPerKwh,
+  };
   return options.replaces === undefined ? command : { ...command, replaces: options.replaces };
 }
 
-export const buy = (owner: string, clientOrderId: string, energyWh: number, price: number, options: OrderOptions = {}): Submit =>
-  submit('buy', owner, clientOrderId, energyWh, price, options);
-export const sell = (owner: string, clientOrderId: string, energyWh: number, price: number, options: OrderOptions = {}): Submit =>
-  submit('sell', owner, clientOrderId, energyWh, price, options);
+export const buy = (
+  owner: string,
+  clientOrderId: string,
+  energyWh: number,
+  price: number,
+  options: OrderOptions = {},
+): Submit => submit('buy', owner, clientOrderId, energyWh, price, options);
+export const sell = (
+  owner: string,
+  clientOrderId: string,
+  energyWh: number,
+  price: number,
+  options: OrderOptions = {},
+): Submit => submit('sell', owner, clientOrderId, energyWh, price, options);
 
 // ---------------------------------------------------------------------------------------------
 // Events as one line each. Every field is shown except a rejection's prose reason.
@@ -47,17 +78,26 @@ export const sell = (owner: string, clientOrderId: string, energyWh: number, pri
 export function describe(event: MarketEvent): string {
   const p = `p${event.periodIndex}`;
   switch (event.kind) {
-    case 'periodOpened': return `${p} opened ${event.mode}`;
+    case 'periodOpened':
+      return `${p} opened ${event.mode}`;
     case 'accepted':
-      return `${p} accepted ${event.owner}/${event.clientOrderId} #${event.orderSeq} ${event.side} `
-        + `${event.energyWh}Wh @${event.limitPriceMinorPerKwh}`;
-    case 'rejected': return `${p} rejected ${event.owner}/${event.clientOrderId} ${event.code}`;
+      return (
+        `${p} accepted ${event.owner}/${event.clientOrderId} #${event.orderSeq} ${event.side} ` +
+        `${event.energyWh}Wh @${event.limitPriceMinorPerKwh}`
+      );
+    case 'rejected':
+      return `${p} rejected ${event.owner}/${event.clientOrderId} ${event.code}`;
     case 'trade':
-      return `${p} trade t${event.tradeSeq} ${event.buyer}/${event.buyClientOrderId} <- ${event.seller}/${event.sellClientOrderId} `
-        + `${event.energyWh}Wh @${event.priceMinorPerKwh} =${event.amountMinor}`;
-    case 'cancelled': return `${p} cancelled ${event.owner}/${event.clientOrderId} ${event.remainingWh}Wh ${event.reason}`;
-    case 'expired': return `${p} expired ${event.owner}/${event.clientOrderId} ${event.remainingWh}Wh`;
-    case 'gateClosed': return `${p} gateClosed @${event.clearingPriceMinorPerKwh === null ? 'null' : event.clearingPriceMinorPerKwh}`;
+      return (
+        `${p} trade t${event.tradeSeq} ${event.buyer}/${event.buyClientOrderId} <- ${event.seller}/${event.sellClientOrderId} ` +
+        `${event.energyWh}Wh @${event.priceMinorPerKwh} =${event.amountMinor}`
+      );
+    case 'cancelled':
+      return `${p} cancelled ${event.owner}/${event.clientOrderId} ${event.remainingWh}Wh ${event.reason}`;
+    case 'expired':
+      return `${p} expired ${event.owner}/${event.clientOrderId} ${event.remainingWh}Wh`;
+    case 'gateClosed':
+      return `${p} gateClosed @${event.clearingPriceMinorPerKwh === null ? 'null' : event.clearingPriceMinorPerKwh}`;
   }
 }
 
@@ -68,11 +108,15 @@ export class RecordingEngine {
   readonly events: MarketEvent[] = [];
   readonly engine: MarketEngine;
 
-  constructor(readonly limits: MarketLimits, snapshot?: MarketSnapshot) {
+  constructor(
+    readonly limits: MarketLimits,
+    snapshot?: MarketSnapshot,
+  ) {
     const sink = (event: MarketEvent): void => {
       this.events.push(event);
     };
-    this.engine = snapshot === undefined ? new MarketEngine(limits, sink) : MarketEngine.restore(limits, sink, snapshot);
+    this.engine =
+      snapshot === undefined ? new MarketEngine(limits, sink) : MarketEngine.restore(limits, sink, snapshot);
   }
 
   /** Applies one command and returns the events it caused. */
@@ -145,9 +189,15 @@ export function streamLimits(maxEnergyWh = 12): MarketLimits {
 
 /** Periods 0, 1, 2: orders mostly go to period 0, closings mostly to the others (all close at the end). */
 const periodCount = 3;
-const orderPeriodArb = fc.oneof({ weight: 10, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.constant(1) },
-  { weight: 1, arbitrary: fc.constant(2) });
-const closePeriodArb = fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.constantFrom(1, 2) });
+const orderPeriodArb = fc.oneof(
+  { weight: 10, arbitrary: fc.constant(0) },
+  { weight: 2, arbitrary: fc.constant(1) },
+  { weight: 1, arbitrary: fc.constant(2) },
+);
+const closePeriodArb = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(0) },
+  { weight: 2, arbitrary: fc.constantFrom(1, 2) },
+);
 const clientIdArb = fc.constantFrom('c0', 'c1', 'c2', 'c3');
 const ownerArb = fc.integer({ min: 0, max: 5 });
 
@@ -156,10 +206,11 @@ const priceArb = fc.oneof(
   { weight: 30, arbitrary: fc.integer({ min: 96, max: 104 }) },
   { weight: 1, arbitrary: fc.constantFrom(94, 106, 100.5, Number.NaN, -100, Number.POSITIVE_INFINITY) },
 );
-const sizeArb = (maxEnergyWh: number) => fc.oneof(
-  { weight: 30, arbitrary: fc.integer({ min: 1, max: maxEnergyWh }) },
-  { weight: 1, arbitrary: fc.constantFrom(0, maxEnergyWh + 1, 2.5, Number.NaN, -3) },
-);
+const sizeArb = (maxEnergyWh: number) =>
+  fc.oneof(
+    { weight: 30, arbitrary: fc.integer({ min: 1, max: maxEnergyWh }) },
+    { weight: 1, arbitrary: fc.constantFrom(0, maxEnergyWh + 1, 2.5, Number.NaN, -3) },
+  );
 
 type Draft = (ownerCount: number) => MarketCommand;
 
@@ -168,17 +219,36 @@ export function streamArb(options: StreamOptions): fc.Arbitrary<Stream> {
   const mode = fc.constantFrom(...options.modes);
   const ownerName = (index: number, ownerCount: number): string => `o${index % ownerCount}`;
   const sideOf = (index: number, ownerCount: number, drawn: Side): Side =>
-    options.sidedOwners === true ? (index % ownerCount) % 2 === 0 ? 'buy' : 'sell' : drawn;
-  const submitArb: fc.Arbitrary<Draft> = fc.record({
-    period: orderPeriodArb, owner: ownerArb, cid: clientIdArb, side: fc.constantFrom<Side>('buy', 'sell'),
-    energy: sizeArb(maxEnergyWh), price: priceArb,
-    replaces: fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: clientIdArb }),
-  }).map((d) => (ownerCount: number): MarketCommand =>
-    submit(sideOf(d.owner, ownerCount, d.side), ownerName(d.owner, ownerCount), d.cid, d.energy, d.price,
-      d.replaces === null ? { period: d.period } : { period: d.period, replaces: d.replaces }));
-  const cancelArb: fc.Arbitrary<Draft> = fc.record({ period: orderPeriodArb, owner: ownerArb, cid: clientIdArb })
-    .map((d) => (ownerCount: number): MarketCommand => cancel(ownerName(d.owner, ownerCount), d.cid, d.period));
-  const openArb: fc.Arbitrary<Draft> = fc.record({ period: fc.integer({ min: 0, max: periodCount - 1 }), mode })
+    options.sidedOwners === true ? ((index % ownerCount) % 2 === 0 ? 'buy' : 'sell') : drawn;
+  const submitArb: fc.Arbitrary<Draft> = fc
+    .record({
+      period: orderPeriodArb,
+      owner: ownerArb,
+      cid: clientIdArb,
+      side: fc.constantFrom<Side>('buy', 'sell'),
+      energy: sizeArb(maxEnergyWh),
+      price: priceArb,
+      replaces: fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: clientIdArb }),
+    })
+    .map(
+      (d) =>
+        (ownerCount: number): MarketCommand =>
+          submit(
+            sideOf(d.owner, ownerCount, d.side),
+            ownerName(d.owner, ownerCount),
+            d.cid,
+            d.energy,
+            d.price,
+            d.replaces === null ? { period: d.period } : { period: d.period, replaces: d.replaces },
+          ),
+    );
+  const cancelArb: fc.Arbitrary<Draft> = fc.record({ period: orderPeriodArb, owner: ownerArb, cid: clientIdArb }).map(
+    (d) =>
+      (ownerCount: number): MarketCommand =>
+        cancel(ownerName(d.owner, ownerCount), d.cid, d.period),
+  );
+  const openArb: fc.Arbitrary<Draft> = fc
+    .record({ period: fc.integer({ min: 0, max: periodCount - 1 }), mode })
     .map((d) => (): MarketCommand => open(d.period, d.mode));
   const closeArb: fc.Arbitrary<Draft> = closePeriodArb.map((p) => (): MarketCommand => closeGate(p));
   const command = fc.oneof(
@@ -187,17 +257,22 @@ export function streamArb(options: StreamOptions): fc.Arbitrary<Stream> {
     { weight: 3, arbitrary: openArb },
     { weight: 1, arbitrary: closeArb },
   );
-  return fc.record({
-    ownerCount: fc.integer({ min: 2, max: 6 }),
-    firstMode: mode,
-    drafts: fc.array(command, { minLength: 1, maxLength: options.maxCommands ?? 60, size: 'max' }),
-  }).map(({ ownerCount, firstMode, drafts }) => ({
-    limits: streamLimits(maxEnergyWh),
-    ownerCount,
-    // Period 0 opens first so most streams trade from the start.
-    commands: [open(0, firstMode), ...drafts.map((draft) => draft(ownerCount)),
-      ...(options.closeAll === false ? [] : Array.from({ length: periodCount }, (_, p) => closeGate(p)))],
-  }));
+  return fc
+    .record({
+      ownerCount: fc.integer({ min: 2, max: 6 }),
+      firstMode: mode,
+      drafts: fc.array(command, { minLength: 1, maxLength: options.maxCommands ?? 60, size: 'max' }),
+    })
+    .map(({ ownerCount, firstMode, drafts }) => ({
+      limits: streamLimits(maxEnergyWh),
+      ownerCount,
+      // Period 0 opens first so most streams trade from the start.
+      commands: [
+        open(0, firstMode),
+        ...drafts.map((draft) => draft(ownerCount)),
+        ...(options.closeAll === false ? [] : Array.from({ length: periodCount }, (_, p) => closeGate(p))),
+      ],
+    }));
 }
 
 /** A readable dump of a stream, for failure messages. */

@@ -4,7 +4,16 @@ import { toBase64Url } from '../../../shared/bytes.js';
 import { type MessageType, messageSchemas } from '../../../shared/protocol/messages.js';
 import type { Schema } from '../../../shared/protocol/schema.js';
 
-const candidateChars = [...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)), 'é', 'ß', '€', '😀', '\n', '"', '\\'];
+const candidateChars = [
+  ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)),
+  'é',
+  'ß',
+  '€',
+  '😀',
+  '\n',
+  '"',
+  '\\',
+];
 
 export function arbitraryFor(schema: Schema<unknown>): fc.Arbitrary<unknown> {
   const spec = schema.spec;
@@ -22,13 +31,15 @@ export function arbitraryFor(schema: Schema<unknown>): fc.Arbitrary<unknown> {
     case 'text': {
       const pattern = spec.pattern;
       const alphabet = pattern === undefined ? candidateChars : candidateChars.filter((c) => pattern.test(c));
-      const textArbitrary = fc.array(fc.constantFrom(...alphabet), { minLength: spec.minChars, maxLength: spec.maxChars })
+      const textArbitrary = fc
+        .array(fc.constantFrom(...alphabet), { minLength: spec.minChars, maxLength: spec.maxChars })
         .map((chars) => chars.join(''))
         .filter((value) => value.length >= spec.minChars && value.length <= spec.maxChars);
       if (pattern === undefined) return textArbitrary;
       // Patterns like "upper-case first letter" are met by prefixing a valid first character.
       const first = candidateChars.find((c) => pattern.test(c));
-      return textArbitrary.map((value) => (pattern.test(value) ? value : (first! + value).slice(0, spec.maxChars)))
+      return textArbitrary
+        .map((value) => (pattern.test(value) ? value : (first! + value).slice(0, spec.maxChars)))
         .filter((value) => pattern.test(value));
     }
     case 'object': {

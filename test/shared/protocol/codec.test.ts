@@ -15,14 +15,17 @@ const runs = 150;
 
 for (const type of messageTypes) {
   test(`${type}: encode then decode gives the same message`, () => {
-    fc.assert(fc.property(arbitraryMessage(type), (message) => {
-      const encoded = encodeMessage(message as Message);
-      const decoded = decodeMessage(encoded);
-      assert.ok(decoded.ok, decoded.ok ? '' : decoded.error.message);
-      assert.equal(decoded.value, message);
-      assert.equal(encodeMessage(decoded.value), encoded, 'canonical: re-encoding is byte-identical');
-      assert.ok(decodeMessageOf(type, encoded).ok);
-    }), { numRuns: runs });
+    fc.assert(
+      fc.property(arbitraryMessage(type), (message) => {
+        const encoded = encodeMessage(message as Message);
+        const decoded = decodeMessage(encoded);
+        assert.ok(decoded.ok, decoded.ok ? '' : decoded.error.message);
+        assert.equal(decoded.value, message);
+        assert.equal(encodeMessage(decoded.value), encoded, 'canonical: re-encoding is byte-identical');
+        assert.ok(decodeMessageOf(type, encoded).ok);
+      }),
+      { numRuns: runs },
+    );
   });
 }
 
@@ -41,13 +44,20 @@ test('random bytes: the decoder returns a typed error, never throws', () => {
 });
 
 test('random JSON text: the decoder returns a typed error, never throws', () => {
-  fc.assert(fc.property(fc.json({ maxDepth: 12 }), (text) => expectNeverThrows(utf8Encode(text))), { numRuns: 2000 });
+  fc.assert(
+    fc.property(fc.json({ maxDepth: 12 }), (text) => expectNeverThrows(utf8Encode(text))),
+    { numRuns: 2000 },
+  );
 });
 
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), data: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    data: fc.uint8Array({ minLength: 1, maxLength: 40 }),
+  }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
 );
 
@@ -72,11 +82,14 @@ function mutate(bytes: Uint8Array, change: Mutation): Uint8Array {
 
 for (const type of messageTypes) {
   test(`${type}: mutated encodings give a typed error or a valid message`, () => {
-    fc.assert(fc.property(arbitraryMessage(type), fc.array(mutation, { minLength: 1, maxLength: 4 }), (message, changes) => {
-      let bytes = encodeMessage(message as Message);
-      for (const change of changes) bytes = mutate(bytes, change);
-      expectNeverThrows(bytes);
-    }), { numRuns: runs });
+    fc.assert(
+      fc.property(arbitraryMessage(type), fc.array(mutation, { minLength: 1, maxLength: 4 }), (message, changes) => {
+        let bytes = encodeMessage(message as Message);
+        for (const change of changes) bytes = mutate(bytes, change);
+        expectNeverThrows(bytes);
+      }),
+      { numRuns: runs },
+    );
   });
 }
 

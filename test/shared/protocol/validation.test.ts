@@ -8,13 +8,22 @@ import { decodeMessage } from '../../../shared/protocol/codec.js';
 const key = toBase64Url(new Uint8Array(65).fill(4));
 const sig = toBase64Url(new Uint8Array(64).fill(7));
 const validOrder = {
-  type: 'order', pseudonymPublicKey: key, periodIndex: 1_900_000, side: 'sell', energyWh: 1500,
-  limitPriceMinorPerKwh: 2500, clientOrderId: 'o-1', timeMs: 1_795_000_000_000, sig,
+  type: 'order',
+  pseudonymPublicKey: key,
+  periodIndex: 1_900_000,
+  side: 'sell',
+  energyWh: 1500,
+  limitPriceMinorPerKwh: 2500,
+  clientOrderId: 'o-1',
+  timeMs: 1_795_000_000_000,
+  sig,
 };
 
 function codeOf(payload: Uint8Array | object | string): { code: string; path: string } {
-  const bytes = payload instanceof Uint8Array ? payload
-    : utf8Encode(typeof payload === 'string' ? payload : JSON.stringify(payload));
+  const bytes =
+    payload instanceof Uint8Array
+      ? payload
+      : utf8Encode(typeof payload === 'string' ? payload : JSON.stringify(payload));
   const result = decodeMessage(bytes);
   assert.not.ok(result.ok, 'expected a rejection');
   return result.ok ? { code: '', path: '' } : { code: result.error.code, path: result.error.path };
@@ -49,25 +58,60 @@ rejects('missing field', { ...validOrder, energyWh: undefined }, 'MISSING_FIELD'
 rejects('string for an integer', { ...validOrder, energyWh: '1500' }, 'WRONG_TYPE', 'energyWh');
 rejects('fraction for an integer', { ...validOrder, energyWh: 1.5 }, 'WRONG_TYPE', 'energyWh');
 rejects('unsafe integer', { ...validOrder, timeMs: 2 ** 60 }, 'WRONG_TYPE', 'timeMs');
-rejects('1e400 is not an integer', JSON.stringify(validOrder).replace('"energyWh":1500', '"energyWh":1e400'), 'WRONG_TYPE', 'energyWh');
+rejects(
+  '1e400 is not an integer',
+  JSON.stringify(validOrder).replace('"energyWh":1500', '"energyWh":1e400'),
+  'WRONG_TYPE',
+  'energyWh',
+);
 rejects('zero energy', { ...validOrder, energyWh: 0 }, 'OUT_OF_RANGE', 'energyWh');
 rejects('negative price', { ...validOrder, limitPriceMinorPerKwh: -1 }, 'OUT_OF_RANGE', 'limitPriceMinorPerKwh');
-rejects('price above the band', { ...validOrder, limitPriceMinorPerKwh: limits.maxPriceMinorPerKwh + 1 }, 'OUT_OF_RANGE', 'limitPriceMinorPerKwh');
+rejects(
+  'price above the band',
+  { ...validOrder, limitPriceMinorPerKwh: limits.maxPriceMinorPerKwh + 1 },
+  'OUT_OF_RANGE',
+  'limitPriceMinorPerKwh',
+);
 rejects('side not buy or sell', { ...validOrder, side: 'hold' }, 'BAD_FORMAT', 'side');
 rejects('padded base64', { ...validOrder, sig: sig + '==' }, 'BAD_FORMAT', 'sig');
 rejects('standard base64 alphabet', { ...validOrder, sig: sig.slice(0, -2) + '+/' }, 'BAD_FORMAT', 'sig');
 rejects('signature one byte short', { ...validOrder, sig: toBase64Url(new Uint8Array(63)) }, 'BAD_LENGTH', 'sig');
-rejects('public key too long', { ...validOrder, pseudonymPublicKey: toBase64Url(new Uint8Array(66)) }, 'BAD_LENGTH', 'pseudonymPublicKey');
+rejects(
+  'public key too long',
+  { ...validOrder, pseudonymPublicKey: toBase64Url(new Uint8Array(66)) },
+  'BAD_LENGTH',
+  'pseudonymPublicKey',
+);
 rejects('empty client order id', { ...validOrder, clientOrderId: '' }, 'BAD_LENGTH', 'clientOrderId');
 rejects('client order id with a slash', { ...validOrder, clientOrderId: 'a/b' }, 'BAD_FORMAT', 'clientOrderId');
-rejects('client order id too long', { ...validOrder, clientOrderId: 'x'.repeat(limits.maxIdChars + 1) }, 'BAD_LENGTH', 'clientOrderId');
+rejects(
+  'client order id too long',
+  { ...validOrder, clientOrderId: 'x'.repeat(limits.maxIdChars + 1) },
+  'BAD_LENGTH',
+  'clientOrderId',
+);
 rejects('object where a string belongs', { ...validOrder, clientOrderId: { id: 1 } }, 'WRONG_TYPE', 'clientOrderId');
 
 const blinded = toBase64Url(new Uint8Array(256).fill(9));
 const commit = { type: 'issuance.commit', requestId: 'r1', meterId: 'm1', periodIndex: 5, timeMs: 1, sig };
 rejects('too few candidates', { ...commit, blindedMessages: [blinded] }, 'BAD_LENGTH', 'blindedMessages');
-rejects('too many candidates', { ...commit, blindedMessages: Array(limits.maxCandidates + 1).fill(blinded) }, 'BAD_LENGTH', 'blindedMessages');
-rejects('a short blinded value names its index', { ...commit, blindedMessages: [blinded, toBase64Url(new Uint8Array(100))] }, 'BAD_LENGTH', 'blindedMessages.1');
-rejects('arrays beyond the JSON limit', { ...commit, blindedMessages: Array(limits.maxArrayItems + 1).fill(1) }, 'OUT_OF_RANGE', 'blindedMessages');
+rejects(
+  'too many candidates',
+  { ...commit, blindedMessages: Array(limits.maxCandidates + 1).fill(blinded) },
+  'BAD_LENGTH',
+  'blindedMessages',
+);
+rejects(
+  'a short blinded value names its index',
+  { ...commit, blindedMessages: [blinded, toBase64Url(new Uint8Array(100))] },
+  'BAD_LENGTH',
+  'blindedMessages.1',
+);
+rejects(
+  'arrays beyond the JSON limit',
+  { ...commit, blindedMessages: Array(limits.maxArrayItems + 1).fill(1) },
+  'OUT_OF_RANGE',
+  'blindedMessages',
+);
 
 test.run();

@@ -25,10 +25,22 @@ function driverFor(meterId: string, lossPercent: number, seed: string) {
   const pure = createPureCryptoProvider(seededRandom(`${seed}/device-rng`));
   const loss = seededRandom(`${seed}/loss`);
   const rmLink = lossyExchange((bytes) => handleRmRequest(rm, { meterId }, bytes, nowMs), loss, lossPercent);
-  const mmLink = lossyExchange((bytes) => handleMmRequest(mm, { clientId: `anon-${seed}` }, bytes, nowMs), loss, lossPercent);
+  const mmLink = lossyExchange(
+    (bytes) => handleMmRequest(mm, { clientId: `anon-${seed}` }, bytes, nowMs),
+    loss,
+    lossPercent,
+  );
   const driver: PseudonymDriver = {
-    provider: pure, random: meterRandom(pure, identity.deviceKey), identity, keys, nowMs: () => nowMs,
-    rm: rmLink.exchange, mm: mmLink.exchange, anonymousClientId: `anon-${seed}`, candidates: 16, maxAttempts: 30,
+    provider: pure,
+    random: meterRandom(pure, identity.deviceKey),
+    identity,
+    keys,
+    nowMs: () => nowMs,
+    rm: rmLink.exchange,
+    mm: mmLink.exchange,
+    anonymousClientId: `anon-${seed}`,
+    candidates: 16,
+    maxAttempts: 30,
   };
   return { driver, rmStats: rmLink.stats, mmStats: mmLink.stats };
 }
@@ -43,7 +55,10 @@ test('a meter on the pure (XS-safe) provider obtains a certificate MM issued and
 test('with 30% of requests and replies lost, retries still complete with one session and one certificate', async () => {
   const { driver, rmStats, mmStats } = driverFor('driver-meter-2', 30, 'lossy');
   const { certificate } = await obtainPseudonym(driver, periodIndex, 'req-2');
-  assert.ok(rmStats.lostRequests + rmStats.lostReplies + mmStats.lostRequests + mmStats.lostReplies > 0, 'some loss happened');
+  assert.ok(
+    rmStats.lostRequests + rmStats.lostReplies + mmStats.lostRequests + mmStats.lostReplies > 0,
+    'some loss happened',
+  );
   assert.ok(rmStats.requests > 2, `retried: ${rmStats.requests} RM requests`);
   assert.is(mm.certificateOf(periodIndex, certificate.pseudonymPublicKey)?.serial, certificate.serial);
 });
@@ -63,10 +78,24 @@ test('a refusal reaches the meter as a typed error (a second pseudonym for the s
 
 test('RM and MM answer garbage, unknown types and wrong senders with error replies, never a throw', () => {
   const identity = enrolMeter(rm, 'endpoint-meter');
-  const samples = [utf8Encode('not json'), new Uint8Array([0xff, 0xfe]), utf8Encode('{"type":"trade"}'),
-    encodeMessage(signMessage(provider, identity.deviceKey, { type: 'device.login', meterId: 'endpoint-meter', clientId: 'c', timeMs: nowMs }))];
+  const samples = [
+    utf8Encode('not json'),
+    new Uint8Array([0xff, 0xfe]),
+    utf8Encode('{"type":"trade"}'),
+    encodeMessage(
+      signMessage(provider, identity.deviceKey, {
+        type: 'device.login',
+        meterId: 'endpoint-meter',
+        clientId: 'c',
+        timeMs: nowMs,
+      }),
+    ),
+  ];
   for (const bytes of samples) {
-    for (const reply of [handleRmRequest(rm, { meterId: 'endpoint-meter' }, bytes, nowMs), handleMmRequest(mm, { clientId: 'c' }, bytes, nowMs)]) {
+    for (const reply of [
+      handleRmRequest(rm, { meterId: 'endpoint-meter' }, bytes, nowMs),
+      handleMmRequest(mm, { clientId: 'c' }, bytes, nowMs),
+    ]) {
       const decoded = decodeMessage(reply);
       assert.ok(decoded.ok && decoded.value.type === 'error', 'error reply');
     }

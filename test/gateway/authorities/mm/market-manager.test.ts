@@ -7,7 +7,11 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { drawP256PrivateKey } from '../../../../firmware/core/pseudonym/candidate.js';
-import { type Credential, acceptCertificate, certificateRequest } from '../../../../firmware/core/pseudonym/credential.js';
+import {
+  type Credential,
+  acceptCertificate,
+  certificateRequest,
+} from '../../../../firmware/core/pseudonym/credential.js';
 import { IssuanceSession } from '../../../../firmware/core/pseudonym/issuance-session.js';
 import { fromBase64Url, toBase64Url } from '../../../../shared/bytes.js';
 import { createPureCryptoProvider } from '../../../../shared/crypto/pure-provider.js';
@@ -26,7 +30,12 @@ const pure = createPureCryptoProvider(random);
 let meterCount = 0;
 function credential(period = periodIndex): Credential {
   const identity = enrolMeter(rm, `mm-meter-${meterCount++}`);
-  const meter = IssuanceSession.begin(provider, random, identity, keys, { requestId: 'r', periodIndex: period, candidates: 4, timeMs: nowMs });
+  const meter = IssuanceSession.begin(provider, random, identity, keys, {
+    requestId: 'r',
+    periodIndex: period,
+    candidates: 4,
+    timeMs: nowMs,
+  });
   const reply = rm.open(identity.meterId, meter.open(rm.commit(identity.meterId, meter.commit, nowMs), nowMs), nowMs);
   return meter.finalise(reply);
 }
@@ -40,14 +49,20 @@ test('a valid request gets a certificate that anyone, including a meter, can che
   assert.is(certificate.validUntilMs, periodEndMs(periodIndex, periodMs));
   checkCertificate(pure, keys.mmPublicKey, certificate, nowMs); // the meter-side (pure) provider
   checkCertificate(provider, keys.mmPublicKey, certificate, nowMs);
-  assert.is(errorCode(() => checkCertificate(provider, keys.mmPublicKey, certificate, certificate.validUntilMs)), 'BAD_CERTIFICATE');
+  assert.is(
+    errorCode(() => checkCertificate(provider, keys.mmPublicKey, certificate, certificate.validUntilMs)),
+    'BAD_CERTIFICATE',
+  );
 });
 
 test('a certificate obtained ahead for the next period is not valid before that period starts', () => {
   const next = credential(periodIndex + 1);
   const certificate = mm.certify('anon-1', certificateRequest(provider, next, session), nowMs);
   assert.is(certificate.validFromMs, periodEndMs(periodIndex, periodMs));
-  assert.is(errorCode(() => checkCertificate(provider, keys.mmPublicKey, certificate, nowMs)), 'BAD_CERTIFICATE');
+  assert.is(
+    errorCode(() => checkCertificate(provider, keys.mmPublicKey, certificate, nowMs)),
+    'BAD_CERTIFICATE',
+  );
   checkCertificate(provider, keys.mmPublicKey, certificate, certificate.validFromMs);
   acceptCertificate(pure, keys.mmPublicKey, next, certificate, nowMs); // the meter keeps it for later
 });
@@ -58,16 +73,33 @@ test('one certificate per pseudonym per period; a resent identical request is a 
   const first = mm.certify('anon-1', request, nowMs);
   assert.equal(mm.certify('anon-1', request, nowMs), first);
   const again = certificateRequest(provider, own, { ...session, requestId: 'c2', timeMs: nowMs + 1 });
-  assert.is(errorCode(() => mm.certify('anon-1', again, nowMs)), 'ALREADY_CERTIFIED');
-  assert.is(errorCode(() => mm.certify('anon-2', certificateRequest(provider, own, { ...session, clientId: 'anon-2' }), nowMs)), 'ALREADY_CERTIFIED');
+  assert.is(
+    errorCode(() => mm.certify('anon-1', again, nowMs)),
+    'ALREADY_CERTIFIED',
+  );
+  assert.is(
+    errorCode(() => mm.certify('anon-2', certificateRequest(provider, own, { ...session, clientId: 'anon-2' }), nowMs)),
+    'ALREADY_CERTIFIED',
+  );
 });
 
 test('the request is bound to its session, its time and an open period', () => {
   const own = credential();
-  assert.is(errorCode(() => mm.certify('anon-other', certificateRequest(provider, own, session), nowMs)), 'BAD_CREDENTIAL');
-  assert.is(errorCode(() => mm.certify('anon-1', certificateRequest(provider, own, { ...session, timeMs: nowMs - 3_600_000 }), nowMs)), 'STALE_TIME');
+  assert.is(
+    errorCode(() => mm.certify('anon-other', certificateRequest(provider, own, session), nowMs)),
+    'BAD_CREDENTIAL',
+  );
+  assert.is(
+    errorCode(() =>
+      mm.certify('anon-1', certificateRequest(provider, own, { ...session, timeMs: nowMs - 3_600_000 }), nowMs),
+    ),
+    'STALE_TIME',
+  );
   const later = nowMs + 2 * periodMs;
-  assert.is(errorCode(() => mm.certify('anon-1', certificateRequest(provider, own, { ...session, timeMs: later }), later)), 'WRONG_PERIOD');
+  assert.is(
+    errorCode(() => mm.certify('anon-1', certificateRequest(provider, own, { ...session, timeMs: later }), later)),
+    'WRONG_PERIOD',
+  );
 });
 
 const requestFields = ['pseudonymPublicKey', 'traceTag', 'periodIndex', 'messagePrefix', 'rmSignature'] as const;
@@ -76,48 +108,119 @@ test('unforgeability: a request with any credential field changed is refused, ev
   const own = credential();
   const other = credential();
   const otherRequest = certificateRequest(provider, other, session);
-  fc.assert(fc.property(fc.constantFrom(...requestFields), fc.boolean(), (field, fromOther) => {
-    const original = certificateRequest(provider, own, session);
-    const replacement = fromOther ? otherRequest[field]
-      : field === 'periodIndex' ? periodIndex + 1
-        : toBase64Url(random(fromBase64Url(original[field] as string).length));
-    fc.pre(replacement !== original[field]);
-    // Changing the pseudonym also needs its key to re-sign, or the possession proof fails first.
-    const signer = field === 'pseudonymPublicKey' ? drawP256PrivateKey(random) : own.pseudonymPrivateKey;
-    const changed = { ...original, [field]: field === 'pseudonymPublicKey' && !fromOther ? toBase64Url(provider.p256PublicKey(signer)) : replacement,
-      sig: undefined };
-    const resigned = signMessage(provider, field === 'pseudonymPublicKey' && fromOther ? other.pseudonymPrivateKey : signer, changed as never);
-    const result = errorCode(() => mm.certify('anon-1', resigned as MessageOf<'certificate.request'>, nowMs));
-    assert.ok(['BAD_CREDENTIAL', 'WRONG_PERIOD', 'ALREADY_CERTIFIED'].includes(result), `${field} changed: ${result}`);
-  }), { numRuns: 60 });
+  fc.assert(
+    fc.property(fc.constantFrom(...requestFields), fc.boolean(), (field, fromOther) => {
+      const original = certificateRequest(provider, own, session);
+      const replacement = fromOther
+        ? otherRequest[field]
+        : field === 'periodIndex'
+          ? periodIndex + 1
+          : toBase64Url(random(fromBase64Url(original[field] as string).length));
+      fc.pre(replacement !== original[field]);
+      // Changing the pseudonym also needs its key to re-sign, or the possession proof fails first.
+      const signer = field === 'pseudonymPublicKey' ? drawP256PrivateKey(random) : own.pseudonymPrivateKey;
+      const changed = {
+        ...original,
+        [field]:
+          field === 'pseudonymPublicKey' && !fromOther ? toBase64Url(provider.p256PublicKey(signer)) : replacement,
+        sig: undefined,
+      };
+      const resigned = signMessage(
+        provider,
+        field === 'pseudonymPublicKey' && fromOther ? other.pseudonymPrivateKey : signer,
+        changed as never,
+      );
+      const result = errorCode(() => mm.certify('anon-1', resigned as MessageOf<'certificate.request'>, nowMs));
+      assert.ok(
+        ['BAD_CREDENTIAL', 'WRONG_PERIOD', 'ALREADY_CERTIFIED'].includes(result),
+        `${field} changed: ${result}`,
+      );
+    }),
+    { numRuns: 60 },
+  );
 });
 
 test('unforgeability: a credential from another RM key, or a tag not made for TC, is refused', () => {
   const rogue = makeAuthorities({ candidates: 4 });
   const identity = enrolMeter(rogue.rm, 'rogue-meter');
-  const meter = IssuanceSession.begin(provider, random, identity, rogue.keys, { requestId: 'r', periodIndex, candidates: 4, timeMs: nowMs });
-  const rogueCredential = meter.finalise(rogue.rm.open(identity.meterId, meter.open(rogue.rm.commit(identity.meterId, meter.commit, nowMs), nowMs), nowMs));
-  assert.is(errorCode(() => mm.certify('anon-1', certificateRequest(provider, rogueCredential, session), nowMs)), 'BAD_CREDENTIAL');
-  const shortTag = { ...certificateRequest(provider, credential(), session), traceTag: toBase64Url(random(200)), sig: undefined };
-  assert.is(errorCode(() => mm.certify('anon-1', signMessage(provider, drawP256PrivateKey(random), shortTag as never) as MessageOf<'certificate.request'>, nowMs)), 'BAD_SIGNATURE');
+  const meter = IssuanceSession.begin(provider, random, identity, rogue.keys, {
+    requestId: 'r',
+    periodIndex,
+    candidates: 4,
+    timeMs: nowMs,
+  });
+  const rogueCredential = meter.finalise(
+    rogue.rm.open(identity.meterId, meter.open(rogue.rm.commit(identity.meterId, meter.commit, nowMs), nowMs), nowMs),
+  );
+  assert.is(
+    errorCode(() => mm.certify('anon-1', certificateRequest(provider, rogueCredential, session), nowMs)),
+    'BAD_CREDENTIAL',
+  );
+  const shortTag = {
+    ...certificateRequest(provider, credential(), session),
+    traceTag: toBase64Url(random(200)),
+    sig: undefined,
+  };
+  assert.is(
+    errorCode(() =>
+      mm.certify(
+        'anon-1',
+        signMessage(provider, drawP256PrivateKey(random), shortTag as never) as MessageOf<'certificate.request'>,
+        nowMs,
+      ),
+    ),
+    'BAD_SIGNATURE',
+  );
 });
 
 test('unforgeability: the possession proof must be by the pseudonym key', () => {
   const own = credential();
   const request = certificateRequest(provider, own, session);
-  const byStranger = signMessage(provider, drawP256PrivateKey(random), { ...request, sig: undefined } as never) as MessageOf<'certificate.request'>;
-  assert.is(errorCode(() => mm.certify('anon-1', byStranger, nowMs)), 'BAD_SIGNATURE');
+  const byStranger = signMessage(provider, drawP256PrivateKey(random), {
+    ...request,
+    sig: undefined,
+  } as never) as MessageOf<'certificate.request'>;
+  assert.is(
+    errorCode(() => mm.certify('anon-1', byStranger, nowMs)),
+    'BAD_SIGNATURE',
+  );
 });
 
 test('unforgeability: certificates not signed by MM, or with any field changed, fail to check', () => {
   const certificate = mm.certify('anon-1', certificateRequest(provider, credential(), session), nowMs);
-  const fake = signMessage(provider, drawP256PrivateKey(random), { ...certificate, sig: undefined } as never) as MessageOf<'certificate'>;
-  assert.is(errorCode(() => checkCertificate(provider, keys.mmPublicKey, fake, nowMs)), 'BAD_CERTIFICATE');
+  const fake = signMessage(provider, drawP256PrivateKey(random), {
+    ...certificate,
+    sig: undefined,
+  } as never) as MessageOf<'certificate'>;
+  assert.is(
+    errorCode(() => checkCertificate(provider, keys.mmPublicKey, fake, nowMs)),
+    'BAD_CERTIFICATE',
+  );
   const other = mm.certify('anon-1', certificateRequest(provider, credential(), session), nowMs);
-  for (const field of ['serial', 'pseudonymPublicKey', 'traceTag', 'periodIndex', 'validFromMs', 'validUntilMs'] as const) {
-    const changed = { ...certificate, [field]: field === 'periodIndex' ? certificate.periodIndex + 1
-      : field === 'validFromMs' ? certificate.validFromMs - 1 : field === 'validUntilMs' ? certificate.validUntilMs + 1 : other[field] };
-    assert.is(errorCode(() => checkCertificate(provider, keys.mmPublicKey, changed as MessageOf<'certificate'>, nowMs)), 'BAD_CERTIFICATE', field);
+  for (const field of [
+    'serial',
+    'pseudonymPublicKey',
+    'traceTag',
+    'periodIndex',
+    'validFromMs',
+    'validUntilMs',
+  ] as const) {
+    const changed = {
+      ...certificate,
+      [field]:
+        field === 'periodIndex'
+          ? certificate.periodIndex + 1
+          : field === 'validFromMs'
+            ? certificate.validFromMs - 1
+            : field === 'validUntilMs'
+              ? certificate.validUntilMs + 1
+              : other[field],
+    };
+    assert.is(
+      errorCode(() => checkCertificate(provider, keys.mmPublicKey, changed as MessageOf<'certificate'>, nowMs)),
+      'BAD_CERTIFICATE',
+      field,
+    );
   }
 });
 

@@ -27,7 +27,12 @@ interface Run {
 
 function issue(meterId: string): Run {
   const identity = enrolMeter(rm, meterId);
-  const meter = IssuanceSession.begin(provider, random, identity, keys, { requestId: 'r', periodIndex, candidates: 8, timeMs: nowMs });
+  const meter = IssuanceSession.begin(provider, random, identity, keys, {
+    requestId: 'r',
+    periodIndex,
+    candidates: 8,
+    timeMs: nowMs,
+  });
   const challenge = rm.commit(meterId, meter.commit, nowMs);
   const opening = meter.open(challenge, nowMs);
   const reply = rm.open(meterId, opening, nowMs);
@@ -35,7 +40,9 @@ function issue(meterId: string): Run {
 }
 
 const runs = [issue('meter-a'), issue('meter-b')];
-const viewText = JSON.stringify(rm.view(), (_key, value: unknown) => (value instanceof Uint8Array ? toBase64Url(value) : value));
+const viewText = JSON.stringify(rm.view(), (_key, value: unknown) =>
+  value instanceof Uint8Array ? toBase64Url(value) : value,
+);
 
 test('RM never saw the chosen candidate opened', () => {
   for (const run of runs) {
@@ -43,10 +50,15 @@ test('RM never saw the chosen candidate opened', () => {
   }
 });
 
-test('RM\'s stored view contains no final pseudonym, tag, signature or their hashes', () => {
+test("RM's stored view contains no final pseudonym, tag, signature or their hashes", () => {
   for (const { credential } of runs) {
-    for (const value of [credential.pseudonymPublicKey, credential.traceTag, credential.rmSignature, credential.messagePrefix,
-      provider.sha256.digest(credential.pseudonymPublicKey)]) {
+    for (const value of [
+      credential.pseudonymPublicKey,
+      credential.traceTag,
+      credential.rmSignature,
+      credential.messagePrefix,
+      provider.sha256.digest(credential.pseudonymPublicKey),
+    ]) {
       assert.not.ok(viewText.includes(toBase64Url(value)), 'base64url form found in RM view');
       assert.not.ok(viewText.includes(toHex(value)), 'hex form found in RM view');
     }
@@ -55,7 +67,12 @@ test('RM\'s stored view contains no final pseudonym, tag, signature or their has
 
 /** The PSS-encoded message a credential's signature is on, as an integer. */
 function encodedMessage(credential: Credential): bigint {
-  const input = preparedPseudonymMessage(credential.messagePrefix, credential.pseudonymPublicKey, credential.traceTag, credential.periodIndex);
+  const input = preparedPseudonymMessage(
+    credential.messagePrefix,
+    credential.pseudonymPublicKey,
+    credential.traceTag,
+    credential.periodIndex,
+  );
   return bytesToBigInt(pssEncode(provider.sha384, input, new Uint8Array(0), keys.rmKey.modulusBits - 1));
 }
 

@@ -19,16 +19,33 @@ const { keys } = authorities;
 const random = seededRandom('cut-and-choose');
 
 function session(identity: MeterIdentity, candidates: readonly Candidate[], requestId = 'r1'): IssuanceSession {
-  return IssuanceSession.fromCandidates(provider, identity, keys, { requestId, periodIndex, candidates: candidates.length, timeMs: nowMs }, candidates);
+  return IssuanceSession.fromCandidates(
+    provider,
+    identity,
+    keys,
+    { requestId, periodIndex, candidates: candidates.length, timeMs: nowMs },
+    candidates,
+  );
 }
 
 function freshRm(seed: string): RegistrationManager {
-  return new RegistrationManager(provider, seededRandom(seed), authorities.rmPrivateKey, keys.tcKey, authorities.rm.config);
+  return new RegistrationManager(
+    provider,
+    seededRandom(seed),
+    authorities.rmPrivateKey,
+    keys.tcKey,
+    authorities.rm.config,
+  );
 }
 
 test('an honest meter gets a blind signature that finalises', () => {
   const identity = enrolMeter(authorities.rm, 'honest-1');
-  const meter = IssuanceSession.begin(provider, random, identity, keys, { requestId: 'r1', periodIndex, candidates: k, timeMs: nowMs });
+  const meter = IssuanceSession.begin(provider, random, identity, keys, {
+    requestId: 'r1',
+    periodIndex,
+    candidates: k,
+    timeMs: nowMs,
+  });
   const challenge = authorities.rm.commit(identity.meterId, meter.commit, nowMs);
   const reply = authorities.rm.open(identity.meterId, meter.open(challenge, nowMs), nowMs);
   const credential = meter.finalise(reply);
@@ -45,7 +62,9 @@ function attempt(seed: string, badPositions: readonly number[]): 'caught' | 'sig
   const rm = freshRm(seed);
   const identity = enrolMeter(rm, cheaterId);
   const candidates = honestPool.slice();
-  badPositions.forEach((position, i) => { candidates[position] = cheats[i]!; });
+  badPositions.forEach((position, i) => {
+    candidates[position] = cheats[i]!;
+  });
   const meter = session(identity, candidates);
   const challenge = rm.commit(cheaterId, meter.commit, nowMs);
   const result = errorCode(() => rm.open(cheaterId, meter.open(challenge, nowMs), nowMs));
@@ -70,7 +89,10 @@ test('one corrupted candidate is caught at rate (k-1)/k over 2,000 seeded attemp
   const rate = caught / attempts;
   // 4.5 standard deviations of a binomial proportion: a false alarm chance below 1e-5.
   const bound = 4.5 * Math.sqrt((expected * (1 - expected)) / attempts);
-  assert.ok(Math.abs(rate - expected) <= bound, `caught ${caught}/${attempts} = ${rate}, expected ${expected} ± ${bound.toFixed(4)}`);
+  assert.ok(
+    Math.abs(rate - expected) <= bound,
+    `caught ${caught}/${attempts} = ${rate}, expected ${expected} ± ${bound.toFixed(4)}`,
+  );
 });
 
 test('two corrupted candidates are always caught', () => {
@@ -90,7 +112,10 @@ test('the evidence names a bad candidate and carries the device-signed transcrip
   candidates[9] = cheats[1]!;
   const meter = session(identity, candidates);
   const challenge = rm.commit(cheaterId, meter.commit, nowMs);
-  assert.is(errorCode(() => rm.open(cheaterId, meter.open(challenge, nowMs), nowMs)), 'BAD_OPENING');
+  assert.is(
+    errorCode(() => rm.open(cheaterId, meter.open(challenge, nowMs), nowMs)),
+    'BAD_OPENING',
+  );
   const [evidence] = rm.evidence();
   assert.ok(evidence !== undefined);
   assert.ok([2, 9].includes(evidence.failure.index), `failure at ${evidence.failure.index}`);
@@ -99,58 +124,127 @@ test('the evidence names a bad candidate and carries the device-signed transcrip
   assert.ok(verifyMessageSignature(provider, deviceKey, evidence.commit), 'commit is attributable');
   assert.ok(verifyMessageSignature(provider, deviceKey, evidence.opening), 'opening is attributable');
   // The refusal is final: the same opening again gets the same refusal, not a signature.
-  assert.is(errorCode(() => rm.open(cheaterId, evidence.opening, nowMs)), 'BAD_OPENING');
+  assert.is(
+    errorCode(() => rm.open(cheaterId, evidence.opening, nowMs)),
+    'BAD_OPENING',
+  );
 });
 
 test('one session per meter and period: a second commit is refused, also after an abort', () => {
   const rm = freshRm('one-session');
   const identity = enrolMeter(rm, 'aborting-meter');
-  const first = IssuanceSession.begin(provider, random, identity, keys, { requestId: 'a', periodIndex, candidates: k, timeMs: nowMs });
+  const first = IssuanceSession.begin(provider, random, identity, keys, {
+    requestId: 'a',
+    periodIndex,
+    candidates: k,
+    timeMs: nowMs,
+  });
   const challenge = rm.commit(identity.meterId, first.commit, nowMs);
   // The meter walks away (never opens) and tries again with fresh candidates.
-  const second = IssuanceSession.begin(provider, random, identity, keys, { requestId: 'b', periodIndex, candidates: k, timeMs: nowMs });
-  assert.is(errorCode(() => rm.commit(identity.meterId, second.commit, nowMs)), 'SESSION_USED');
+  const second = IssuanceSession.begin(provider, random, identity, keys, {
+    requestId: 'b',
+    periodIndex,
+    candidates: k,
+    timeMs: nowMs,
+  });
+  assert.is(
+    errorCode(() => rm.commit(identity.meterId, second.commit, nowMs)),
+    'SESSION_USED',
+  );
   // A resent identical commit is a retry and gets the same challenge.
   assert.equal(rm.commit(identity.meterId, first.commit, nowMs), challenge);
   // The next period is a new session.
-  const next = IssuanceSession.begin(provider, random, identity, keys, { requestId: 'c', periodIndex: periodIndex + 1, candidates: k, timeMs: nowMs });
+  const next = IssuanceSession.begin(provider, random, identity, keys, {
+    requestId: 'c',
+    periodIndex: periodIndex + 1,
+    candidates: k,
+    timeMs: nowMs,
+  });
   assert.is(rm.commit(identity.meterId, next.commit, nowMs).periodIndex, periodIndex + 1);
 });
 
 test('a resent opening gets the same blind signature; a different one is refused', () => {
   const rm = freshRm('idempotent');
   const identity = enrolMeter(rm, 'retrying-meter');
-  const meter = IssuanceSession.begin(provider, random, identity, keys, { requestId: 'r', periodIndex, candidates: k, timeMs: nowMs });
+  const meter = IssuanceSession.begin(provider, random, identity, keys, {
+    requestId: 'r',
+    periodIndex,
+    candidates: k,
+    timeMs: nowMs,
+  });
   const challenge = rm.commit(identity.meterId, meter.commit, nowMs);
   const opening = meter.open(challenge, nowMs);
   const reply = rm.open(identity.meterId, opening, nowMs);
   assert.equal(rm.open(identity.meterId, opening, nowMs), reply);
   const reordered = { ...opening, openings: [...opening.openings].reverse() };
-  const resigned = signMessage(provider, identity.deviceKey, { ...reordered, sig: undefined } as never) as typeof opening;
-  assert.is(errorCode(() => rm.open(identity.meterId, resigned, nowMs)), 'SESSION_USED');
+  const resigned = signMessage(provider, identity.deviceKey, {
+    ...reordered,
+    sig: undefined,
+  } as never) as typeof opening;
+  assert.is(
+    errorCode(() => rm.open(identity.meterId, resigned, nowMs)),
+    'SESSION_USED',
+  );
 });
 
 test('RM refuses what does not belong to the session or the time', () => {
   const rm = freshRm('refusals');
   const identity = enrolMeter(rm, 'refused-meter');
   const begin = (overrides: Partial<{ periodIndex: number; timeMs: number; candidates: number }>) =>
-    IssuanceSession.begin(provider, random, identity, keys, { requestId: 'x', periodIndex, candidates: k, timeMs: nowMs, ...overrides });
-  assert.is(errorCode(() => rm.commit('someone-else', begin({}).commit, nowMs)), 'BAD_CREDENTIAL');
-  assert.is(errorCode(() => rm.commit(identity.meterId, begin({ periodIndex: periodIndex - 1 }).commit, nowMs)), 'WRONG_PERIOD');
-  assert.is(errorCode(() => rm.commit(identity.meterId, begin({ periodIndex: periodIndex + 2 }).commit, nowMs)), 'WRONG_PERIOD');
-  assert.is(errorCode(() => rm.commit(identity.meterId, begin({ timeMs: nowMs - 10 * 60_000 }).commit, nowMs)), 'STALE_TIME');
-  assert.is(errorCode(() => rm.commit(identity.meterId, begin({ candidates: k - 1 }).commit, nowMs)), 'OUT_OF_RANGE');
+    IssuanceSession.begin(provider, random, identity, keys, {
+      requestId: 'x',
+      periodIndex,
+      candidates: k,
+      timeMs: nowMs,
+      ...overrides,
+    });
+  assert.is(
+    errorCode(() => rm.commit('someone-else', begin({}).commit, nowMs)),
+    'BAD_CREDENTIAL',
+  );
+  assert.is(
+    errorCode(() => rm.commit(identity.meterId, begin({ periodIndex: periodIndex - 1 }).commit, nowMs)),
+    'WRONG_PERIOD',
+  );
+  assert.is(
+    errorCode(() => rm.commit(identity.meterId, begin({ periodIndex: periodIndex + 2 }).commit, nowMs)),
+    'WRONG_PERIOD',
+  );
+  assert.is(
+    errorCode(() => rm.commit(identity.meterId, begin({ timeMs: nowMs - 10 * 60_000 }).commit, nowMs)),
+    'STALE_TIME',
+  );
+  assert.is(
+    errorCode(() => rm.commit(identity.meterId, begin({ candidates: k - 1 }).commit, nowMs)),
+    'OUT_OF_RANGE',
+  );
   const forged = { ...begin({}).commit, timeMs: nowMs + 1 };
-  assert.is(errorCode(() => rm.commit(identity.meterId, forged, nowMs)), 'BAD_SIGNATURE');
+  assert.is(
+    errorCode(() => rm.commit(identity.meterId, forged, nowMs)),
+    'BAD_SIGNATURE',
+  );
   const unknown = { meterId: 'never-enrolled', deviceKey: identity.deviceKey };
-  const stranger = IssuanceSession.begin(provider, random, unknown, keys, { requestId: 'x', periodIndex, candidates: k, timeMs: nowMs });
-  assert.is(errorCode(() => rm.commit('never-enrolled', stranger.commit, nowMs)), 'NOT_ENROLLED');
+  const stranger = IssuanceSession.begin(provider, random, unknown, keys, {
+    requestId: 'x',
+    periodIndex,
+    candidates: k,
+    timeMs: nowMs,
+  });
+  assert.is(
+    errorCode(() => rm.commit('never-enrolled', stranger.commit, nowMs)),
+    'NOT_ENROLLED',
+  );
 });
 
 test('openings that skip, repeat or include the chosen candidate are caught', () => {
   const rm = freshRm('malformed-openings');
   const identity = enrolMeter(rm, 'sloppy-meter');
-  const meter = IssuanceSession.begin(provider, random, identity, keys, { requestId: 'r', periodIndex, candidates: k, timeMs: nowMs });
+  const meter = IssuanceSession.begin(provider, random, identity, keys, {
+    requestId: 'r',
+    periodIndex,
+    candidates: k,
+    timeMs: nowMs,
+  });
   const challenge = rm.commit(identity.meterId, meter.commit, nowMs);
   const opening = meter.open(challenge, nowMs);
   const variants = [
@@ -165,17 +259,28 @@ test('openings that skip, repeat or include the chosen candidate are caught', ()
     const c = rmFresh.commit(again.meterId, commit as typeof meter.commit, nowMs);
     assert.is(c.chosenIndex, challenge.chosenIndex, 'same seed, same choice');
     const bad = signMessage(provider, again.deviceKey, { ...opening, openings, sig: undefined } as never);
-    assert.is(errorCode(() => rmFresh.open(again.meterId, bad as typeof opening, nowMs)), 'BAD_OPENING');
+    assert.is(
+      errorCode(() => rmFresh.open(again.meterId, bad as typeof opening, nowMs)),
+      'BAD_OPENING',
+    );
   }
 });
 
 test('a banned meter gets nothing signed, even mid-session', () => {
   const rm = freshRm('banned');
   const identity = enrolMeter(rm, 'banned-meter');
-  const meter = IssuanceSession.begin(provider, random, identity, keys, { requestId: 'r', periodIndex, candidates: k, timeMs: nowMs });
+  const meter = IssuanceSession.begin(provider, random, identity, keys, {
+    requestId: 'r',
+    periodIndex,
+    candidates: k,
+    timeMs: nowMs,
+  });
   const challenge = rm.commit(identity.meterId, meter.commit, nowMs);
   rm.registry.ban(identity.meterId);
-  assert.is(errorCode(() => rm.open(identity.meterId, meter.open(challenge, nowMs), nowMs)), 'BANNED');
+  assert.is(
+    errorCode(() => rm.open(identity.meterId, meter.open(challenge, nowMs), nowMs)),
+    'BANNED',
+  );
 });
 
 test.run();

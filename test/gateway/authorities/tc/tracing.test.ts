@@ -26,7 +26,9 @@ const trustees = dealt.shares.map((share, i) => new Trustee(provider, random, th
 const trusteeKeys = trustees.map((t) => t.nodePublicKey);
 
 const pseudonymKey = provider.p256PublicKey(drawP256PrivateKey(random));
-const traceTag = toBase64Url(makeTraceTag(provider, dealt.rsaPublicKey, 'meter-42', periodIndex, pseudonymKey, random(32)));
+const traceTag = toBase64Url(
+  makeTraceTag(provider, dealt.rsaPublicKey, 'meter-42', periodIndex, pseudonymKey, random(32)),
+);
 const dispute = { disputeId: 'dispute-1', pseudonymPublicKey: toBase64Url(pseudonymKey), traceTag, periodIndex };
 const partials = trustees.map((t) => t.approve(dispute, nowMs));
 
@@ -46,7 +48,10 @@ test(`every ${thresholdKey.threshold}-subset of ${thresholdKey.trustees} trustee
     const trace = combiner.trace(nowMs);
     assert.is(trace.meterId, 'meter-42');
     assert.is(trace.periodIndex, periodIndex);
-    assert.equal(trace.trusteeIndices, subset.map((p) => p.trusteeIndex));
+    assert.equal(
+      trace.trusteeIndices,
+      subset.map((p) => p.trusteeIndex),
+    );
   }
 });
 
@@ -54,12 +59,18 @@ test(`${thresholdKey.threshold - 1} partials cannot trace`, () => {
   for (const subset of subsets(partials, thresholdKey.threshold - 1)) {
     const combiner = new TraceCombiner(provider, thresholdKey, trusteeKeys, dispute);
     for (const partial of subset) combiner.add(partial);
-    assert.is(errorCode(() => combiner.trace(nowMs)), 'NOT_ENOUGH_PARTIALS');
+    assert.is(
+      errorCode(() => combiner.trace(nowMs)),
+      'NOT_ENOUGH_PARTIALS',
+    );
   }
   // Nor can t-1 honest partials plus a made-up one decrypt: the combination fails its check.
   const honest = partials.slice(0, thresholdKey.threshold - 1).map(toPartial);
   const invented = { index: thresholdKey.threshold, value: bytesToBigInt(random(64)), challenge: 0n, response: 0n };
-  assert.is(errorCode(() => combinePartials(thresholdKey, bytesToBigInt(fromBase64Url(traceTag)), [...honest, invented])), 'BAD_PARTIAL');
+  assert.is(
+    errorCode(() => combinePartials(thresholdKey, bytesToBigInt(fromBase64Url(traceTag)), [...honest, invented])),
+    'BAD_PARTIAL',
+  );
 });
 
 function toPartial(message: MessageOf<'trustee.partial'>) {
@@ -73,11 +84,15 @@ function toPartial(message: MessageOf<'trustee.partial'>) {
 
 test('a wrong partial is detected by its proof and its trustee is named', () => {
   const honest = partials[1]!;
-  const wrongValue = bytesToBigInt(fromBase64Url(honest.partialDecryption)) * 2n % thresholdKey.n;
+  const wrongValue = (bytesToBigInt(fromBase64Url(honest.partialDecryption)) * 2n) % thresholdKey.n;
   const tampered = signMessage(provider, nodeKeys[1]!, {
-    ...honest, partialDecryption: toBase64Url(bigIntToBytes(wrongValue, dealt.rsaPublicKey.modulusBytes)), sig: undefined,
+    ...honest,
+    partialDecryption: toBase64Url(bigIntToBytes(wrongValue, dealt.rsaPublicKey.modulusBytes)),
+    sig: undefined,
   } as never) as MessageOf<'trustee.partial'>;
-  assert.not.ok(verifyPartial(provider.sha256, thresholdKey, bytesToBigInt(fromBase64Url(traceTag)), toPartial(tampered)));
+  assert.not.ok(
+    verifyPartial(provider.sha256, thresholdKey, bytesToBigInt(fromBase64Url(traceTag)), toPartial(tampered)),
+  );
   const combiner = new TraceCombiner(provider, thresholdKey, trusteeKeys, dispute);
   try {
     combiner.add(tampered);
@@ -92,13 +107,24 @@ test('a wrong partial is detected by its proof and its trustee is named', () => 
   assert.is(combiner.trace(nowMs).meterId, 'meter-42');
 });
 
-test('a partial signed by another trustee\'s key, or for another tag, is refused', () => {
+test("a partial signed by another trustee's key, or for another tag, is refused", () => {
   const combiner = new TraceCombiner(provider, thresholdKey, trusteeKeys, dispute);
-  const stolen = signMessage(provider, nodeKeys[0]!, { ...partials[3]!, sig: undefined } as never) as MessageOf<'trustee.partial'>;
-  assert.is(errorCode(() => combiner.add(stolen)), 'BAD_PARTIAL');
-  const otherTag = toBase64Url(makeTraceTag(provider, dealt.rsaPublicKey, 'meter-7', periodIndex, pseudonymKey, random(32)));
+  const stolen = signMessage(provider, nodeKeys[0]!, {
+    ...partials[3]!,
+    sig: undefined,
+  } as never) as MessageOf<'trustee.partial'>;
+  assert.is(
+    errorCode(() => combiner.add(stolen)),
+    'BAD_PARTIAL',
+  );
+  const otherTag = toBase64Url(
+    makeTraceTag(provider, dealt.rsaPublicKey, 'meter-7', periodIndex, pseudonymKey, random(32)),
+  );
   const forOther = trustees[0]!.approve({ disputeId: 'dispute-1', traceTag: otherTag }, nowMs);
-  assert.is(errorCode(() => combiner.add(forOther)), 'BAD_PARTIAL');
+  assert.is(
+    errorCode(() => combiner.add(forOther)),
+    'BAD_PARTIAL',
+  );
 });
 
 test('a tag made for another pseudonym decrypts but is refused as a trace of this one', () => {
@@ -106,7 +132,10 @@ test('a tag made for another pseudonym decrypts but is refused as a trace of thi
   const swapped = { ...dispute, disputeId: 'dispute-2', pseudonymPublicKey: toBase64Url(otherPseudonym) };
   const combiner = new TraceCombiner(provider, thresholdKey, trusteeKeys, swapped);
   for (const trustee of trustees.slice(0, 3)) combiner.add(trustee.approve(swapped, nowMs));
-  assert.is(errorCode(() => combiner.trace(nowMs)), 'TRACE_MISMATCH');
+  assert.is(
+    errorCode(() => combiner.trace(nowMs)),
+    'TRACE_MISMATCH',
+  );
 });
 
 test.run();

@@ -18,7 +18,11 @@ export interface ArchiveTestBlock {
 
 function requestsAt(height: number): Request[] {
   return Array.from({ length: height % 4 }, (_, i) => ({
-    type: 'request', clientId: 'c0-1', requestSeq: height * 10 + i + 1, payload: toBase64Url(utf8Encode(`order ${height}.${i}`)), auth: '',
+    type: 'request',
+    clientId: 'c0-1',
+    requestSeq: height * 10 + i + 1,
+    payload: toBase64Url(utf8Encode(`order ${height}.${i}`)),
+    auth: '',
   }));
 }
 
@@ -39,7 +43,11 @@ export function archiveChain(crypto: CryptoProvider, replicas: TestReplicas, len
       sequence: height,
     };
     const certificate = certificateToWire(certify(crypto, replicas, header));
-    blocks.push({ stored: { header: headerToWire(header), requests, certificate }, header, hash: headerHash(crypto, header) });
+    blocks.push({
+      stored: { header: headerToWire(header), requests, certificate },
+      header,
+      hash: headerHash(crypto, header),
+    });
     previous = header;
   }
   return blocks;

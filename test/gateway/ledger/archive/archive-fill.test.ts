@@ -28,12 +28,19 @@ const timing = { requestTimeoutMs: 200, minBackoffMs: 10, maxBackoffMs: 40 };
 type Tamper = (message: Record<string, unknown>) => Record<string, unknown> | undefined;
 
 /** Replaces the batch of every block in a response: the certificate still verifies, the root does not. */
-const forgeBatches: Tamper = (message) => message.type !== 'archive-response' ? message : {
-  ...message,
-  blocks: (message.blocks as { requests: { payload: string }[] }[]).map((block) => ({
-    ...block, requests: block.requests.map((request) => ({ ...request, payload: toBase64Url(new TextEncoder().encode('forged')) })),
-  })),
-};
+const forgeBatches: Tamper = (message) =>
+  message.type !== 'archive-response'
+    ? message
+    : {
+        ...message,
+        blocks: (message.blocks as { requests: { payload: string }[] }[]).map((block) => ({
+          ...block,
+          requests: block.requests.map((request) => ({
+            ...request,
+            payload: toBase64Url(new TextEncoder().encode('forged')),
+          })),
+        })),
+      };
 const silent: Tamper = () => undefined;
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -44,8 +51,14 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
   }
 }
 
-const checkpoint = (seq: number): PersistRecord =>
-  ({ kind: 'checkpoint', seq, digest: 'd', proof: [], snapshot: '', announcedHeight: seq });
+const checkpoint = (seq: number): PersistRecord => ({
+  kind: 'checkpoint',
+  seq,
+  digest: 'd',
+  proof: [],
+  snapshot: '',
+  announcedHeight: seq,
+});
 const recordsOf = (blocks: readonly ArchiveTestBlock[]): PersistRecord[] => blocks.flatMap(blockRecords);
 
 test('a hole below the checkpoint is filled in chunks despite a forging and a silent peer', async () => {
@@ -63,18 +76,24 @@ test('a hole below the checkpoint is filled in chunks despite a forging and a si
       const held = index === 0 ? [...chain.slice(0, 10), ...chain.slice(140)] : chain;
       await storage.writeBatch([...recordsOf(held), checkpoint(chainLength)]);
     }
-    const start = (index: number): ArchiveSync => new ArchiveSync({
-      storage: storages[index]!, crypto, replicas: replicas.set, self: index, timing,
-      onEvent: (event) => {
-        if (index === 0) events.push(event);
-      },
-      send: (to, bytes) => setImmediate(() => {
-        const message = decodeNodeMessage(bytes) as Record<string, unknown>;
-        const tamper = tampering[index];
-        const delivered = tamper === undefined ? message : tamper(message);
-        if (delivered !== undefined) syncs[to]?.receive(index, JSON.parse(JSON.stringify(delivered)));
-      }),
-    });
+    const start = (index: number): ArchiveSync =>
+      new ArchiveSync({
+        storage: storages[index]!,
+        crypto,
+        replicas: replicas.set,
+        self: index,
+        timing,
+        onEvent: (event) => {
+          if (index === 0) events.push(event);
+        },
+        send: (to, bytes) =>
+          setImmediate(() => {
+            const message = decodeNodeMessage(bytes) as Record<string, unknown>;
+            const tamper = tampering[index];
+            const delivered = tamper === undefined ? message : tamper(message);
+            if (delivered !== undefined) syncs[to]?.receive(index, JSON.parse(JSON.stringify(delivered)));
+          }),
+      });
     for (let index = 0; index < 4; index++) syncs.push(start(index));
     await Promise.all(syncs.map((sync) => sync.start()));
     assert.equal(events[0], { kind: 'archive', phase: 'opened', fromHeight: 11, toHeight: 140 });
@@ -92,11 +111,20 @@ test('a hole below the checkpoint is filled in chunks despite a forging and a si
     assert.equal(events.at(-1), { kind: 'archive', phase: 'filled', fromHeight: 11, toHeight: 140 });
     // Every stored response came from the honest peer, in chunks of at most 64 blocks.
     const stored = events.filter((event) => event.phase === 'stored');
-    assert.ok(stored.every((event) => event.peer === 3 && event.toHeight! - event.fromHeight! < 64), JSON.stringify(stored));
+    assert.ok(
+      stored.every((event) => event.peer === 3 && event.toHeight! - event.fromHeight! < 64),
+      JSON.stringify(stored),
+    );
 
     assert.equal(await storages[0]!.missingRanges(1, chainLength), []);
-    assert.equal(await storages[0]!.blocksInRange(1, chainLength, chainLength), chain.map((block) => blockRecords(block)[0]));
-    assert.equal(await storages[0]!.certificatesInRange(1, chainLength, chainLength), chain.map((block) => blockRecords(block)[1]));
+    assert.equal(
+      await storages[0]!.blocksInRange(1, chainLength, chainLength),
+      chain.map((block) => blockRecords(block)[0]),
+    );
+    assert.equal(
+      await storages[0]!.certificatesInRange(1, chainLength, chainLength),
+      chain.map((block) => blockRecords(block)[1]),
+    );
     assert.ok(syncs[3]!.counters.blocksServed >= 130);
   } finally {
     await Promise.all(syncs.map((sync) => sync.stop()));
@@ -115,14 +143,23 @@ test('a historyGap with a block held but its certificate missing fetches the cer
       const storage = await LevelReplicaStorage.open(join(root, `replica-${index}`));
       storages.push(storage);
       // Replica 0 executed every block but lacks the certificates of 5..8; no checkpoint yet.
-      const records = index === 0 ? recordsOf(short).filter((r) => r.kind !== 'certificate' || r.height < 5 || r.height > 8) : recordsOf(short);
+      const records =
+        index === 0
+          ? recordsOf(short).filter((r) => r.kind !== 'certificate' || r.height < 5 || r.height > 8)
+          : recordsOf(short);
       await storage.writeBatch(records);
     }
     for (let index = 0; index < 4; index++) {
-      syncs.push(new ArchiveSync({
-        storage: storages[index]!, crypto, replicas: replicas.set, self: index, timing,
-        send: (to, bytes) => setImmediate(() => syncs[to]?.receive(index, decodeNodeMessage(bytes))),
-      }));
+      syncs.push(
+        new ArchiveSync({
+          storage: storages[index]!,
+          crypto,
+          replicas: replicas.set,
+          self: index,
+          timing,
+          send: (to, bytes) => setImmediate(() => syncs[to]?.receive(index, decodeNodeMessage(bytes))),
+        }),
+      );
     }
     await Promise.all(syncs.map((sync) => sync.start()));
     assert.is(syncs[0]!.counters.gapsOpen, 0, 'nothing below the (absent) checkpoint is missing');
@@ -142,7 +179,13 @@ test('malformed and unsolicited archive frames are counted and dropped', async (
   const root = mkdtempSync(join(tmpdir(), 'gridbid-archive-fill-'));
   const storage = await LevelReplicaStorage.open(join(root, 'db'));
   const sent: { to: number; bytes: Uint8Array }[] = [];
-  const sync = new ArchiveSync({ storage, crypto, replicas: replicas.set, self: 0, send: (to, bytes) => sent.push({ to, bytes }) });
+  const sync = new ArchiveSync({
+    storage,
+    crypto,
+    replicas: replicas.set,
+    self: 0,
+    send: (to, bytes) => sent.push({ to, bytes }),
+  });
   try {
     await sync.start();
     sync.receive(1, { type: 'archive-request', requestId: 1, fromHeight: 5, toHeight: 4 });

@@ -11,7 +11,10 @@ test('ranges that overlap or touch merge; heights count the open ones', () => {
   gaps.add(30, 40);
   gaps.add(21, 25);
   gaps.add(5, 3);
-  assert.equal(bounds(gaps), [[10, 25], [30, 40]]);
+  assert.equal(bounds(gaps), [
+    [10, 25],
+    [30, 40],
+  ]);
   gaps.add(24, 31);
   assert.equal(bounds(gaps), [[10, 40]]);
   assert.is(gaps.heights, 31);
@@ -31,10 +34,19 @@ test('filling the middle splits a range; filling across ranges empties them', ()
   const gaps = new GapSet(100);
   gaps.add(10, 20);
   gaps.remove(14, 15);
-  assert.equal(bounds(gaps), [[10, 13], [16, 20]]);
+  assert.equal(bounds(gaps), [
+    [10, 13],
+    [16, 20],
+  ]);
   gaps.add(30, 35);
   const filled = gaps.remove(0, 32);
-  assert.equal(filled.map((range) => [range.openedFrom, range.openedTo]), [[10, 13], [16, 20]]);
+  assert.equal(
+    filled.map((range) => [range.openedFrom, range.openedTo]),
+    [
+      [10, 13],
+      [16, 20],
+    ],
+  );
   assert.equal(bounds(gaps), [[33, 35]]);
 });
 
@@ -44,7 +56,11 @@ test('past the bound the closest ranges merge', () => {
   gaps.add(10, 10);
   gaps.add(12, 12);
   gaps.add(30, 30);
-  assert.equal(bounds(gaps), [[1, 1], [10, 12], [30, 30]]);
+  assert.equal(bounds(gaps), [
+    [1, 1],
+    [10, 12],
+    [30, 30],
+  ]);
   for (let height = 100; height < 200; height += 2) gaps.add(height, height);
   assert.is(gaps.count, 3);
 });

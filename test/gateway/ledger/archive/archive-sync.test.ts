@@ -22,12 +22,15 @@ const heightsMissed = 150;
 
 const isStatus = (line: StatusLine): boolean => line.event === 'status';
 
-test('a replica restarted past the others\' window reports a history gap and fills it from their archives', async () => {
+test("a replica restarted past the others' window reports a history gap and fills it from their archives", async () => {
   const startMs = Date.now();
   // A window of 16 blocks: peers keep about that many below their checkpoint in memory, so a
   // replica that missed 150 heights finds most of them only in the archives.
-  const cluster = await ProcessCluster.start(n, { viewChangeTimeoutMs: 1_000, checkpointIntervalSeqs: 8, windowSeqs: 16, blockFetchDelayMs: 500 },
-    'archive-sync');
+  const cluster = await ProcessCluster.start(
+    n,
+    { viewChangeTimeoutMs: 1_000, checkpointIntervalSeqs: 8, windowSeqs: 16, blockFetchDelayMs: 500 },
+    'archive-sync',
+  );
   const { replicas } = cluster;
   try {
     const client = await cluster.connectLoad();
@@ -42,18 +45,36 @@ test('a replica restarted past the others\' window reports a history gap and fil
     const heightAtStop = replicas[victim]!.latest('stopped')!.height as number;
 
     const survivors = replicas.filter((replica) => replica.index !== victim);
-    await until(async () => Math.min(...(await Promise.all(survivors.map((replica) => replica.query()))).map((line) => line.height as number)) >=
-      heightAtStop + heightsMissed, stepTimeoutMs, `${heightsMissed} heights past the stopped replica`);
+    await until(
+      async () =>
+        Math.min(
+          ...(await Promise.all(survivors.map((replica) => replica.query()))).map((line) => line.height as number),
+        ) >=
+        heightAtStop + heightsMissed,
+      stepTimeoutMs,
+      `${heightsMissed} heights past the stopped replica`,
+    );
 
     const restarted = await cluster.restart(victim);
     const gap = await restarted.waitFor((line) => line.event === 'historyGap', stepTimeoutMs, 'a history gap');
-    assert.ok((gap.fromHeight as number) <= heightAtStop + 1 && (gap.toHeight as number) > heightAtStop + 16,
-      `gap ${String(gap.fromHeight)}..${String(gap.toHeight)} after height ${heightAtStop}`);
-    await restarted.waitFor((line) => line.event === 'archive' && line.phase === 'filled' &&
-      (line.fromHeight as number) <= (gap.fromHeight as number) && (line.toHeight as number) >= (gap.toHeight as number),
-    stepTimeoutMs, 'the gap filled');
-    await restarted.waitFor((line) => isStatus(line) && line.historyGapsOpen === 0 && line.historyGapsFilled as number >= 1,
-      stepTimeoutMs, 'no gap open');
+    assert.ok(
+      (gap.fromHeight as number) <= heightAtStop + 1 && (gap.toHeight as number) > heightAtStop + 16,
+      `gap ${String(gap.fromHeight)}..${String(gap.toHeight)} after height ${heightAtStop}`,
+    );
+    await restarted.waitFor(
+      (line) =>
+        line.event === 'archive' &&
+        line.phase === 'filled' &&
+        (line.fromHeight as number) <= (gap.fromHeight as number) &&
+        (line.toHeight as number) >= (gap.toHeight as number),
+      stepTimeoutMs,
+      'the gap filled',
+    );
+    await restarted.waitFor(
+      (line) => isStatus(line) && line.historyGapsOpen === 0 && (line.historyGapsFilled as number) >= 1,
+      stepTimeoutMs,
+      'no gap open',
+    );
 
     // The load stops and settles; every replica reaches the same height.
     const acceptedAtRestart = client.totalAccepted;
@@ -63,12 +84,22 @@ test('a replica restarted past the others\' window reports a history gap and fil
     const height = await cluster.sameHeight();
     // The restarted replica is back in consensus: the others' view, in normal operation (its
     // timers run from its restart, so what it restored is not overdue at its first tick).
-    const views = (await Promise.all(replicas.map((replica) => replica.query()))).map((line) => `${String(line.view)} ${String(line.status)}`);
-    assert.equal(views, views.map(() => views[(victim + 1) % n]!), `views and status: ${views.join(', ')}`);
-    assert.ok(views.every((view) => view.endsWith('normal')), `views and status: ${views.join(', ')}`);
+    const views = (await Promise.all(replicas.map((replica) => replica.query()))).map(
+      (line) => `${String(line.view)} ${String(line.status)}`,
+    );
+    assert.equal(
+      views,
+      views.map(() => views[(victim + 1) % n]!),
+      `views and status: ${views.join(', ')}`,
+    );
+    assert.ok(
+      views.every((view) => view.endsWith('normal')),
+      `views and status: ${views.join(', ')}`,
+    );
 
     assert.equal(await Promise.all(replicas.map((replica) => replica.stop())), [0, 0, 0, 0], 'clean exit on SIGTERM');
-    for (const replica of replicas) assert.is(replica.latest('stopped')?.internalErrors, 0, `replica ${replica.index} had internal errors`);
+    for (const replica of replicas)
+      assert.is(replica.latest('stopped')?.internalErrors, 0, `replica ${replica.index} had internal errors`);
     const final = restarted.latest('stopped')!;
     const archive = final.archive as Record<string, number>;
     assert.ok((final.historyGaps as number) >= 1, 'the restarted replica had a gap');
@@ -78,14 +109,24 @@ test('a replica restarted past the others\' window reports a history gap and fil
     assert.is(archive.badResponses, 0);
 
     const chains = await cluster.sameStoredChains(height);
-    await checkCertificates(cluster.dataOf(victim), chains[victim]!, height, cluster.made.config.replicas.map((replica) => replica.publicKey));
-    console.log(`  gap ${String(gap.fromHeight)}..${String(gap.toHeight)} filled with ${archive.blocksStored} blocks in ` +
-      `${archive.requestsSent} requests; chain height ${height}; ${((Date.now() - startMs) / 1000).toFixed(1)} s`);
+    await checkCertificates(
+      cluster.dataOf(victim),
+      chains[victim]!,
+      height,
+      cluster.made.config.replicas.map((replica) => replica.publicKey),
+    );
+    console.log(
+      `  gap ${String(gap.fromHeight)}..${String(gap.toHeight)} filled with ${archive.blocksStored} blocks in ` +
+        `${archive.requestsSent} requests; chain height ${height}; ${((Date.now() - startMs) / 1000).toFixed(1)} s`,
+    );
   } catch (error) {
     // What each replica reported besides status and links: enough to see where a fill stopped.
     for (const replica of replicas) {
-      const events = replica.lines.filter((line) => line.event !== 'status' && line.event !== 'link').map(({ event, phase, fromHeight, toHeight, peer, code }) =>
-        [event, phase, fromHeight, toHeight, peer, code].filter((field) => field !== undefined).join(' '));
+      const events = replica.lines
+        .filter((line) => line.event !== 'status' && line.event !== 'link')
+        .map(({ event, phase, fromHeight, toHeight, peer, code }) =>
+          [event, phase, fromHeight, toHeight, peer, code].filter((field) => field !== undefined).join(' '),
+        );
       console.log(`  replica ${replica.index}: ${events.slice(-30).join('; ')}`);
     }
     throw error;
@@ -95,14 +136,24 @@ test('a replica restarted past the others\' window reports a history gap and fil
 });
 
 /** Every height up to `height` has a stored certificate with 2f + 1 valid signatures over its header. */
-async function checkCertificates(directory: string, chain: readonly StoredBlockSummary[], height: number, publicKeys: Uint8Array[]): Promise<void> {
+async function checkCertificates(
+  directory: string,
+  chain: readonly StoredBlockSummary[],
+  height: number,
+  publicKeys: Uint8Array[],
+): Promise<void> {
   const crypto = createNodeCryptoProvider();
   const replicas = replicaSet(publicKeys);
   const storage = await LevelReplicaStorage.open(directory);
   try {
     assert.equal(await storage.missingRanges(1, height), [], 'no height lacks a block or a certificate');
     for (const record of await storage.certificatesInRange(1, height, height)) {
-      verifyCertificate(crypto, replicas, fromBase64Url(chain[record.height - 1]!.hash), certificateFromJson(record.certificate));
+      verifyCertificate(
+        crypto,
+        replicas,
+        fromBase64Url(chain[record.height - 1]!.hash),
+        certificateFromJson(record.certificate),
+      );
     }
   } finally {
     await storage.close();

@@ -21,7 +21,10 @@ const crypto = createNodeCryptoProvider();
 const replicas = makeReplicas(crypto, 4, 'archive-verify');
 const chain = archiveChain(crypto, replicas, 6);
 const at = (height: number) => chain[height - 1]!;
-const linksOf = (height: number): ArchiveLinks => ({ previousHash: at(height - 1).hash, nextPreviousHash: at(height + 1).header.previousHash });
+const linksOf = (height: number): ArchiveLinks => ({
+  previousHash: at(height - 1).hash,
+  nextPreviousHash: at(height + 1).header.previousHash,
+});
 
 /** A deep copy to tamper with. */
 const copy = (block: StoredBlock): StoredBlock => JSON.parse(JSON.stringify(block)) as StoredBlock;
@@ -65,7 +68,7 @@ test('a block of another height is refused, even with its valid certificate', ()
   rejects('WRONG_HEIGHT', 4, at(3).stored, {});
 });
 
-test('a batch that does not have the header\'s Merkle root is refused', () => {
+test("a batch that does not have the header's Merkle root is refused", () => {
   const changed = copy(at(3).stored);
   changed.requests[0]!.payload = toBase64Url(new TextEncoder().encode('another order'));
   rejects('BAD_BATCH', 3, changed);
@@ -122,7 +125,10 @@ test('archive messages: schema errors are typed, never a crash', () => {
     [{ ...request, fromHeight: '3' }, 'WRONG_TYPE'],
     [{ ...request, extra: true }, 'UNKNOWN_FIELD'],
     [{ ...response, blocks: Array.from({ length: 65 }, () => at(3).stored) }, 'BAD_LENGTH'],
-    [{ ...response, blocks: [{ ...at(3).stored, header: { ...at(3).stored.header, previousHash: 'x' } }] }, 'BAD_FORMAT'],
+    [
+      { ...response, blocks: [{ ...at(3).stored, header: { ...at(3).stored.header, previousHash: 'x' } }] },
+      'BAD_FORMAT',
+    ],
     [{ ...response, blocks: [{ ...at(3).stored, requests: 'none' }] }, 'WRONG_TYPE'],
   ];
   for (const [value, code] of cases) {
@@ -131,7 +137,11 @@ test('archive messages: schema errors are typed, never a crash', () => {
       assert.unreachable(`accepted ${JSON.stringify(value).slice(0, 80)}`);
     } catch (error) {
       assert.instance(error, GridbidError);
-      assert.is((error as GridbidError).code, code, `${JSON.stringify(value).slice(0, 80)}: ${(error as Error).message}`);
+      assert.is(
+        (error as GridbidError).code,
+        code,
+        `${JSON.stringify(value).slice(0, 80)}: ${(error as Error).message}`,
+      );
     }
   }
 });

@@ -6,7 +6,8 @@ import { decodeNodeMessage } from '../../../../gateway/ledger/node/node-wire.js'
 import { errorCode } from '../../../support/error-code.js';
 
 const message = (i: number) => ({ type: 'reply', clientId: `c0-${i}`, requestSeq: i, result: 'x'.repeat(i % 7) });
-const unbundle = (frames: readonly Uint8Array[]) => frames.flatMap((frame) => [...bundledMessages(decodeNodeMessage(frame))]);
+const unbundle = (frames: readonly Uint8Array[]) =>
+  frames.flatMap((frame) => [...bundledMessages(decodeNodeMessage(frame))]);
 
 test('one message goes as itself, several as one array, in order', () => {
   const single = encodeBundles([message(1)]);
@@ -38,8 +39,14 @@ test('bundles split at the message bound and at the byte bound', () => {
 });
 
 test('an empty bundle and one over the message bound are refused with codes', () => {
-  assert.is(errorCode(() => bundledMessages([])), 'BAD_LENGTH');
-  assert.is(errorCode(() => bundledMessages(Array.from({ length: maxBundleMessages + 1 }, () => ({})))), 'PAYLOAD_TOO_LARGE');
+  assert.is(
+    errorCode(() => bundledMessages([])),
+    'BAD_LENGTH',
+  );
+  assert.is(
+    errorCode(() => bundledMessages(Array.from({ length: maxBundleMessages + 1 }, () => ({})))),
+    'PAYLOAD_TOO_LARGE',
+  );
   assert.equal(bundledMessages({ type: 'request' }), [{ type: 'request' }]);
   assert.equal(bundledMessages(null), [null]);
 });

@@ -17,8 +17,11 @@ test('SIGKILL of the primary: view change, clients keep committing, the restarte
   const startMs = Date.now();
   // Short timeouts keep the test quick. Frequent checkpoints make the restarted replica catch up
   // by a snapshot plus fetched history; the wide window keeps that history in the others' memory.
-  const cluster = await ProcessCluster.start(n, { viewChangeTimeoutMs: 1_000, checkpointIntervalSeqs: 32, windowSeqs: 1_024, blockFetchDelayMs: 500 },
-    'kill-primary');
+  const cluster = await ProcessCluster.start(
+    n,
+    { viewChangeTimeoutMs: 1_000, checkpointIntervalSeqs: 32, windowSeqs: 1_024, blockFetchDelayMs: 500 },
+    'kill-primary',
+  );
   const { replicas } = cluster;
   try {
     const client = await cluster.connectLoad();
@@ -35,15 +38,31 @@ test('SIGKILL of the primary: view change, clients keep committing, the restarte
     const acceptedAtKill = client.totalAccepted;
 
     const survivors = replicas.filter((replica) => replica.index !== victim);
-    await Promise.all(survivors.map((replica) => replica.waitFor(
-      (line) => line.event === 'view' && (line.view as number) > view && line.status === 'normal', stepTimeoutMs, 'a new view')));
+    await Promise.all(
+      survivors.map((replica) =>
+        replica.waitFor(
+          (line) => line.event === 'view' && (line.view as number) > view && line.status === 'normal',
+          stepTimeoutMs,
+          'a new view',
+        ),
+      ),
+    );
     // Enough commits that the frames queued for the dead replica cannot cover them: it must fetch.
     await until(() => client.totalAccepted >= acceptedAtKill + 600, stepTimeoutMs, 'commits after the view change');
 
-    const behindAtRestart = Math.max(...(await Promise.all(survivors.map((replica) => replica.query()))).map(lastExecuted));
+    const behindAtRestart = Math.max(
+      ...(await Promise.all(survivors.map((replica) => replica.query()))).map(lastExecuted),
+    );
     const restarted = await cluster.restart(victim);
-    await restarted.waitFor((line) => isStatus(line) && lastExecuted(line) >= behindAtRestart && line.status === 'normal' &&
-      (line.view as number) > view, stepTimeoutMs, `catching up to ${behindAtRestart}`);
+    await restarted.waitFor(
+      (line) =>
+        isStatus(line) &&
+        lastExecuted(line) >= behindAtRestart &&
+        line.status === 'normal' &&
+        (line.view as number) > view,
+      stepTimeoutMs,
+      `catching up to ${behindAtRestart}`,
+    );
 
     // The restarted replica takes part again: more commits, then the load stops and settles.
     const acceptedAtRestart = client.totalAccepted;
@@ -59,16 +78,28 @@ test('SIGKILL of the primary: view change, clients keep committing, the restarte
       assert.is(replica.latest('stopped')?.historyGaps, 0, `replica ${replica.index} has a history gap`);
     }
     const caughtUp = restarted.latest('stopped')!;
-    assert.ok((caughtUp.snapshotsInstalled as number) + (caughtUp.blocksFetched as number) > 0, 'caught up by state transfer or block fetch');
+    assert.ok(
+      (caughtUp.snapshotsInstalled as number) + (caughtUp.blocksFetched as number) > 0,
+      'caught up by state transfer or block fetch',
+    );
 
     const chains = await cluster.sameStoredChains(height);
     const inChain = new Set(chains[0]!.flatMap((block) => block.requests));
     const lost = client.acknowledged.filter((ack) => !inChain.has(`${ack.clientId}#${ack.requestSeq}`));
-    assert.is(lost.length, 0, `acknowledged requests missing from the chain: ${lost.slice(0, 5).map((ack) => `${ack.clientId}#${ack.requestSeq}`).join(', ')}`);
+    assert.is(
+      lost.length,
+      0,
+      `acknowledged requests missing from the chain: ${lost
+        .slice(0, 5)
+        .map((ack) => `${ack.clientId}#${ack.requestSeq}`)
+        .join(', ')}`,
+    );
     assert.ok(client.acknowledged.length >= 800);
-    console.log(`  ${client.acknowledged.length} requests acknowledged, chain height ${height}, ` +
-      `restarted replica: ${caughtUp.snapshotsInstalled as number} snapshots, ${caughtUp.blocksFetched as number} blocks fetched, ` +
-      `${((Date.now() - startMs) / 1000).toFixed(1)} s`);
+    console.log(
+      `  ${client.acknowledged.length} requests acknowledged, chain height ${height}, ` +
+        `restarted replica: ${caughtUp.snapshotsInstalled as number} snapshots, ${caughtUp.blocksFetched as number} blocks fetched, ` +
+        `${((Date.now() - startMs) / 1000).toFixed(1)} s`,
+    );
   } finally {
     await cluster.close();
   }

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  clientKeyFile, nodeReplicaParameters, parseCluster, readClusterFile, readPrivateKey, replicaConfigOf, replicaKeyFile,
+  clientKeyFile,
+  nodeReplicaParameters,
+  parseCluster,
+  readClusterFile,
+  readPrivateKey,
+  replicaConfigOf,
+  replicaKeyFile,
 } from '../../../../gateway/ledger/node/cluster-config.js';
 import { LoadClient } from '../../../../tools/cluster/load-client.js';
 import { makeCluster } from '../../../../tools/cluster/make-cluster.js';
@@ -28,17 +34,34 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 test('the cluster file round-trips, applies parameter overrides, and refuses bad sets', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'gridbid-cluster-file-'));
   try {
-    const made = makeCluster({ directory, host: '127.0.0.1', ports: [7001, 7002, 7003, 7004], clients: 2, parameters: { maxBatchRequests: 8 } });
+    const made = makeCluster({
+      directory,
+      host: '127.0.0.1',
+      ports: [7001, 7002, 7003, 7004],
+      clients: 2,
+      parameters: { maxBatchRequests: 8 },
+    });
     const read = readClusterFile(made.clusterFile);
     assert.equal(read.config, made.config);
     const config = replicaConfigOf(read.config, 2, readPrivateKey(replicaKeyFile(read.keyDirectory, 2)));
     assert.is(config.maxBatchRequests, 8);
     assert.is(config.windowSeqs, nodeReplicaParameters.windowSeqs);
     assert.is(read.config.clientKeys.length, 2);
-    const json = JSON.parse(JSON.stringify({ format: 'gridbid-pbft-cluster/1', genesisTimeMs: 0, replicas: [], clients: [] }));
-    assert.throws(() => parseCluster(json), (error: unknown) => error instanceof GridbidError);
-    const five = { ...json, replicas: Array.from({ length: 5 }, (_, i) => ({ host: 'h', port: 1 + i, publicKey: 'A'.repeat(87) })) };
-    assert.throws(() => parseCluster(five), (error: unknown) => error instanceof GridbidError);
+    const json = JSON.parse(
+      JSON.stringify({ format: 'gridbid-pbft-cluster/1', genesisTimeMs: 0, replicas: [], clients: [] }),
+    );
+    assert.throws(
+      () => parseCluster(json),
+      (error: unknown) => error instanceof GridbidError,
+    );
+    const five = {
+      ...json,
+      replicas: Array.from({ length: 5 }, (_, i) => ({ host: 'h', port: 1 + i, publicKey: 'A'.repeat(87) })),
+    };
+    assert.throws(
+      () => parseCluster(five),
+      (error: unknown) => error instanceof GridbidError,
+    );
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
@@ -47,15 +70,22 @@ test('the cluster file round-trips, applies parameter overrides, and refuses bad
 test('four nodes commit a client load, agree on the head, and a restarted node resumes from its records', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'gridbid-node-cluster-'));
   const cluster = makeCluster({ directory, host: '127.0.0.1', ports: await freePorts(4), clients: 1 });
-  const start = (index: number) => ReplicaNode.start({
-    cluster: cluster.config, index, privateKey: readPrivateKey(replicaKeyFile(cluster.keyDirectory, index)),
-    dataDirectory: join(directory, `replica-${index}`),
-  });
+  const start = (index: number) =>
+    ReplicaNode.start({
+      cluster: cluster.config,
+      index,
+      privateKey: readPrivateKey(replicaKeyFile(cluster.keyDirectory, index)),
+      dataDirectory: join(directory, `replica-${index}`),
+    });
   const nodes = await Promise.all([0, 1, 2, 3].map(start));
   let load: LoadClient | undefined;
   try {
     load = await LoadClient.connect({
-      cluster: cluster.config, clientIndex: 0, privateKey: readPrivateKey(clientKeyFile(cluster.keyDirectory, 0)), lanes: 8, payloadBytes: 200,
+      cluster: cluster.config,
+      clientIndex: 0,
+      privateKey: readPrivateKey(clientKeyFile(cluster.keyDirectory, 0)),
+      lanes: 8,
+      payloadBytes: 200,
     });
     const client = load;
     client.startSubmitting();
@@ -63,8 +93,13 @@ test('four nodes commit a client load, agree on the head, and a restarted node r
     client.stopSubmitting();
     assert.ok(await client.settle(10_000));
     const executed = () => nodes.map((node) => node.status().replica.lastExecuted);
-    await until(() => new Set(executed()).size === 1 && nodes.every((node) => node.status().counters.announcedHeight === executed()[0]),
-      10_000, 'the same height everywhere');
+    await until(
+      () =>
+        new Set(executed()).size === 1 &&
+        nodes.every((node) => node.status().counters.announcedHeight === executed()[0]),
+      10_000,
+      'the same height everywhere',
+    );
     const heads = new Set(nodes.map((node) => Buffer.from(node.status().replica.headHash).toString('hex')));
     assert.is(heads.size, 1);
     for (const node of nodes) {

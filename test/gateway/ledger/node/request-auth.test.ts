@@ -8,7 +8,13 @@ import { toBase64Url } from '../../../../shared/bytes.js';
 import { createNodeCryptoProvider } from '../../../../gateway/crypto/node-provider.js';
 import { newP256PrivateKey } from '../../../../tools/cluster/make-cluster.js';
 import {
-  clientIndexOf, laneClientId, replyMacAuthenticator, replyMacVerifier, requestAuthenticator, requestMacKey, requestMacPolicy,
+  clientIndexOf,
+  laneClientId,
+  replyMacAuthenticator,
+  replyMacVerifier,
+  requestAuthenticator,
+  requestMacKey,
+  requestMacPolicy,
   requestTagBytes,
 } from '../../../../gateway/ledger/node/request-auth.js';
 import type { Reply, Request } from '../../../../gateway/ledger/pbft/messages.js';
@@ -22,7 +28,12 @@ const clientPublicKeys = clientKeys.map((key) => crypto.p256PublicKey(key));
 const policies = replicaKeys.map((key, index) => requestMacPolicy(key, index, n, clientPublicKeys));
 
 function request(clientIndex: number, overrides: Partial<Request> = {}): Request {
-  const unsigned = { type: 'request' as const, clientId: laneClientId(clientIndex, 7), requestSeq: 42, payload: toBase64Url(new Uint8Array([1, 2, 3])) };
+  const unsigned = {
+    type: 'request' as const,
+    clientId: laneClientId(clientIndex, 7),
+    requestSeq: 42,
+    payload: toBase64Url(new Uint8Array([1, 2, 3])),
+  };
   const auth = requestAuthenticator(clientKeys[clientIndex]!, clientIndex, replicaPublicKeys)(unsigned);
   return { ...unsigned, auth: toBase64Url(auth), ...overrides };
 }
@@ -58,11 +69,21 @@ test("one replica's tag can be spoiled without affecting the others' (a faulty c
   const at = 2 * requestTagBytes;
   auth[at] = auth[at]! ^ 1;
   const bad = { ...good, auth: toBase64Url(auth) };
-  assert.equal(policies.map((policy) => policy(bad)), [true, true, false, true]);
+  assert.equal(
+    policies.map((policy) => policy(bad)),
+    [true, true, false, true],
+  );
 });
 
 function reply(replica: number, clientIndex: number, overrides: Partial<Reply> = {}): Reply {
-  const unauthenticated = { type: 'reply' as const, view: 3, clientId: laneClientId(clientIndex, 7), requestSeq: 42, result: toBase64Url(new Uint8Array([9, 8])), replica };
+  const unauthenticated = {
+    type: 'reply' as const,
+    view: 3,
+    clientId: laneClientId(clientIndex, 7),
+    requestSeq: 42,
+    result: toBase64Url(new Uint8Array([9, 8])),
+    replica,
+  };
   const auth = replyMacAuthenticator(replicaKeys[replica]!, replica, clientPublicKeys)(unauthenticated);
   return { ...unauthenticated, auth: toBase64Url(auth), ...overrides };
 }
@@ -77,7 +98,12 @@ test("a client accepts each replica's reply tag, and only for the reply and repl
     assert.not.ok(verifiers[0]!(good, replica));
     assert.not.ok(verifiers[1]!(good, (replica + 1) % n));
     assert.not.ok(verifiers[1]!({ ...good, replica: (replica + 1) % n }, (replica + 1) % n));
-    for (const change of [{ view: 4 }, { requestSeq: 43 }, { result: toBase64Url(new Uint8Array([9, 9])) }, { clientId: laneClientId(1, 8) }]) {
+    for (const change of [
+      { view: 4 },
+      { requestSeq: 43 },
+      { result: toBase64Url(new Uint8Array([9, 9])) },
+      { clientId: laneClientId(1, 8) },
+    ]) {
       assert.not.ok(verifiers[1]!({ ...good, ...change }, replica), JSON.stringify(change));
     }
     assert.not.ok(verifiers[1]!({ ...good, auth: '' }, replica));

@@ -50,7 +50,10 @@ test('n = 4: commit at f + 1 in one partition, twin 3b helps a second partition 
   net.drop();
   // Partition 2: 0, 1 and twin 3b (the third of the quorum, with nothing prepared) change view
   // and commit B at height 1. Only a 2f + 1 commit quorum keeps replica 2 from having executed A.
-  net.partition([['0', '1', '3b'], ['2', '3a']]);
+  net.partition([
+    ['0', '1', '3b'],
+    ['2', '3a'],
+  ]);
   changeView(net);
   net.request('1', 'client-b', 2);
   net.deliver();
@@ -62,14 +65,20 @@ test('n = 4: commit at f + 1 in one partition, twin 3b helps a second partition 
 test('n = 7, twins 5 and 6 (f = 2): replica 4 executes on f + 1 commits in one partition, the other commits B: guards the 2f + 1 commit quorum', () => {
   const net = new ScriptedNetwork(7, [5, 6]);
   // Replica 4 and twins 5a, 6a prepare A (with 3's prepare); 4 gets the twins' commits only.
-  net.partition([['0', '1', '2', '3', '4', '5a', '6a'], ['5b', '6b']]);
+  net.partition([
+    ['0', '1', '2', '3', '4', '5a', '6a'],
+    ['5b', '6b'],
+  ]);
   net.request('0', 'client-a', 1);
   net.deliver({ type: 'pre-prepare', view: 0 });
   net.deliver({ type: 'prepare', from: ['3', '4', '5a', '6a'], to: ['4', '5a', '6a'] });
   net.deliver({ type: 'commit', from: ['5a', '6a'], to: '4' });
   net.drop();
   // Replicas 0 to 3 and twins 5b, 6b hold no certificate: the view-1 primary starts over at seq 1.
-  net.partition([['0', '1', '2', '3', '5b', '6b'], ['4', '5a', '6a']]);
+  net.partition([
+    ['0', '1', '2', '3', '5b', '6b'],
+    ['4', '5a', '6a'],
+  ]);
   changeView(net);
   net.request('1', 'client-b', 2);
   net.deliver();
@@ -128,7 +137,10 @@ test('twin primary proposes A to one side and B to the other: guards the 2f prep
   const net = new ScriptedNetwork(4, [0]);
   // View 0: twin 0a proposes A to 2 and 3, which prepare and commit it; only 3 executes.
   // Twin 0b proposes B to 1, which holds just its own prepare for it.
-  net.partition([['0a', '2', '3'], ['0b', '1']]);
+  net.partition([
+    ['0a', '2', '3'],
+    ['0b', '1'],
+  ]);
   net.request('0a', 'client-a', 1);
   net.request('0b', 'client-b', 2);
   net.deliver({ type: 'pre-prepare', view: 0 });
@@ -139,7 +151,10 @@ test('twin primary proposes A to one side and B to the other: guards the 2f prep
   // View 1 among 0b, 1, 2: 2 reports A prepared in view 0. With 2f prepares required 1 has no
   // certificate for B; with f its own prepare is one, and as the new primary it lists its own
   // VIEW-CHANGE first, so B wins the tie between two view-0 certificates.
-  net.partition([['0b', '1', '2'], ['0a', '3']]);
+  net.partition([
+    ['0b', '1', '2'],
+    ['0a', '3'],
+  ]);
   changeView(net);
   net.deliver();
   assertSafe(net);

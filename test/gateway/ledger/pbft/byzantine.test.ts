@@ -16,7 +16,8 @@ test('a backup doing every kind of mischief at once: agreement, progress, and it
   settle(cluster, 30_000);
   cluster.runFor(1_000);
   assertSameChain(cluster, [0, 1, 3]);
-  const total = (name: Parameters<typeof cluster.metric>[0]): number => [0, 1, 3].reduce((sum, i) => sum + cluster.replica(i).metrics[name], 0);
+  const total = (name: Parameters<typeof cluster.metric>[0]): number =>
+    [0, 1, 3].reduce((sum, i) => sum + cluster.replica(i).metrics[name], 0);
   for (const name of ['wrongSender', 'malformed', 'outOfWindow', 'equivocation', 'badViewChange'] as const) {
     assert.ok(total(name) > 0, `${name} was counted`);
   }
@@ -24,7 +25,10 @@ test('a backup doing every kind of mischief at once: agreement, progress, and it
 });
 
 test('f silent replicas at n = 7, one of them the first primary: progress after a view change', () => {
-  const byzantine = new Map<number, ByzantineBehaviour[]>([[0, ['silent']], [4, ['silent']]]);
+  const byzantine = new Map<number, ByzantineBehaviour[]>([
+    [0, ['silent']],
+    [4, ['silent']],
+  ]);
   const cluster = quietCluster({ n: 7, clients: 2, byzantine });
   cluster.workload(5);
   settle(cluster, 30_000);
@@ -35,7 +39,10 @@ test('f silent replicas at n = 7, one of them the first primary: progress after 
 });
 
 test('an equivocating primary colluding with a backup that signs conflicting votes, at n = 7', () => {
-  const byzantine = new Map<number, ByzantineBehaviour[]>([[0, ['equivocate', 'conflicting-votes']], [3, ['conflicting-votes', 'replay']]]);
+  const byzantine = new Map<number, ByzantineBehaviour[]>([
+    [0, ['equivocate', 'conflicting-votes']],
+    [3, ['conflicting-votes', 'replay']],
+  ]);
   for (const seed of [1, 2, 3]) {
     const cluster = quietCluster({ n: 7, clients: 3, seed, byzantine });
     cluster.workload(5);

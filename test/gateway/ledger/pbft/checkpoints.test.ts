@@ -24,7 +24,10 @@ test('stable checkpoints move the low watermark and truncate the log at every re
   for (const node of cluster.nodes) {
     const status = node.replica!.status();
     assert.is(status.lowWatermark % K, 0);
-    assert.ok(status.lowWatermark >= status.lastExecuted - K, `low watermark ${status.lowWatermark} of ${status.lastExecuted}`);
+    assert.ok(
+      status.lowWatermark >= status.lastExecuted - K,
+      `low watermark ${status.lowWatermark} of ${status.lastExecuted}`,
+    );
     assert.ok(node.replica!.metrics.checkpointsStable >= 4);
   }
   assert.ok(maxLog <= L, `log held ${maxLog} entries, the window is ${L}`);
@@ -69,7 +72,8 @@ test('a checkpoint needs 2f + 1 matching messages: with two replicas down none b
   cluster.crash(5);
   cluster.crash(6);
   // Replicas 3 and 4 stop hearing checkpoints, so 0..2 cannot reach 5 = 2f + 1 on their own ...
-  cluster.dropIf = (from, to, message) => (message as { type?: string }).type === 'checkpoint' && (from >= 3 || to >= 3);
+  cluster.dropIf = (from, to, message) =>
+    (message as { type?: string }).type === 'checkpoint' && (from >= 3 || to >= 3);
   cluster.workload(4);
   settle(cluster);
   assert.is(cluster.replica(0).status().lowWatermark, stableBefore);

@@ -13,13 +13,35 @@ import { nodeProvider, replicaKeys, replySigner, replyVerifier } from '../../../
 const keys = replicaKeys(4);
 
 function makeClient(): Client {
-  return new Client({ clientId: 'meter-1', replicaPublicKeys: keys.publicKeys, lastRequestSeq: 41, retransmitTimeoutMs: 100, maxRetransmitTimeoutMs: 300 },
-    { authenticate: (request) => utf8Encode(`mac:${request.requestSeq}`), verifyReply: replyVerifier(nodeProvider, keys.publicKeys) });
+  return new Client(
+    {
+      clientId: 'meter-1',
+      replicaPublicKeys: keys.publicKeys,
+      lastRequestSeq: 41,
+      retransmitTimeoutMs: 100,
+      maxRetransmitTimeoutMs: 300,
+    },
+    {
+      authenticate: (request) => utf8Encode(`mac:${request.requestSeq}`),
+      verifyReply: replyVerifier(nodeProvider, keys.publicKeys),
+    },
+  );
 }
 
 function reply(replica: number, result: string, fields: Partial<Reply> = {}): Reply {
-  const unauthenticated = { type: 'reply' as const, view: 0, clientId: 'meter-1', requestSeq: 42, result: toBase64Url(utf8Encode(result)), replica, ...fields };
-  return { ...unauthenticated, auth: toBase64Url(replySigner(nodeProvider, keys.privateKeys[replica]!)(unauthenticated)) };
+  const unauthenticated = {
+    type: 'reply' as const,
+    view: 0,
+    clientId: 'meter-1',
+    requestSeq: 42,
+    result: toBase64Url(utf8Encode(result)),
+    replica,
+    ...fields,
+  };
+  return {
+    ...unauthenticated,
+    auth: toBase64Url(replySigner(nodeProvider, keys.privateKeys[replica]!)(unauthenticated)),
+  };
 }
 
 test('a request goes to the primary with the next requestSeq and its authenticator', () => {
@@ -81,7 +103,7 @@ test('without an answer the request goes to every replica, with back-off', () =>
   assert.is(client.onTick(1_600).length, 1, 'the back-off stops at its cap');
 });
 
-test('replies from a later view move the client to that view\'s primary', () => {
+test("replies from a later view move the client to that view's primary", () => {
   const client = makeClient();
   client.submit(utf8Encode('a'));
   client.submit(utf8Encode('b'));

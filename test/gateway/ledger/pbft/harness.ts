@@ -12,7 +12,10 @@ export function quietCluster(options: Partial<ClusterOptions> & { n?: number; cl
 /** Runs until every submitted request is accepted; fails the test if that takes past `withinMs`. */
 export function settle(cluster: Cluster, withinMs = 20_000): void {
   const ok = cluster.runUntil(() => cluster.allAccepted, cluster.nowMs + withinMs);
-  assert.ok(ok, `requests not accepted within ${withinMs} ms: ${cluster.clients.map((c) => `${c.accepted}/${c.submitted}`).join(' ')}`);
+  assert.ok(
+    ok,
+    `requests not accepted within ${withinMs} ms: ${cluster.clients.map((c) => `${c.accepted}/${c.submitted}`).join(' ')}`,
+  );
   assertSafe(cluster);
 }
 
@@ -25,7 +28,11 @@ export function assertSameChain(cluster: Cluster, replicas = cluster.nodes.map((
   const heads = replicas.map((index) => cluster.replica(index).status());
   const first = heads[0]!;
   for (const status of heads) {
-    assert.is(status.lastExecuted, first.lastExecuted, `replica ${status.replica} executed ${status.lastExecuted}, replica ${first.replica} ${first.lastExecuted}`);
+    assert.is(
+      status.lastExecuted,
+      first.lastExecuted,
+      `replica ${status.replica} executed ${status.lastExecuted}, replica ${first.replica} ${first.lastExecuted}`,
+    );
     assert.is(toBase64Url(status.headHash), toBase64Url(first.headHash), `replica ${status.replica} has another head`);
   }
 }
@@ -50,7 +57,8 @@ export class Recorder {
   }
 
   viewRecords(replica: number): { atMs: number; view: number; changing: boolean }[] {
-    return this.persisted.filter((entry) => entry.replica === replica && entry.record.kind === 'view')
+    return this.persisted
+      .filter((entry) => entry.replica === replica && entry.record.kind === 'view')
       .map((entry) => {
         const record = entry.record as Extract<PersistRecord, { kind: 'view' }>;
         return { atMs: entry.atMs, view: record.view, changing: record.changing };

@@ -35,11 +35,22 @@ test('the announced chain passes a light client: linked headers with valid commi
   cluster.workload(5);
   settle(cluster);
   cluster.runFor(1_000);
-  const genesis = genesisHeader(nodeProvider, new CounterApp(nodeProvider.sha256).stateRoot(), simReplicaParameters.genesisTimeMs);
+  const genesis = genesisHeader(
+    nodeProvider,
+    new CounterApp(nodeProvider.sha256).stateRoot(),
+    simReplicaParameters.genesisTimeMs,
+  );
   for (const [replica, blocks] of recorder.announced) {
-    const light = new LightClient(nodeProvider, { replicaPublicKeys: replicaKeys(7).publicKeys, trusted: { header: genesis } });
+    const light = new LightClient(nodeProvider, {
+      replicaPublicKeys: replicaKeys(7).publicKeys,
+      trusted: { header: genesis },
+    });
     for (const block of blocks) light.acceptHeader(block.header, block.certificate);
-    assert.is(light.height, cluster.replica(replica).status().lastExecuted, `replica ${replica} announced every executed block`);
+    assert.is(
+      light.height,
+      cluster.replica(replica).status().lastExecuted,
+      `replica ${replica} announced every executed block`,
+    );
   }
   assert.is(recorder.announced.size, 7);
 });
@@ -72,8 +83,16 @@ test('a retried request is answered from the cache and executed once', () => {
   settle(cluster);
   // The client's first request again, to every replica, twice, as a retry after lost replies.
   const keys = replicaKeys(4);
-  const retry = new Client({ clientId: 'client-0', replicaPublicKeys: keys.publicKeys, lastRequestSeq: 1, retransmitTimeoutMs: 100, maxRetransmitTimeoutMs: 100 },
-    { authenticate: () => new Uint8Array(0), verifyReply: replyVerifier(nodeProvider, keys.publicKeys) });
+  const retry = new Client(
+    {
+      clientId: 'client-0',
+      replicaPublicKeys: keys.publicKeys,
+      lastRequestSeq: 1,
+      retransmitTimeoutMs: 100,
+      maxRetransmitTimeoutMs: 100,
+    },
+    { authenticate: () => new Uint8Array(0), verifyReply: replyVerifier(nodeProvider, keys.publicKeys) },
+  );
   const [send] = retry.submit(utf8Encode('client-0:5'));
   assert.ok(send !== undefined && send.kind === 'send');
   const replies: string[] = [];
@@ -99,7 +118,13 @@ test('a stale request (below the last executed one) is dropped without a reply',
   const cluster = quietCluster({ n: 4, clients: 1 });
   cluster.workload(3);
   settle(cluster);
-  const stale = { type: 'request', clientId: 'client-0', requestSeq: 1, payload: toBase64Url(utf8Encode('client-0:100')), auth: '' };
+  const stale = {
+    type: 'request',
+    clientId: 'client-0',
+    requestSeq: 1,
+    payload: toBase64Url(utf8Encode('client-0:100')),
+    auth: '',
+  };
   const effects = cluster.replica(1).onRequest(stale);
   assert.equal(effects, []);
   assert.is(cluster.replica(1).metrics.staleRequest, 1);
@@ -107,7 +132,13 @@ test('a stale request (below the last executed one) is dropped without a reply',
 
 test('a request the policy refuses is neither proposed nor accepted in a pre-prepare', () => {
   const cluster = quietCluster({ n: 4, clients: 1 });
-  const forged = { type: 'request', clientId: 'mallory', requestSeq: 1, payload: toBase64Url(utf8Encode('mallory:1')), auth: 'AAAA' };
+  const forged = {
+    type: 'request',
+    clientId: 'mallory',
+    requestSeq: 1,
+    payload: toBase64Url(utf8Encode('mallory:1')),
+    auth: 'AAAA',
+  };
   assert.equal(cluster.replica(0).onRequest(forged), []);
   assert.is(cluster.replica(0).metrics.badRequest, 1);
   cluster.runFor(500);

@@ -25,10 +25,13 @@ test('gateway/ledger/pbft imports only relative modules and reads no hidden inpu
   assert.ok(files.length > 10);
   const problems: string[] = [];
   for (const file of files) {
-    const code = readFileSync(folder + file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    const code = readFileSync(folder + file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '');
     for (const match of code.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
       const specifier = match[1]!;
-      if (!specifier.startsWith('./') && !specifier.startsWith('../../../shared/')) problems.push(`${file}: imports ${specifier}`);
+      if (!specifier.startsWith('./') && !specifier.startsWith('../../../shared/'))
+        problems.push(`${file}: imports ${specifier}`);
     }
     for (const [name, pattern] of forbidden) if (pattern.test(code)) problems.push(`${file}: uses ${name}`);
   }

@@ -36,7 +36,10 @@ function randomBytes(prng: Prng, length: number): Uint8Array {
 
 function randomRequest(prng: Prng): Request {
   const idLength = prng.int(1, 40);
-  const clientId = Array.from({ length: idLength }, () => identifierChars[prng.int(0, identifierChars.length - 1)]).join('');
+  const clientId = Array.from(
+    { length: idLength },
+    () => identifierChars[prng.int(0, identifierChars.length - 1)],
+  ).join('');
   const seqs = [1, prng.int(1, 1_000), prng.int(1, 2 ** 31), prng.int(1, 2 ** 50), 2 ** 50];
   const request = {
     type: 'request',

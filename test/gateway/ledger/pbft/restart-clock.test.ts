@@ -22,9 +22,12 @@ const parameters = { ...defaultReplicaParameters, genesisTimeMs: 1_000 };
 const dayMs = 86_400_000;
 
 function boot(index: number, storage: MemoryStorage, startMs?: number): Replica {
-  return new Replica({ ...parameters, replicaIndex: index, publicKeys, privateKey: privateKeys[index]! },
+  return new Replica(
+    { ...parameters, replicaIndex: index, publicKeys, privateKey: privateKeys[index]! },
     { crypto, application: new DigestLogApp(), verifyRequest: () => true, authenticateReply: () => new Uint8Array(0) },
-    storage.load(), startMs);
+    storage.load(),
+    startMs,
+  );
 }
 
 function persist(storage: MemoryStorage, effects: readonly Effect[]): void {
@@ -41,7 +44,10 @@ function backupWithOpenPrePrepare(): MemoryStorage {
   const prePrepare = effects.find((effect) => effect.kind === 'broadcast' && effect.message.type === 'pre-prepare');
   assert.ok(prePrepare !== undefined && prePrepare.kind === 'broadcast');
   persist(storage, backup.onMessage(0, JSON.parse(JSON.stringify(prePrepare.message))));
-  assert.ok(storage.load().some((record) => record.kind === 'pre-prepare'), 'the backup persisted the pre-prepare');
+  assert.ok(
+    storage.load().some((record) => record.kind === 'pre-prepare'),
+    'the backup persisted the pre-prepare',
+  );
   assert.is(backup.status().lastExecuted, 0);
   return storage;
 }

@@ -52,8 +52,13 @@ function matchesOne<T>(value: T | undefined, wanted: T | readonly T[] | undefine
 
 export function matches(envelope: Envelope, pattern: Pattern): boolean {
   const message = envelope.message;
-  return matchesOne(envelope.from, pattern.from) && matchesOne(envelope.to, pattern.to) && matchesOne(message.type, pattern.type) &&
-    matchesOne(message.view, pattern.view) && matchesOne(message.seq, pattern.seq);
+  return (
+    matchesOne(envelope.from, pattern.from) &&
+    matchesOne(envelope.to, pattern.to) &&
+    matchesOne(message.type, pattern.type) &&
+    matchesOne(message.view, pattern.view) &&
+    matchesOne(message.seq, pattern.seq)
+  );
 }
 
 export class ScriptedNetwork {
@@ -80,8 +85,18 @@ export class ScriptedNetwork {
       for (const label of labels) {
         const app = new CounterApp(cache.provider.sha256);
         const replica = new Replica(
-          { ...simReplicaParameters, replicaIndex: identity, publicKeys: keys.publicKeys, privateKey: keys.privateKeys[identity]! },
-          { crypto: cache.provider, application: app, verifyRequest: (request) => request.auth === '', authenticateReply: replySigner(cache.provider, keys.privateKeys[identity]!) },
+          {
+            ...simReplicaParameters,
+            replicaIndex: identity,
+            publicKeys: keys.publicKeys,
+            privateKey: keys.privateKeys[identity]!,
+          },
+          {
+            crypto: cache.provider,
+            application: app,
+            verifyRequest: (request) => request.auth === '',
+            authenticateReply: replySigner(cache.provider, keys.privateKeys[identity]!),
+          },
         );
         this.nodes.set(label, { label, identity, replica, app });
         this.groupOf.set(label, 0);
@@ -98,7 +113,9 @@ export class ScriptedNetwork {
 
   /** Nodes in different groups cannot talk; messages between them are dropped when sent. */
   partition(groups: readonly (readonly string[])[]): void {
-    groups.forEach((group, id) => { for (const label of group) this.groupOf.set(label, id); });
+    groups.forEach((group, id) => {
+      for (const label of group) this.groupOf.set(label, id);
+    });
     this.pending = this.pending.filter((envelope) => this.groupOf.get(envelope.from) === this.groupOf.get(envelope.to));
   }
 
@@ -110,7 +127,13 @@ export class ScriptedNetwork {
   request(label: string, clientId: string, delta: number): Request {
     const requestSeq = (this.requestSeqs.get(clientId) ?? 0) + 1;
     this.requestSeqs.set(clientId, requestSeq);
-    const request: Request = { type: 'request', clientId, requestSeq, payload: toBase64Url(utf8Encode(`${clientId}:${delta}`)), auth: '' };
+    const request: Request = {
+      type: 'request',
+      clientId,
+      requestSeq,
+      payload: toBase64Url(utf8Encode(`${clientId}:${delta}`)),
+      auth: '',
+    };
     this.apply(label, this.node(label).replica.onRequest(request));
     return request;
   }
@@ -119,7 +142,11 @@ export class ScriptedNetwork {
   deliverOnce(pattern: Pattern = {}): number {
     const chosen = this.pending.filter((envelope) => matches(envelope, pattern));
     this.pending = this.pending.filter((envelope) => !matches(envelope, pattern));
-    for (const envelope of chosen) this.apply(envelope.to, this.node(envelope.to).replica.onMessage(this.node(envelope.from).identity, envelope.message));
+    for (const envelope of chosen)
+      this.apply(
+        envelope.to,
+        this.node(envelope.to).replica.onMessage(this.node(envelope.from).identity, envelope.message),
+      );
     return chosen.length;
   }
 
@@ -155,7 +182,8 @@ export class ScriptedNetwork {
     const out = [...this.checker.violations];
     for (const node of this.nodes.values()) {
       const errors = node.replica.metrics.internalError;
-      if (errors > 0) out.push(`node ${node.label} had ${errors} internal errors: ${String(node.replica.lastInternalError)}`);
+      if (errors > 0)
+        out.push(`node ${node.label} had ${errors} internal errors: ${String(node.replica.lastInternalError)}`);
     }
     return out;
   }
@@ -177,7 +205,10 @@ export class ScriptedNetwork {
       if (effect.kind === 'blockCommitted' && checked) this.checker.onAnnounced(node.identity, effect.block);
       if (effect.kind !== 'send' && effect.kind !== 'broadcast') continue;
       if (checked) this.checker.onSent(node.identity, effect.message);
-      const targets = effect.kind === 'send' ? [effect.to] : Array.from({ length: this.n }, (_, i) => i).filter((i) => i !== node.identity);
+      const targets =
+        effect.kind === 'send'
+          ? [effect.to]
+          : Array.from({ length: this.n }, (_, i) => i).filter((i) => i !== node.identity);
       for (const target of targets) this.send(label, target, effect.message);
     }
   }

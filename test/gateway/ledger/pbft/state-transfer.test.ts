@@ -14,7 +14,8 @@ function coveredHeights(recorder: Recorder, replica: number): number[] {
   for (const entry of recorder.effects) {
     if (entry.replica !== replica) continue;
     if (entry.effect.kind === 'blockCommitted') heights.push(entry.effect.block.header.height);
-    if (entry.effect.kind === 'historyGap') for (let h = entry.effect.fromHeight; h <= entry.effect.toHeight; h++) heights.push(h);
+    if (entry.effect.kind === 'historyGap')
+      for (let h = entry.effect.fromHeight; h <= entry.effect.toHeight; h++) heights.push(h);
   }
   return heights;
 }
@@ -28,14 +29,21 @@ test('a replica cut off past the high watermark catches up by snapshot and accou
   const target = cluster.replica(0).status();
   assert.ok(target.lowWatermark > cluster.replica(3).status().lastExecuted + 8, 'replica 3 is past the window');
   cluster.heal();
-  const ok = cluster.runUntil(() => cluster.replica(3).status().lastExecuted >= target.lastExecuted &&
-    cluster.replica(3).status().lastAnnounced >= target.lastExecuted, cluster.nowMs + 10_000);
+  const ok = cluster.runUntil(
+    () =>
+      cluster.replica(3).status().lastExecuted >= target.lastExecuted &&
+      cluster.replica(3).status().lastAnnounced >= target.lastExecuted,
+    cluster.nowMs + 10_000,
+  );
   assert.ok(ok, `replica 3 at ${cluster.replica(3).status().lastExecuted} of ${target.lastExecuted}`);
   assert.ok(cluster.replica(3).metrics.snapshotsInstalled >= 1);
   assertSameChain(cluster);
   // Every height was either announced (with its certificate) or reported as a gap, in order.
   const heights = coveredHeights(recorder, 3);
-  assert.equal(heights, Array.from({ length: heights.length }, (_, i) => i + 1));
+  assert.equal(
+    heights,
+    Array.from({ length: heights.length }, (_, i) => i + 1),
+  );
   assert.ok(heights.length >= target.lastExecuted);
   // And the replica answers clients again: its counters are the cluster's.
   for (const client of cluster.clients) assert.is(cluster.nodes[3]!.app.value(client.clientId), client.expected.at(-1));
@@ -50,7 +58,10 @@ test('a replica that missed a few blocks inside the window fetches and executes 
   settle(cluster);
   assert.is(cluster.replica(3).status().lastExecuted, 0);
   cluster.dropIf = undefined;
-  const ok = cluster.runUntil(() => cluster.replica(3).status().lastExecuted === cluster.replica(0).status().lastExecuted, cluster.nowMs + 5_000);
+  const ok = cluster.runUntil(
+    () => cluster.replica(3).status().lastExecuted === cluster.replica(0).status().lastExecuted,
+    cluster.nowMs + 5_000,
+  );
   assert.ok(ok);
   assert.ok(cluster.replica(3).metrics.blocksFetched >= 3);
   assert.is(cluster.replica(3).metrics.snapshotsInstalled, 0);
@@ -65,7 +76,10 @@ test('altered snapshots and blocks from a faulty peer are refused and another pe
   cluster.workload(12);
   settle(cluster);
   cluster.heal();
-  const ok = cluster.runUntil(() => cluster.replica(3).status().lastExecuted >= cluster.replica(1).status().lastExecuted, cluster.nowMs + 10_000);
+  const ok = cluster.runUntil(
+    () => cluster.replica(3).status().lastExecuted >= cluster.replica(1).status().lastExecuted,
+    cluster.nowMs + 10_000,
+  );
   assert.ok(ok);
   assert.ok(cluster.replica(3).metrics.badStateResponse >= 1, 'the faulty peer was asked and refused');
   cluster.runFor(500);

@@ -20,7 +20,8 @@ test('primary crash: view change, the prepared batch survives at its sequence nu
   settle(cluster);
   const proposals = new Map<number, PrePrepare>();
   cluster.onEffect = (replica, effect) => {
-    if (replica === 0 && effect.kind === 'broadcast' && effect.message.type === 'pre-prepare') proposals.set(effect.message.seq, effect.message);
+    if (replica === 0 && effect.kind === 'broadcast' && effect.message.type === 'pre-prepare')
+      proposals.set(effect.message.seq, effect.message);
   };
   // Prepares get through, commits of view 0 never do: the batch is prepared, committed nowhere.
   cluster.dropIf = (_from, _to, message) => {
@@ -68,7 +69,7 @@ test('an old primary restarted far behind, while the others are in a later view,
   settle(cluster, 60_000);
   cluster.runFor(5 * baseTimeoutMs);
   const restarted = cluster.replica(0).status();
-  assert.is(restarted.view, cluster.replica(1).status().view, 'the restarted replica is in the others\' view');
+  assert.is(restarted.view, cluster.replica(1).status().view, "the restarted replica is in the others' view");
   assert.is(restarted.status, 'normal');
   assertSameChain(cluster);
   assertSafe(cluster);
@@ -91,9 +92,15 @@ test('new primary also down: view v + 2 after a doubled timeout, then the back-o
   assert.ok(ok);
   assertSafe(cluster);
   const views = recorder.viewRecords(4);
-  assert.equal(views.map((record) => `${record.view}${record.changing ? ' changing' : ''}`), ['1 changing', '2 changing', '2']);
+  assert.equal(
+    views.map((record) => `${record.view}${record.changing ? ' changing' : ''}`),
+    ['1 changing', '2 changing', '2'],
+  );
   // View 1's timer runs once 2f + 1 replicas want view 1; only its expiry moves on to view 2.
-  assert.ok(views[1]!.atMs - views[0]!.atMs >= baseTimeoutMs, `view 2 came after ${views[1]!.atMs - views[0]!.atMs} ms`);
+  assert.ok(
+    views[1]!.atMs - views[0]!.atMs >= baseTimeoutMs,
+    `view 2 came after ${views[1]!.atMs - views[0]!.atMs} ms`,
+  );
   assert.is(timeoutInView2, 2 * baseTimeoutMs);
   for (const index of [2, 3, 4, 5, 6]) assert.is(cluster.replica(index).status().view, 2);
   cluster.submit(0, 1);
@@ -111,7 +118,10 @@ test('an equivocating primary cannot make correct replicas commit different batc
     const correct = cluster.nodes.filter((node) => node.byzantine === undefined).map((node) => node.index);
     cluster.runFor(1_000);
     assertSameChain(cluster, correct);
-    assert.ok(correct.some((index) => cluster.replica(index).metrics.equivocation > 0), 'equivocation was seen');
+    assert.ok(
+      correct.some((index) => cluster.replica(index).metrics.equivocation > 0),
+      'equivocation was seen',
+    );
     assertSafe(cluster);
   }
 });
@@ -121,11 +131,20 @@ test('partition 2 | 2: no progress and no divergence, then progress after the he
   cluster.workload(2);
   settle(cluster);
   const before = cluster.nodes.map((node) => node.replica!.status().lastExecuted);
-  cluster.partition([[0, 1], [2, 3]]);
+  cluster.partition([
+    [0, 1],
+    [2, 3],
+  ]);
   cluster.workload(3);
   cluster.runFor(5_000);
-  assert.equal(cluster.nodes.map((node) => node.replica!.status().lastExecuted), before);
-  assert.is(cluster.clients.reduce((sum, client) => sum + client.accepted, 0), 4);
+  assert.equal(
+    cluster.nodes.map((node) => node.replica!.status().lastExecuted),
+    before,
+  );
+  assert.is(
+    cluster.clients.reduce((sum, client) => sum + client.accepted, 0),
+    4,
+  );
   assertSafe(cluster);
   cluster.heal();
   settle(cluster);

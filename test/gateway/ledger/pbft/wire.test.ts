@@ -37,11 +37,25 @@ const messages = messagesOfARun();
 
 test('a run uses every message type, and each survives encode and decode', () => {
   const types = new Set(messages.map((message) => message.type));
-  for (const type of ['request', 'pre-prepare', 'prepare', 'commit', 'checkpoint', 'block-vote', 'view-change', 'new-view', 'reply',
-    'snapshot-request', 'snapshot-chunk', 'block-request', 'block-response']) {
+  for (const type of [
+    'request',
+    'pre-prepare',
+    'prepare',
+    'commit',
+    'checkpoint',
+    'block-vote',
+    'view-change',
+    'new-view',
+    'reply',
+    'snapshot-request',
+    'snapshot-chunk',
+    'block-request',
+    'block-response',
+  ]) {
     assert.ok(types.has(type as PbftMessage['type']), `no ${type} seen`);
   }
-  for (const message of messages) assert.equal(decodePbftMessage(encodePbftMessage(message)), JSON.parse(JSON.stringify(message)));
+  for (const message of messages)
+    assert.equal(decodePbftMessage(encodePbftMessage(message)), JSON.parse(JSON.stringify(message)));
 });
 
 test('signatures cover every field but the signature and the attachments', () => {
@@ -70,7 +84,10 @@ test('the authenticator of a reply covers every field but itself', () => {
   assert.ok(reply !== undefined);
   assert.ok(verify(reply, reply.replica));
   const changes: Partial<Reply>[] = [
-    { view: reply.view + 1 }, { clientId: `${reply.clientId}x` }, { requestSeq: reply.requestSeq + 1 }, { result: `${reply.result}A` },
+    { view: reply.view + 1 },
+    { clientId: `${reply.clientId}x` },
+    { requestSeq: reply.requestSeq + 1 },
+    { result: `${reply.result}A` },
   ];
   for (const change of changes) assert.not.ok(verify({ ...reply, ...change }, reply.replica), JSON.stringify(change));
   const other = (reply.replica + 1) % 4;
@@ -78,11 +95,26 @@ test('the authenticator of a reply covers every field but itself', () => {
 });
 
 test('the decoder refuses oversized, deeply nested and malformed input with typed errors', () => {
-  assert.is(errorCode(() => decodePbftMessage(utf8Encode('['.repeat(50) + ']'.repeat(50)))), 'MALFORMED_JSON');
-  assert.is(errorCode(() => decodePbftMessage(utf8Encode('{"type":'))), 'MALFORMED_JSON');
-  assert.is(errorCode(() => decodePbftMessage(utf8Encode('{"type":"hello"}'))), 'UNKNOWN_TYPE');
-  assert.is(errorCode(() => decodePbftMessage(Uint8Array.of(0xff, 0xfe))), 'BAD_UTF8');
-  assert.is(errorCode(() => decodePbftMessage(new Uint8Array(70_000_000))), 'PAYLOAD_TOO_LARGE');
+  assert.is(
+    errorCode(() => decodePbftMessage(utf8Encode('['.repeat(50) + ']'.repeat(50)))),
+    'MALFORMED_JSON',
+  );
+  assert.is(
+    errorCode(() => decodePbftMessage(utf8Encode('{"type":'))),
+    'MALFORMED_JSON',
+  );
+  assert.is(
+    errorCode(() => decodePbftMessage(utf8Encode('{"type":"hello"}'))),
+    'UNKNOWN_TYPE',
+  );
+  assert.is(
+    errorCode(() => decodePbftMessage(Uint8Array.of(0xff, 0xfe))),
+    'BAD_UTF8',
+  );
+  assert.is(
+    errorCode(() => decodePbftMessage(new Uint8Array(70_000_000))),
+    'PAYLOAD_TOO_LARGE',
+  );
 });
 
 test.run();

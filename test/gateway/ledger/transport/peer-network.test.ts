@@ -18,10 +18,16 @@ import { drawP256PrivateKey } from '../../../../firmware/core/pseudonym/candidat
 const provider = createNodeCryptoProvider();
 
 async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve) => {
+          const server = createServer();
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   return ports;
@@ -38,9 +44,17 @@ async function cluster(n: number, maxClientFrameBytes?: number) {
   const clientKey = drawP256PrivateKey(provider.randomBytes);
   const replicas = ports.map((port, i) => ({ host: '127.0.0.1', port, publicKey: provider.p256PublicKey(keys[i]!) }));
   const options = (self: PeerId, nodeKey: Uint8Array, received: Node['received']): PeerNetworkOptions => ({
-    provider, self, nodeKey, replicas, clientKeys: [provider.p256PublicKey(clientKey)], maxFrameBytes: 1 << 20, maxQueuedFrames: 100,
+    provider,
+    self,
+    nodeKey,
+    replicas,
+    clientKeys: [provider.p256PublicKey(clientKey)],
+    maxFrameBytes: 1 << 20,
+    maxQueuedFrames: 100,
     ...(maxClientFrameBytes === undefined ? {} : { maxClientFrameBytes }),
-    minRedialMs: 20, maxRedialMs: 200, onMessage: (from, payload) => received.push({ from, text: utf8Decode(payload) }),
+    minRedialMs: 20,
+    maxRedialMs: 200,
+    onMessage: (from, payload) => received.push({ from, text: utf8Decode(payload) }),
   });
   const make = (self: PeerId, nodeKey: Uint8Array): Node => {
     const received: Node['received'] = [];
@@ -62,8 +76,18 @@ test('four replicas connect pairwise, authenticate, and deliver with the true se
   const { nodes } = await cluster(4);
   await Promise.all(nodes.map((node) => node.network.start()));
   try {
-    await until(() => nodes.every((node, i) => nodes.every((_, j) => i === j || node.network.isConnected({ role: 'replica', index: j }))), 'full mesh');
-    nodes.forEach((node, i) => nodes.forEach((_, j) => { if (i !== j) node.network.send({ role: 'replica', index: j }, utf8Encode(`${i}->${j}`)); }));
+    await until(
+      () =>
+        nodes.every((node, i) =>
+          nodes.every((_, j) => i === j || node.network.isConnected({ role: 'replica', index: j })),
+        ),
+      'full mesh',
+    );
+    nodes.forEach((node, i) =>
+      nodes.forEach((_, j) => {
+        if (i !== j) node.network.send({ role: 'replica', index: j }, utf8Encode(`${i}->${j}`));
+      }),
+    );
     await until(() => nodes.every((node) => node.received.length === 3), 'all messages');
     nodes.forEach((node, j) => {
       for (const { from, text } of node.received) assert.is(text, `${from.index}->${j}`);
@@ -77,17 +101,29 @@ test('frames sent inside coalesce (nested too) arrive whole, in order, with thei
   const { nodes } = await cluster(4);
   await Promise.all(nodes.map((node) => node.network.start()));
   try {
-    await until(() => [1, 2, 3].every((j) => nodes[0]!.network.isConnected({ role: 'replica', index: j })), 'links from 0');
+    await until(
+      () => [1, 2, 3].every((j) => nodes[0]!.network.isConnected({ role: 'replica', index: j })),
+      'links from 0',
+    );
     const frames = 300;
     nodes[0]!.network.coalesce(() => {
       for (let k = 0; k < frames; k++) {
-        for (const j of [1, 2, 3]) nodes[0]!.network.send({ role: 'replica', index: j }, utf8Encode(`${k}:${'x'.repeat(k % 50)}`));
-        if (k % 100 === 0) nodes[0]!.network.coalesce(() => nodes[0]!.network.send({ role: 'replica', index: 1 }, utf8Encode(`nested ${k}`)));
+        for (const j of [1, 2, 3])
+          nodes[0]!.network.send({ role: 'replica', index: j }, utf8Encode(`${k}:${'x'.repeat(k % 50)}`));
+        if (k % 100 === 0)
+          nodes[0]!.network.coalesce(() =>
+            nodes[0]!.network.send({ role: 'replica', index: 1 }, utf8Encode(`nested ${k}`)),
+          );
       }
     });
     nodes[0]!.network.send({ role: 'replica', index: 2 }, utf8Encode('after'));
-    await until(() => nodes[1]!.received.length === frames + 3 && nodes[2]!.received.length === frames + 1 && nodes[3]!.received.length === frames,
-      'all coalesced frames');
+    await until(
+      () =>
+        nodes[1]!.received.length === frames + 3 &&
+        nodes[2]!.received.length === frames + 1 &&
+        nodes[3]!.received.length === frames,
+      'all coalesced frames',
+    );
     const expected = (j: number) => {
       const texts: string[] = [];
       for (let k = 0; k < frames; k++) {
@@ -97,7 +133,11 @@ test('frames sent inside coalesce (nested too) arrive whole, in order, with thei
       if (j === 2) texts.push('after');
       return texts;
     };
-    for (const j of [1, 2, 3]) assert.equal(nodes[j]!.received.map((m) => m.text), expected(j));
+    for (const j of [1, 2, 3])
+      assert.equal(
+        nodes[j]!.received.map((m) => m.text),
+        expected(j),
+      );
     assert.is(nodes[0]!.network.counters.framesSent, 3 * frames + 4);
   } finally {
     await Promise.all(nodes.map((node) => node.network.close()));
@@ -111,7 +151,10 @@ test('an impostor with the wrong key, and a peer sending garbage, are refused; t
   const impostor = make({ role: 'replica', index: 3 }, drawP256PrivateKey(provider.randomBytes));
   await Promise.all([...honest, impostor].map((node) => node.network.start()));
   try {
-    await until(() => honest[0]!.network.counters.rejectedLinks + honest[1]!.network.counters.rejectedLinks > 0, 'impostor refused');
+    await until(
+      () => honest[0]!.network.counters.rejectedLinks + honest[1]!.network.counters.rejectedLinks > 0,
+      'impostor refused',
+    );
     assert.not.ok(honest[0]!.network.isConnected({ role: 'replica', index: 3 }));
     const garbage = connect({ host: '127.0.0.1', port: ports[0]! });
     await new Promise((resolve) => garbage.once('connect', resolve));
@@ -137,7 +180,10 @@ test('a restarted replica is redialled and receives what was queued while it was
     const restarted = make({ role: 'replica', index: 3 }, keys[3]!);
     nodes[3] = restarted;
     await restarted.network.start();
-    await until(() => restarted.received.some((m) => m.text === 'while you were away' && m.from.index === 0), 'queued frame');
+    await until(
+      () => restarted.received.some((m) => m.text === 'while you were away' && m.from.index === 0),
+      'queued frame',
+    );
   } finally {
     await Promise.all(nodes.map((node) => node.network.close()));
   }
@@ -169,7 +215,12 @@ test('frame limits: a client over its own limit is cut off, replicas keep theirs
     // Replicas may send each other (and clients) frames far above the client limit.
     nodes[1]!.network.send({ role: 'replica', index: 0 }, utf8Encode('r'.repeat(50_000)));
     nodes[0]!.network.send({ role: 'client', index: 0 }, utf8Encode('c'.repeat(50_000)));
-    await until(() => nodes[0]!.received.some((m) => m.text.length === 50_000) && client.received.some((m) => m.text.length === 50_000), 'large frames');
+    await until(
+      () =>
+        nodes[0]!.received.some((m) => m.text.length === 50_000) &&
+        client.received.some((m) => m.text.length === 50_000),
+      'large frames',
+    );
     client.network.send({ role: 'replica', index: 0 }, utf8Encode('small'));
     await until(() => nodes[0]!.received.some((m) => m.text === 'small'), 'a small request');
     const closedBefore = nodes[0]!.network.counters.linksClosed;
@@ -200,9 +251,18 @@ test('frames: a changed byte fails the MAC, a replayed or skipped counter is ref
   assert.is(utf8Decode(openFrame(key, 0n, sealed)), 'hello');
   const changed = sealed.slice();
   changed[changed.length - 1] = changed[changed.length - 1]! ^ 1;
-  assert.throws(() => openFrame(key, 0n, changed), (e: unknown) => e instanceof GridbidError && e.code === 'BAD_SIGNATURE');
-  assert.throws(() => openFrame(key, 1n, sealed), (e: unknown) => e instanceof GridbidError && e.code === 'BAD_FORMAT');
-  assert.throws(() => openFrame(Buffer.alloc(32, 8), 0n, sealed), (e: unknown) => e instanceof GridbidError && e.code === 'BAD_SIGNATURE');
+  assert.throws(
+    () => openFrame(key, 0n, changed),
+    (e: unknown) => e instanceof GridbidError && e.code === 'BAD_SIGNATURE',
+  );
+  assert.throws(
+    () => openFrame(key, 1n, sealed),
+    (e: unknown) => e instanceof GridbidError && e.code === 'BAD_FORMAT',
+  );
+  assert.throws(
+    () => openFrame(Buffer.alloc(32, 8), 0n, sealed),
+    (e: unknown) => e instanceof GridbidError && e.code === 'BAD_SIGNATURE',
+  );
 });
 
 test.run();
