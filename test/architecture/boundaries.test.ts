@@ -1,8 +1,10 @@
 /**
- * Architecture boundary: `shared/` and `firmware/core/` run on XS (the meters) as well as Node,
+ * Architecture boundaries. `shared/` and `firmware/core/` run on XS (the meters) as well as Node,
  * and must be deterministic functions of their inputs. So they may import only each other's
  * relative modules (no Node builtins, no Moddable modules, no npm packages), and may not reach for
  * hidden inputs such as clocks, randomness or host globals. Inputs like these must be passed in.
+ * And no module of `shared/`, `gateway/` or `firmware/` imports itself through others: modules
+ * form layers, so each can be read, tested and changed from the bottom up.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
@@ -179,6 +181,59 @@ function scanSource(file: string, source: string): Violation[] {
   return violations.sort((a, b) => a.line - b.line);
 }
 
+/** Relative imports of one file (static, re-exports and literal dynamic ones), as repository paths. */
+function relativeImports(file: string, source: string): string[] {
+  const { code, bare } = maskSource(source);
+  const targets: string[] = [];
+  const add = (quote: number): void => {
+    const delimiter = code[quote];
+    const close = code.indexOf(delimiter ?? '', quote + 1);
+    const specifier = close < 0 ? '' : code.slice(quote + 1, close);
+    if (!specifier.startsWith('./') && !specifier.startsWith('../')) return;
+    targets.push(posix.normalize(posix.join(posix.dirname(file), specifier)).replace(/\.js$/, '.ts'));
+  };
+  for (const match of bare.matchAll(/(?<![\w$.])(?:from|import)\s*(['"])/g)) add(match.index + match[0].length - 1);
+  for (const match of bare.matchAll(/(?<![\w$.])import\s*\(\s*(['"`])/g)) add(match.index + match[0].length - 1);
+  return targets;
+}
+
+/** Every import cycle of a module graph, each as the path that closes it (Tarjan's components). */
+function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  let next = 0;
+  const visit = (node: string): void => {
+    index.set(node, next);
+    low.set(node, next++);
+    stack.push(node);
+    onStack.add(node);
+    for (const target of graph.get(node) ?? []) {
+      if (!graph.has(target)) continue;
+      if (!index.has(target)) {
+        visit(target);
+        low.set(node, Math.min(low.get(node) ?? 0, low.get(target) ?? 0));
+      } else if (onStack.has(target)) {
+        low.set(node, Math.min(low.get(node) ?? 0, index.get(target) ?? 0));
+      }
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const component: string[] = [];
+    for (;;) {
+      const member = stack.pop() ?? node;
+      onStack.delete(member);
+      component.push(member);
+      if (member === node) break;
+    }
+    const selfImport = (graph.get(node) ?? []).includes(node);
+    if (component.length > 1 || selfImport) cycles.push(component.sort());
+  };
+  for (const node of [...graph.keys()].sort()) if (!index.has(node)) visit(node);
+  return cycles;
+}
+
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 function sourceFiles(root: string): string[] {
@@ -265,6 +320,37 @@ test('the scanner reports each forbidden construct and ignores comments and stri
     'const items = Array.from(list);',
   ].join('\n');
   assert.equal(scanSource('shared/crypto/clean.ts', clean), []);
+});
+
+test('no import cycle in shared/, gateway/ or firmware/', () => {
+  const files = [...sourceFiles('shared'), ...sourceFiles('gateway'), ...sourceFiles('firmware')];
+  assert.ok(files.length > 50, 'too few source files found: the check would pass vacuously');
+  const graph = new Map(files.map((file) => [file, relativeImports(file, readFileSync(repoRoot + file, 'utf8'))]));
+  const cycles = importCycles(graph).map((cycle) => cycle.join(' <-> '));
+  assert.equal(cycles, [], `import cycles:\n${cycles.join('\n')}`);
+});
+
+test('the cycle check finds direct, long, self and type-only cycles, and passes layers', () => {
+  const graphOf = (sources: Record<string, string>): Map<string, string[]> =>
+    new Map(Object.entries(sources).map(([file, source]) => [file, relativeImports(file, source)]));
+  const cycles = importCycles(
+    graphOf({
+      'gateway/a.ts': "import { b } from './b.js';",
+      'gateway/b.ts': "import { a } from './a.js';",
+      'gateway/x/c.ts': "import type { D } from '../y/d.js';",
+      'gateway/y/d.ts': "export { e } from './e.js';",
+      'gateway/y/e.ts': "const c = await import('../x/c.js');",
+      'gateway/self.ts': "import './self.js';",
+      'gateway/low.ts': '// imports nothing',
+      'gateway/high.ts': "import { low } from './low.js';\nimport { a } from './a.js';",
+    }),
+  );
+  assert.equal(cycles, [
+    ['gateway/a.ts', 'gateway/b.ts'],
+    ['gateway/self.ts'],
+    ['gateway/x/c.ts', 'gateway/y/d.ts', 'gateway/y/e.ts'],
+  ]);
+  assert.equal(importCycles(graphOf({ 'gateway/low.ts': '', 'gateway/high.ts': "import './low.js';" })), []);
 });
 
 test.run();

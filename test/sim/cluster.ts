@@ -49,6 +49,7 @@ export const simReplicaParameters = {
   retransmitIntervalMs: 100,
   stateTransferTimeoutMs: 300,
   blockFetchDelayMs: 200,
+  stallThresholdMs: 150,
   snapshotChunkBytes: 512,
   maxBlocksPerResponse: 4,
   genesisTimeMs: 1_000,

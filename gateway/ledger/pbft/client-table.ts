@@ -53,10 +53,9 @@ export class ClientTable {
   }
 
   toJson(): ClientTableJson {
-    return [...this.entries.keys()].sort().map((id) => {
-      const entry = this.entries.get(id)!;
-      return [id, entry.requestSeq, entry.result];
-    });
+    return [...this.entries]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([id, entry]) => [id, entry.requestSeq, entry.result]);
   }
 
   static fromJson(rows: unknown): ClientTable {

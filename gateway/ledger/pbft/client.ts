@@ -9,6 +9,7 @@ import { fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
 import { ensure } from '../../../shared/errors.js';
 import { type Reply, type Request, parsePbftMessage } from './messages.js';
 import type { ReplyVerifier } from './application.js';
+import { primaryOf } from './primary.js';
 
 export interface ClientConfig {
   readonly clientId: string;
@@ -155,6 +156,6 @@ export class Client {
       timeoutMs: this.config.retransmitTimeoutMs,
       replies: new Map(),
     };
-    return [{ kind: 'send', to: this.view % this.n, request }];
+    return [{ kind: 'send', to: primaryOf(this.view, this.n), request }];
   }
 }

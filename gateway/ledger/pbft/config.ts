@@ -32,6 +32,12 @@ export interface ReplicaConfig {
   readonly stateTransferTimeoutMs: number;
   /** Stuck this long while f + 1 replicas have executed further: fetch their blocks. */
   readonly blockFetchDelayMs: number;
+  /**
+   * A gap between two ticks longer than this means the replica was not running (stopped,
+   * paused, starved): its timers restart rather than expire (stall.ts). Below the view-change
+   * timeout, above any pause a busy event loop makes.
+   */
+  readonly stallThresholdMs: number;
   readonly snapshotChunkBytes: number;
   readonly maxBlocksPerResponse: number;
   /** Time of the genesis header, the same on every replica. */
@@ -50,6 +56,7 @@ export const defaultReplicaParameters = {
   retransmitIntervalMs: 500,
   stateTransferTimeoutMs: 2_000,
   blockFetchDelayMs: 1_000,
+  stallThresholdMs: 1_000,
   snapshotChunkBytes: 262_144,
   maxBlocksPerResponse: 64,
 } as const;
@@ -90,6 +97,7 @@ export function checkReplicaConfig(config: ReplicaConfig): ReplicaSet {
   positive(config.retransmitIntervalMs, 'retransmitIntervalMs');
   positive(config.stateTransferTimeoutMs, 'stateTransferTimeoutMs');
   positive(config.blockFetchDelayMs, 'blockFetchDelayMs');
+  positive(config.stallThresholdMs, 'stallThresholdMs');
   positive(config.snapshotChunkBytes, 'snapshotChunkBytes', pbftLimits.maxSnapshotChunkBytes);
   positive(config.maxBlocksPerResponse, 'maxBlocksPerResponse', pbftLimits.maxBlocksPerResponse);
   ensure(config.privateKey.length === 32, 'BAD_KEY', 'privateKey must be 32 bytes', 'privateKey');

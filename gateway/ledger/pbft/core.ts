@@ -2,8 +2,10 @@
  * The state a replica's modules share, and the helpers they all use to emit effects, sign and
  * check messages. Protocol logic lives in the modules (normal-case, execution, checkpoints,
  * view-change, state-transfer, recovery); this file only holds data and small utilities.
+ *
+ * A step asks for follow-on work through a field here (`wantedSnapshot`), never by calling
+ * another step's entry point: `settle.ts` does what is due at the end of every input.
  */
-import { toBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { type BlockHeader, genesisHeader } from '../../../shared/ledger/block.js';
 import type { CommitCertificate, ReplicaSet } from '../../../shared/ledger/certificate.js';
@@ -15,6 +17,7 @@ import type { Effect } from './effects.js';
 import { type SeqLog, newLog } from './log.js';
 import type { BlockVote, Checkpoint, NewView, PbftMessage, Request, SignedMessage, ViewChange } from './messages.js';
 import { type Metrics, type MetricName, newMetrics } from './metrics.js';
+import { primaryOf } from './primary.js';
 import { signPbft, verifyPbft } from './signing.js';
 import type { PersistRecord } from './storage.js';
 
@@ -41,6 +44,12 @@ export interface HeldBlock {
 export interface WaitingRequest {
   readonly request: Request;
   readonly sinceMs: number;
+}
+
+export interface WantedSnapshot {
+  readonly seq: number;
+  readonly digest: string;
+  readonly proof: readonly Checkpoint[];
 }
 
 export interface SnapshotTransfer {
@@ -81,6 +90,8 @@ export class ReplicaCore {
   readonly f: number;
   readonly quorum: number;
   readonly me: number;
+  /** Every replica index but this one's, in order. */
+  readonly otherReplicas: readonly number[];
   readonly metrics: Metrics = newMetrics();
   effects: Effect[] = [];
   nowMs: number;
@@ -152,6 +163,17 @@ export class ReplicaCore {
   uncertifiedSinceMs: number | undefined;
   /** Block fetches started, to rotate among peers. */
   fetchRound = 0;
+  /**
+   * A snapshot transfer a step asked for (a stable checkpoint above the execution point, from
+   * CHECKPOINTs or a NEW-VIEW): started by the settle step at the end of the input.
+   */
+  wantedSnapshot: WantedSnapshot | undefined;
+  /** Asks the settle step to propose what is queued now, without waiting for a full batch. */
+  flushDue = false;
+
+  // Time
+  /** The clock of the previous tick: a much longer gap means this replica was not running. */
+  lastTickMs: number | undefined;
 
   constructor(
     readonly config: ReplicaConfig,
@@ -165,6 +187,7 @@ export class ReplicaCore {
     this.f = replicas.f;
     this.quorum = replicas.quorum;
     this.me = config.replicaIndex;
+    this.otherReplicas = Array.from({ length: this.n }, (_, index) => index).filter((index) => index !== this.me);
     this.nowMs = config.genesisTimeMs;
     this.lastProgressMs = config.genesisTimeMs;
     this.head = genesisHeader(crypto, app.stateRoot(), config.genesisTimeMs);
@@ -186,7 +209,7 @@ export class ReplicaCore {
   }
 
   primaryOf(view: number): number {
-    return view % this.n;
+    return primaryOf(view, this.n);
   }
 
   get isPrimary(): boolean {
@@ -197,6 +220,11 @@ export class ReplicaCore {
   get timeoutMs(): number {
     const doubled = this.config.viewChangeTimeoutMs * 2 ** Math.min(this.viewChangeAttempt, 30);
     return Math.min(doubled, this.config.maxViewChangeTimeoutMs);
+  }
+
+  /** Asks the settle step for a snapshot transfer; of two wanted in one input, the higher. */
+  wantSnapshot(wanted: WantedSnapshot): void {
+    if (this.wantedSnapshot === undefined || this.wantedSnapshot.seq < wanted.seq) this.wantedSnapshot = wanted;
   }
 
   count(metric: MetricName, by = 1): void {
@@ -240,9 +268,5 @@ export class ReplicaCore {
     if (message.type === 'request') return known;
     if (message.type === 'new-view') return known && message.replica !== this.me;
     return known && message.replica === from;
-  }
-
-  digestText(bytes: Uint8Array): string {
-    return toBase64Url(bytes);
   }
 }

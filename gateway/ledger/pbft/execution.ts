@@ -8,21 +8,20 @@ import { bytesEqual, fromBase64Url, toBase64Url } from '../../../shared/bytes.js
 import type { CommitCertificate } from '../../../shared/ledger/certificate.js';
 import { certificateToWire, hashHeader, headerToWire, nextHeader } from './chain.js';
 import { takeCheckpoint } from './checkpoints.js';
+import { resendReply, settleRequests } from './client-requests.js';
 import type { HeldBlock, ReplicaCore } from './core.js';
-import type { BlockVote, Proposal, Reply, Request } from './messages.js';
-import { maybePropose } from './normal-case.js';
+import { setExecutionPoint } from './execution-point.js';
+import { innerMap } from './nested-map.js';
+import type { BlockVote, Proposal, Request } from './messages.js';
 import { pbftLimits } from './pbft-limits.js';
 
-/** Executes every committed batch that is next in line. */
-export function tryExecute(core: ReplicaCore): void {
-  let executed = false;
+/** Executes every committed batch that is next in line (the settle step calls it after every input). */
+export function executeCommitted(core: ReplicaCore): void {
   for (;;) {
     const entry = core.log.get(core.lastExecuted + 1);
-    if (entry?.committed === undefined) break;
+    if (entry?.committed === undefined) return;
     executeBatch(core, entry.committed.proposal, entry.committed.requests, false);
-    executed = true;
   }
-  if (executed) maybePropose(core, false);
 }
 
 /**
@@ -52,10 +51,7 @@ export function executeBatch(
   });
   const header = nextHeader(core.head, core.headHash, proposal, core.app.stateRoot());
   const hash = hashHeader(core.crypto, header);
-  core.lastExecuted = height;
-  core.head = header;
-  core.headHash = hash;
-  core.lastProgressMs = core.nowMs;
+  setExecutionPoint(core, header, hash);
   core.count('executedBatches');
   const block: HeldBlock = {
     header,
@@ -100,42 +96,6 @@ function runApplication(
   return new Uint8Array(0);
 }
 
-/** Drops queued and awaited requests that have been executed; the request timer follows. */
-export function settleRequests(core: ReplicaCore): void {
-  let settled = false;
-  for (const [clientId, waiting] of core.waiting) {
-    if (waiting.request.requestSeq <= core.clients.lastSeq(clientId)) {
-      core.waiting.delete(clientId);
-      settled = true;
-    }
-  }
-  for (const [clientId, request] of core.pending) {
-    if (request.requestSeq <= core.clients.lastSeq(clientId)) core.pending.delete(clientId);
-  }
-  if (core.waiting.size === 0) core.requestTimerStartMs = undefined;
-  else if (settled) core.requestTimerStartMs = core.nowMs;
-}
-
-/** Sends the client its last reply again (authenticated once, then cached). */
-export function resendReply(core: ReplicaCore, clientId: string): void {
-  const entry = core.clients.get(clientId);
-  if (entry === undefined) return;
-  let reply = core.clients.cachedReply(clientId, entry.requestSeq);
-  if (reply === undefined) {
-    const unauthenticated: Omit<Reply, 'auth'> = {
-      type: 'reply',
-      view: core.view,
-      clientId,
-      requestSeq: entry.requestSeq,
-      result: entry.result,
-      replica: core.me,
-    };
-    reply = { ...unauthenticated, auth: toBase64Url(core.authenticateReply(unauthenticated)) };
-    core.clients.cacheReply(reply);
-  }
-  core.emit({ kind: 'reply', clientId, reply });
-}
-
 export function handleBlockVote(core: ReplicaCore, vote: BlockVote): void {
   const height = vote.height;
   if (height <= core.lastExecuted && (core.blocks.get(height)?.certificate !== undefined || !core.blocks.has(height))) {
@@ -169,12 +129,7 @@ function noteHighestVote(core: ReplicaCore, vote: BlockVote): void {
 }
 
 function recordVote(core: ReplicaCore, vote: BlockVote): void {
-  let byReplica = core.votes.get(vote.height);
-  if (byReplica === undefined) {
-    byReplica = new Map();
-    core.votes.set(vote.height, byReplica);
-  }
-  byReplica.set(vote.replica, vote);
+  innerMap(core.votes, vote.height).set(vote.replica, vote);
   checkCertificate(core, vote.height);
 }
 

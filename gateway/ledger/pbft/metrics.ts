@@ -37,6 +37,8 @@ export const metricNames = [
   'blocksFetched',
   'historyGaps',
   'retransmissions',
+  /** Ticks after a gap longer than stallThresholdMs: the replica was not running, its timers restarted. */
+  'stalls',
 ] as const;
 
 export type MetricName = (typeof metricNames)[number];

@@ -4,8 +4,9 @@
  * primary computes it to build its NEW-VIEW; backups compute it again and accept the NEW-VIEW
  * only if it matches exactly.
  */
+import { defined } from '../../../shared/assert.js';
 import { batchRootOf, nullProposal, proposalDigest } from './chain.js';
-import { validCheckpointProof } from './checkpoints.js';
+import { validCheckpointProof } from './stable-checkpoint.js';
 import type { ReplicaCore } from './core.js';
 import type { Checkpoint, PreparedCertificate, Proposal, ViewChange } from './messages.js';
 
@@ -31,7 +32,7 @@ export interface NewViewPlan {
  * with the highest view (two valid certificates of one view cannot differ), or a null request.
  */
 export function planNewView(core: ReplicaCore, view: number, viewChanges: readonly ViewChange[]): NewViewPlan {
-  let base = viewChanges[0]!;
+  let base = defined(viewChanges[0], 'a NEW-VIEW plan from 2f + 1 view changes');
   for (const vc of viewChanges) if (vc.stableSeq > base.stableSeq) base = vc;
   const minSeq = base.stableSeq;
   const chosen = new Map<number, { certificate: PreparedCertificate; source: ViewChange }>();

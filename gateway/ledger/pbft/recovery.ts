@@ -6,13 +6,15 @@
  * and sequence number; what it lost (others' messages, queued requests) comes back through
  * retransmission, client retries and state transfer.
  */
+import { assert } from '../../../shared/assert.js';
 import { bytesEqual, fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
+import { acceptPrePrepare } from './agreement.js';
 import { certificateFromWire, hashHeader, headerFromWire, proposalDigest } from './chain.js';
 import type { ReplicaCore } from './core.js';
 import { announce, executeBatch } from './execution.js';
+import { adoptOwnCheckpoint, setExecutionPoint } from './execution-point.js';
 import { entryFor } from './log.js';
-import { type Checkpoint, type PrePrepare, withoutAttachments } from './messages.js';
-import { acceptPrePrepare } from './normal-case.js';
+import { type PrePrepare, withoutAttachments } from './messages.js';
 import { decodeSnapshot } from './snapshot.js';
 import { startHistoryFetch } from './state-transfer.js';
 import type { PersistRecord } from './storage.js';
@@ -67,8 +69,7 @@ export function restoreFromRecords(core: ReplicaCore, records: readonly PersistR
   core.nextSeq = highest + 1;
   core.lastProgressMs = core.nowMs;
   // Blocks up to the checkpoint that were not announced before the crash: fetch and announce them.
-  const others = Array.from({ length: core.n }, (_, i) => i).filter((i) => i !== core.me);
-  startHistoryFetch(core, others, core.stable.seq, undefined);
+  startHistoryFetch(core, core.otherReplicas, core.stable.seq, undefined);
   announce(core);
 }
 
@@ -76,20 +77,13 @@ function restoreCheckpoint(core: ReplicaCore, record: RecordOf<'checkpoint'> | u
   if (record === undefined || record.seq === 0) return;
   const bytes = fromBase64Url(record.snapshot);
   const decoded = decodeSnapshot(core.crypto, bytes);
+  assert(decoded.head.height === record.seq, 'a checkpoint record holds the state at its height');
   core.app.restore(decoded.app);
   core.clients = decoded.clients;
-  core.head = decoded.head;
-  core.headHash = decoded.headHash;
-  core.lastExecuted = record.seq;
+  setExecutionPoint(core, decoded.head, decoded.headHash);
   core.lastAnnounced = Math.min(record.announcedHeight, record.seq);
   core.stable = { seq: record.seq, digest: record.digest, proof: record.proof, snapshot: bytes };
-  const message = core.sign<Checkpoint>({
-    type: 'checkpoint',
-    seq: record.seq,
-    digest: record.digest,
-    replica: core.me,
-  });
-  core.ownCheckpoints.set(record.seq, { digest: record.digest, snapshot: bytes, message });
+  adoptOwnCheckpoint(core, record.seq, record.digest, bytes);
 }
 
 function replayBlocks(core: ReplicaCore, blocks: RecordOf<'block'>[], certificates: RecordOf<'certificate'>[]): void {

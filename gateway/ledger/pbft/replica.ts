@@ -16,7 +16,8 @@ import type { Effect } from './effects.js';
 import { handleBlockVote } from './execution.js';
 import { type PbftMessage, parsePbftMessage } from './messages.js';
 import type { Metrics } from './metrics.js';
-import { handleCommit, handlePrePrepare, handlePrepare, handleRequest, maybePropose } from './normal-case.js';
+import { checkInvariants } from './invariants.js';
+import { handleCommit, handlePrePrepare, handlePrepare, handleRequest } from './normal-case.js';
 import { restoreFromRecords } from './recovery.js';
 import { retransmit } from './retransmit.js';
 import {
@@ -26,6 +27,8 @@ import {
   handleSnapshotChunk,
   handleSnapshotRequest,
 } from './state-transfer.js';
+import { settle } from './settle.js';
+import { noteTick } from './stall.js';
 import type { PersistRecord } from './storage.js';
 import { checkViewTimers, handleNewView, handleViewChange } from './view-change.js';
 
@@ -65,9 +68,8 @@ export class Replica {
   /** The last exception an input caused, if any (a bug, counted as internalError). */
   lastInternalError: unknown;
 
-  /** `records` are what storage loaded: empty for a fresh replica. */
   /**
-   * `startMs` is the driver's clock when the replica (re)starts: timers of what it restores from
+   * `records` are what storage loaded: empty for a fresh replica. `startMs` is the driver's clock when the replica (re)starts: timers of what it restores from
    * `records` (an open pre-prepare, a view change in progress) run from then. Without it they
    * would run from genesis, and the first tick after a late restart would find them all overdue.
    */
@@ -88,6 +90,7 @@ export class Replica {
     );
     this.core.nowMs = Math.max(this.core.nowMs, startMs);
     this.core.lastProgressMs = this.core.nowMs;
+    this.core.lastTickMs = this.core.nowMs;
     restoreFromRecords(this.core, records);
     this.startupEffects = this.core.effects;
     this.core.effects = [];
@@ -122,14 +125,14 @@ export class Replica {
     return this.run(() => {
       const core = this.core;
       core.nowMs = Math.max(core.nowMs, nowMs);
+      noteTick(core);
       checkViewTimers(core);
-      maybePropose(core, true);
       checkStateTransfer(core);
       if (core.nowMs - core.lastRetransmitMs >= core.config.retransmitIntervalMs) {
         core.lastRetransmitMs = core.nowMs;
         retransmit(core);
       }
-    });
+    }, true);
   }
 
   status(): ReplicaStatus {
@@ -205,14 +208,21 @@ export class Replica {
     }
   }
 
-  private run(input: () => void): Effect[] {
+  /**
+   * Every input ends the same way: the settle step does the follow-on work it left (settle.ts),
+   * then the invariants are checked. `flush` marks a tick, which may propose a partial batch.
+   */
+  private run(input: () => void, flush = false): Effect[] {
     const core = this.core;
     core.effects = this.startupEffects;
     this.startupEffects = [];
     try {
       input();
+      settle(core, flush);
+      checkInvariants(core);
     } catch (error) {
-      // Not reachable by design: validation comes before any change of state.
+      // Not reachable by design: validation comes before any change of state, and a failed
+      // assertion is a bug.
       core.count('internalError');
       this.lastInternalError = error;
     }

@@ -12,8 +12,8 @@ export function retransmit(core: ReplicaCore): void {
   if (core.status === 'view-change') {
     // Earlier views too: replicas that restarted into one of them need this replica's VIEW-CHANGE
     // for it to start their own view-change timer and move on.
-    const own = core.viewChanges.get(core.me);
-    for (const view of [...(own?.keys() ?? [])].sort((a, b) => a - b)) core.broadcast(own!.get(view)!);
+    const own = [...(core.viewChanges.get(core.me)?.values() ?? [])];
+    for (const vc of own.sort((a, b) => a.view - b.view)) core.broadcast(vc);
   }
   for (const entry of [...core.log.values()].sort((a, b) => a.seq - b.seq)) {
     if (core.blocks.get(entry.seq)?.certificate !== undefined) continue;

@@ -7,6 +7,7 @@
  * executes them itself. Every response is checked against signatures of 2f + 1 replicas, so one
  * faulty peer can only waste a round trip, after which the next peer is asked.
  */
+import { defined } from '../../../shared/assert.js';
 import { bytesEqual, concatBytes, fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
 import { type CommitCertificate, verifyCertificate } from '../../../shared/ledger/certificate.js';
 import { type BlockHeader } from '../../../shared/ledger/block.js';
@@ -18,9 +19,10 @@ import {
   headerFromWire,
   headerToWire,
 } from './chain.js';
-import { makeStable, validCheckpointProof } from './checkpoints.js';
-import type { ReplicaCore } from './core.js';
-import { announce, attachCertificate, executeBatch, sameAsHeld, settleRequests, tryExecute } from './execution.js';
+import { settleRequests } from './client-requests.js';
+import type { BlockFetch, ReplicaCore, SnapshotTransfer } from './core.js';
+import { announce, attachCertificate, executeBatch, sameAsHeld } from './execution.js';
+import { adoptOwnCheckpoint, setExecutionPoint } from './execution-point.js';
 import type {
   BlockRequest,
   BlockResponse,
@@ -31,6 +33,7 @@ import type {
   StoredBlock,
 } from './messages.js';
 import { decodeSnapshot } from './snapshot.js';
+import { makeStable, validCheckpointProof } from './stable-checkpoint.js';
 
 export function requestSnapshot(core: ReplicaCore, seq: number, digest: string, proof: readonly Checkpoint[]): void {
   if (seq <= core.lastExecuted) return;
@@ -39,22 +42,30 @@ export function requestSnapshot(core: ReplicaCore, seq: number, digest: string, 
   const peers = proof.map((message) => message.replica).filter((replica) => replica !== core.me);
   if (peers.length === 0) return;
   core.blockFetch = undefined;
-  core.snapshotTransfer = {
+  const transfer: SnapshotTransfer = {
     seq,
     digest,
     proof,
     peers,
-    peer: peers[0]!,
+    peer: defined(peers[0], 'a peer'),
     chunks: [],
     receivedBytes: 0,
     totalBytes: 0,
     requestedAtMs: core.nowMs,
   };
-  sendSnapshotRequest(core);
+  core.snapshotTransfer = transfer;
+  sendSnapshotRequest(core, transfer);
 }
 
-function sendSnapshotRequest(core: ReplicaCore): void {
-  const transfer = core.snapshotTransfer!;
+/** Starts the transfer a step asked for (`core.wantSnapshot`): the settle step calls it. */
+export function startWantedSnapshot(core: ReplicaCore): void {
+  const wanted = core.wantedSnapshot;
+  if (wanted === undefined) return;
+  core.wantedSnapshot = undefined;
+  requestSnapshot(core, wanted.seq, wanted.digest, wanted.proof);
+}
+
+function sendSnapshotRequest(core: ReplicaCore, transfer: SnapshotTransfer): void {
   transfer.requestedAtMs = core.nowMs;
   core.send(
     transfer.peer,
@@ -68,14 +79,13 @@ function sendSnapshotRequest(core: ReplicaCore): void {
 }
 
 /** Next peer, from the start of the snapshot: another replica's bytes need not line up. */
-function switchPeer(core: ReplicaCore): void {
-  const transfer = core.snapshotTransfer!;
+function switchPeer(core: ReplicaCore, transfer: SnapshotTransfer): void {
   const index = transfer.peers.indexOf(transfer.peer);
-  transfer.peer = transfer.peers[(index + 1) % transfer.peers.length]!;
+  transfer.peer = defined(transfer.peers[(index + 1) % transfer.peers.length], 'the next peer');
   transfer.chunks = [];
   transfer.receivedBytes = 0;
   transfer.totalBytes = 0;
-  sendSnapshotRequest(core);
+  sendSnapshotRequest(core, transfer);
 }
 
 export function handleSnapshotRequest(core: ReplicaCore, request: SnapshotRequest): void {
@@ -147,28 +157,32 @@ export function handleSnapshotChunk(core: ReplicaCore, message: SnapshotChunk): 
   transfer.receivedBytes += chunk.length;
   if (transfer.receivedBytes > transfer.totalBytes) {
     core.count('badStateResponse');
-    switchPeer(core);
+    switchPeer(core, transfer);
   } else if (transfer.receivedBytes === transfer.totalBytes) {
-    installSnapshot(core);
+    installSnapshot(core, transfer);
   } else {
-    sendSnapshotRequest(core);
+    sendSnapshotRequest(core, transfer);
   }
 }
 
-function installSnapshot(core: ReplicaCore): void {
-  const transfer = core.snapshotTransfer!;
+function installSnapshot(core: ReplicaCore, transfer: SnapshotTransfer): void {
+  if (transfer.seq <= core.lastExecuted) {
+    // Overtaken: this replica executed up to the checkpoint itself while the chunks arrived.
+    core.snapshotTransfer = undefined;
+    return;
+  }
   const bytes = concatBytes(...transfer.chunks);
   let decoded: ReturnType<typeof decodeSnapshot>;
   try {
     decoded = decodeSnapshot(core.crypto, bytes);
   } catch {
     core.count('badStateResponse');
-    switchPeer(core);
+    switchPeer(core, transfer);
     return;
   }
   if (decoded.digest !== transfer.digest || decoded.head.height !== transfer.seq) {
     core.count('badStateResponse');
-    switchPeer(core);
+    switchPeer(core, transfer);
     return;
   }
   const previous = core.app.snapshot();
@@ -183,27 +197,17 @@ function installSnapshot(core: ReplicaCore): void {
     // The digest matched but the application bytes do not give the committed state root.
     core.app.restore(previous);
     core.count('badStateResponse');
-    switchPeer(core);
+    switchPeer(core, transfer);
     return;
   }
   core.snapshotTransfer = undefined;
   core.clients = decoded.clients;
-  core.lastExecuted = transfer.seq;
-  core.head = decoded.head;
-  core.headHash = decoded.headHash;
-  core.lastProgressMs = core.nowMs;
+  setExecutionPoint(core, decoded.head, decoded.headHash);
   core.count('snapshotsInstalled');
-  const message = core.sign<Checkpoint>({
-    type: 'checkpoint',
-    seq: transfer.seq,
-    digest: transfer.digest,
-    replica: core.me,
-  });
-  core.ownCheckpoints.set(transfer.seq, { digest: transfer.digest, snapshot: bytes, message });
+  adoptOwnCheckpoint(core, transfer.seq, transfer.digest, bytes);
   makeStable(core, { seq: transfer.seq, digest: transfer.digest, proof: transfer.proof, snapshot: bytes });
   settleRequests(core);
   startHistoryFetch(core, transfer.peers, transfer.seq, decoded.headHash);
-  tryExecute(core);
 }
 
 /**
@@ -217,24 +221,20 @@ export function startHistoryFetch(
   endHash: Uint8Array | undefined,
 ): void {
   if (core.lastAnnounced >= endHeight || peers.length === 0) return;
-  core.blockFetch = {
+  const fetch: BlockFetch = {
     mode: 'history',
-    peer: peers[0]!,
+    peer: defined(peers[0], 'a peer'),
     peers,
     requestedAtMs: core.nowMs,
     endHeight,
     endHash,
     attempts: 0,
   };
-  sendBlockRequest(core, core.lastAnnounced + 1);
+  core.blockFetch = fetch;
+  sendBlockRequest(core, fetch, core.lastAnnounced + 1);
 }
 
-function otherReplicas(core: ReplicaCore): number[] {
-  return Array.from({ length: core.n }, (_, i) => i).filter((i) => i !== core.me);
-}
-
-function sendBlockRequest(core: ReplicaCore, fromHeight: number): void {
-  const fetch = core.blockFetch!;
+function sendBlockRequest(core: ReplicaCore, fetch: BlockFetch, fromHeight: number): void {
   fetch.requestedAtMs = core.nowMs;
   const toHeight = Math.max(fromHeight, Math.min(fetch.endHeight, fromHeight + core.config.maxBlocksPerResponse - 1));
   core.send(fetch.peer, core.sign<BlockRequest>({ type: 'block-request', fromHeight, toHeight, replica: core.me }));
@@ -304,7 +304,7 @@ export function handleBlockResponse(core: ReplicaCore, response: BlockResponse):
     return;
   }
   if (fetch.mode !== 'execute') {
-    applyHistory(core, response);
+    applyHistory(core, fetch, response);
     return;
   }
   if (response.fromHeight !== core.lastExecuted + 1 || response.blocks.length === 0) {
@@ -339,14 +339,13 @@ export function handleBlockResponse(core: ReplicaCore, response: BlockResponse):
     }
     attachCertificate(core, block, checked.certificate);
   }
+  // Committed batches above the fetched blocks are executed by the settle step.
   core.blockFetch = undefined;
-  tryExecute(core);
 }
 
-function applyHistory(core: ReplicaCore, response: BlockResponse): void {
-  const fetch = core.blockFetch!;
+function applyHistory(core: ReplicaCore, fetch: BlockFetch, response: BlockResponse): void {
   if (response.fromHeight !== core.lastAnnounced + 1 || response.blocks.length === 0) {
-    nextHistoryPeer(core);
+    nextHistoryPeer(core, fetch);
     return;
   }
   for (const stored of response.blocks) {
@@ -355,7 +354,7 @@ function applyHistory(core: ReplicaCore, response: BlockResponse): void {
     const checked = checkBlock(core, stored, height);
     if (checked === undefined) {
       core.count('badStateResponse');
-      nextHistoryPeer(core);
+      nextHistoryPeer(core, fetch);
       return;
     }
     if (
@@ -378,7 +377,7 @@ function applyHistory(core: ReplicaCore, response: BlockResponse): void {
         certificate: undefined,
       });
     }
-    const block = core.blocks.get(height)!;
+    const block = defined(core.blocks.get(height), 'the block just stored');
     if (block.certificate === undefined) attachCertificate(core, block, checked.certificate);
     else announce(core);
     core.count('blocksFetched');
@@ -388,7 +387,7 @@ function applyHistory(core: ReplicaCore, response: BlockResponse): void {
     announce(core);
   } else {
     fetch.attempts = 0;
-    sendBlockRequest(core, core.lastAnnounced + 1);
+    sendBlockRequest(core, fetch, core.lastAnnounced + 1);
   }
 }
 
@@ -397,12 +396,11 @@ function applyHistory(core: ReplicaCore, response: BlockResponse): void {
  * a missing certificate is asked for again later (the votes may still be on their way), unless
  * a stable checkpoint covers it.
  */
-function nextHistoryPeer(core: ReplicaCore): void {
-  const fetch = core.blockFetch!;
+function nextHistoryPeer(core: ReplicaCore, fetch: BlockFetch): void {
   fetch.attempts++;
   if (fetch.attempts < fetch.peers.length) {
-    fetch.peer = fetch.peers[(fetch.peers.indexOf(fetch.peer) + 1) % fetch.peers.length]!;
-    sendBlockRequest(core, core.lastAnnounced + 1);
+    fetch.peer = defined(fetch.peers[(fetch.peers.indexOf(fetch.peer) + 1) % fetch.peers.length], 'the next peer');
+    sendBlockRequest(core, fetch, core.lastAnnounced + 1);
     return;
   }
   core.blockFetch = undefined;
@@ -440,13 +438,13 @@ function gapUncertified(core: ReplicaCore): void {
 export function checkStateTransfer(core: ReplicaCore): void {
   const timeout = core.config.stateTransferTimeoutMs;
   if (core.snapshotTransfer !== undefined) {
-    if (core.nowMs - core.snapshotTransfer.requestedAtMs >= timeout) switchPeer(core);
+    if (core.nowMs - core.snapshotTransfer.requestedAtMs >= timeout) switchPeer(core, core.snapshotTransfer);
     return;
   }
   if (core.blockFetch !== undefined) {
     if (core.nowMs - core.blockFetch.requestedAtMs < timeout) return;
     if (core.blockFetch.mode === 'execute') core.blockFetch = undefined;
-    else nextHistoryPeer(core);
+    else nextHistoryPeer(core, core.blockFetch);
     return;
   }
   if (checkUncertified(core)) return;
@@ -460,8 +458,8 @@ export function checkStateTransfer(core: ReplicaCore): void {
   if (core.nowMs - core.behindSinceMs < delay || core.nowMs - core.lastProgressMs < delay) return;
   ahead.sort((a, b) => b[1] - a[1]);
   // Rotate among the replicas ahead so that one faulty peer cannot stall the catch-up.
-  const pick = ahead[core.fetchRound++ % ahead.length]!;
-  core.blockFetch = {
+  const pick = defined(ahead[core.fetchRound++ % ahead.length], 'a replica ahead');
+  const fetch: BlockFetch = {
     mode: 'execute',
     peer: pick[0],
     peers: [pick[0]],
@@ -470,8 +468,9 @@ export function checkStateTransfer(core: ReplicaCore): void {
     endHash: undefined,
     attempts: 0,
   };
+  core.blockFetch = fetch;
   core.behindSinceMs = undefined;
-  sendBlockRequest(core, core.lastExecuted + 1);
+  sendBlockRequest(core, fetch, core.lastExecuted + 1);
 }
 
 /** The next block to announce has waited too long for votes: ask for its certificate. */
@@ -484,10 +483,10 @@ function checkUncertified(core: ReplicaCore): boolean {
   core.uncertifiedSinceMs ??= core.nowMs;
   if (core.nowMs - core.uncertifiedSinceMs < core.config.blockFetchDelayMs) return false;
   core.uncertifiedSinceMs = undefined;
-  const peers = otherReplicas(core);
-  const first = peers[core.fetchRound++ % peers.length]!;
+  const peers = core.otherReplicas;
+  const first = defined(peers[core.fetchRound++ % peers.length], 'a peer');
   const rotated = [...peers.slice(peers.indexOf(first)), ...peers.slice(0, peers.indexOf(first))];
-  core.blockFetch = {
+  const fetch: BlockFetch = {
     mode: 'certify',
     peer: first,
     peers: rotated,
@@ -496,6 +495,7 @@ function checkUncertified(core: ReplicaCore): boolean {
     endHash: undefined,
     attempts: 0,
   };
-  sendBlockRequest(core, core.lastAnnounced + 1);
+  core.blockFetch = fetch;
+  sendBlockRequest(core, fetch, core.lastAnnounced + 1);
   return true;
 }

@@ -6,15 +6,16 @@
  * the gaps. The view-change timer starts only once 2f + 1 replicas want the same view, so one
  * slow replica cannot escalate alone; each failed attempt doubles the timeout.
  */
+import { defined } from '../../../shared/assert.js';
 import { batchRootOf, proposalDigest } from './chain.js';
-import { makeStable } from './checkpoints.js';
+import { acceptPrePrepare, persistPreparedBatches } from './agreement.js';
+import { helpReplicaBehind, laggingInExecution, missedView } from './catch-up.js';
 import type { ReplicaCore } from './core.js';
-import { tryExecute } from './execution.js';
 import type { NewView, PrePrepare, Request, ViewChange } from './messages.js';
 import { withoutAttachments } from './messages.js';
+import { innerMap } from './nested-map.js';
 import { type NewViewPlan, planNewView, sameProposal, validViewChange } from './new-view.js';
-import { acceptPrePrepare, maybePropose, persistPreparedBatches } from './normal-case.js';
-import { requestSnapshot } from './state-transfer.js';
+import { makeStable } from './stable-checkpoint.js';
 
 /** VIEW-CHANGEs kept per sender: its latest few views. */
 const viewsPerSender = 3;
@@ -95,25 +96,7 @@ export function handleViewChange(core: ReplicaCore, vc: ViewChange): void {
   afterViewChange(core);
 }
 
-/** A batch of this view pre-prepared long ago is still not executed (while not catching up). */
-/**
- * A replica installing a snapshot or executing fetched blocks is behind: its own lag, not the
- * primary, explains why what it awaits has not executed here, and a view change it started would
- * be one the others (in normal operation) never join.
- */
-function catchingUp(core: ReplicaCore): boolean {
-  return core.snapshotTransfer !== undefined || core.blockFetch?.mode === 'execute';
-}
-
-/**
- * The view this replica missed, if f + 1 replicas have spoken in views past its own: the lowest
- * of the f + 1 highest, which at least one correct replica has installed.
- */
-function missedView(core: ReplicaCore): number | undefined {
-  const ahead = [...core.viewSpoken.values()].filter((view) => view > core.view).sort((a, b) => b - a);
-  return ahead.length > core.f ? ahead[core.f] : undefined;
-}
-
+/** A batch pre-prepared in this view long ago is still not executed here. */
 function proposalLate(core: ReplicaCore): boolean {
   for (const entry of core.log.values()) {
     if (
@@ -127,21 +110,6 @@ function proposalLate(core: ReplicaCore): boolean {
   return false;
 }
 
-/**
- * A replica sent a message for an older view (`changing`: a VIEW-CHANGE to `theirView`) than the
- * latest NEW-VIEW this replica installed. The NEW-VIEW is signed by its primary, so any replica
- * may pass it on; at most once per retransmission interval per replica, so a faulty one cannot
- * turn stale messages into a flood.
- */
-export function helpReplicaBehind(core: ReplicaCore, replica: number, theirView: number, changing: boolean): void {
-  const nv = core.latestNewView;
-  if (nv === undefined || replica === core.me || nv.view < theirView || (nv.view === theirView && !changing)) return;
-  const last = core.newViewSentMs.get(replica) ?? Number.NEGATIVE_INFINITY;
-  if (core.nowMs - last < core.config.retransmitIntervalMs) return;
-  core.newViewSentMs.set(replica, core.nowMs);
-  core.send(replica, nv);
-}
-
 /** After a restart: the VIEW-CHANGE this replica sent before it crashed is its own again. */
 export function restoreOwnViewChange(core: ReplicaCore, vc: ViewChange): void {
   core.ownViewChange = vc;
@@ -149,11 +117,7 @@ export function restoreOwnViewChange(core: ReplicaCore, vc: ViewChange): void {
 }
 
 function storeViewChange(core: ReplicaCore, vc: ViewChange): void {
-  let byView = core.viewChanges.get(vc.replica);
-  if (byView === undefined) {
-    byView = new Map();
-    core.viewChanges.set(vc.replica, byView);
-  }
+  const byView = innerMap(core.viewChanges, vc.replica);
   byView.set(vc.view, vc);
   if (byView.size > viewsPerSender) byView.delete(Math.min(...byView.keys()));
 }
@@ -185,7 +149,7 @@ function afterViewChange(core: ReplicaCore): void {
 }
 
 function sendNewView(core: ReplicaCore): void {
-  const own = core.ownViewChange!;
+  const own = defined(core.ownViewChange, "a new primary's own VIEW-CHANGE");
   const others = viewChangesFor(core, core.view)
     .filter((vc) => vc.replica !== core.me)
     .sort((a, b) => a.replica - b.replica);
@@ -253,9 +217,8 @@ function checkNewView(core: ReplicaCore, nv: NewView): NewViewPlan | undefined {
   const plan = planNewView(core, nv.view, nv.viewChanges);
   if (plan.slots.length !== nv.prePrepares.length) return undefined;
   const batches = new Map((nv.batches ?? []).map((batch) => [batch.seq, batch.requests]));
-  for (let i = 0; i < plan.slots.length; i++) {
-    const slot = plan.slots[i]!;
-    const pp = nv.prePrepares[i]!;
+  for (const [i, slot] of plan.slots.entries()) {
+    const pp = defined(nv.prePrepares[i], 'a pre-prepare for every slot');
     if (
       pp.seq !== slot.seq ||
       pp.view !== nv.view ||
@@ -282,7 +245,10 @@ function checkNewView(core: ReplicaCore, nv: NewView): NewViewPlan | undefined {
   return plan;
 }
 
-/** Enters the new view: adopts the checkpoint, the re-issued pre-prepares and the waiting requests. */
+/**
+ * Enters the new view: adopts the checkpoint, the re-issued pre-prepares and the waiting
+ * requests. What became executable, and the new primary's first batch, are the settle step's.
+ */
 function installNewView(core: ReplicaCore, nv: NewView, plan: NewViewPlan): void {
   core.status = 'normal';
   core.viewChangeTimerStartMs = undefined;
@@ -299,7 +265,7 @@ function installNewView(core: ReplicaCore, nv: NewView, plan: NewViewPlan): void
     if (own !== undefined && own.digest === plan.minDigest) {
       makeStable(core, { seq: plan.minSeq, digest: plan.minDigest, proof: plan.minProof, snapshot: own.snapshot });
     } else if (plan.minSeq > core.lastExecuted) {
-      requestSnapshot(core, plan.minSeq, plan.minDigest, plan.minProof);
+      core.wantSnapshot({ seq: plan.minSeq, digest: plan.minDigest, proof: plan.minProof });
     }
   }
   const batches = new Map((nv.batches ?? []).map((batch) => [batch.seq, batch.requests]));
@@ -321,13 +287,12 @@ function installNewView(core: ReplicaCore, nv: NewView, plan: NewViewPlan): void
     for (const { request } of core.waiting.values()) core.pending.set(request.clientId, request);
     core.waiting.clear();
     core.requestTimerStartMs = undefined;
-    maybePropose(core, true);
+    core.flushDue = true;
   } else {
     const primary = core.primaryOf(core.view);
     for (const { request } of core.waiting.values()) core.send(primary, request);
     core.requestTimerStartMs = core.waiting.size > 0 ? core.nowMs : undefined;
   }
-  tryExecute(core);
 }
 
 /**
@@ -347,11 +312,9 @@ export function checkViewTimers(core: ReplicaCore): void {
       return;
     }
     if (core.waiting.size === 0) core.requestTimerStartMs = undefined;
-    if (catchingUp(core)) {
-      // The request timer starts again once this replica has caught up.
-      if (core.requestTimerStartMs !== undefined) core.requestTimerStartMs = core.nowMs;
-      return;
-    }
+    // Postponed, not restarted: a censoring primary is still replaced at the first tick this
+    // replica is not behind, while one that lags blames nobody until it has caught up.
+    if (laggingInExecution(core)) return;
     const requestLate =
       core.requestTimerStartMs !== undefined && core.nowMs - core.requestTimerStartMs >= core.timeoutMs;
     if (requestLate || proposalLate(core)) startViewChange(core, core.view + 1);
