@@ -30,7 +30,7 @@ export function decodeJson(bytes: Uint8Array): JsonValue {
  * Counts bracket depth before parsing: engines with a recursive JSON.parse (XS on a meter)
  * would otherwise exhaust their native stack on a payload of nested brackets.
  */
-export function checkJsonNesting(text: string, maxDepth: number): void {
+function checkJsonNesting(text: string, maxDepth: number): void {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

@@ -1,6 +1,6 @@
 /**
- * PBFT messages on a node's links, as JSON text. Unlike pbft/wire.ts this does not produce the
- * canonical form nor check the schema: a signature covers the canonical JSON of the message as
+ * PBFT messages on a node's links, as JSON text. This neither produces the canonical form nor
+ * checks the schema: a signature covers the canonical JSON of the message as
  * the receiver parsed it (pbft/signing.ts recomputes it), so the bytes on the wire need not be
  * canonical, and the replica and the client state machine check every message against its
  * schema themselves. Native JSON.stringify / TextDecoder / JSON.parse are an order of magnitude

@@ -2,6 +2,7 @@
 import * as assert from 'uvu/assert';
 import { toBase64Url } from '../../../../shared/bytes.js';
 import type { CommittedBlock, Effect } from '../../../../gateway/ledger/pbft/effects.js';
+import type { PbftMessage } from '../../../../gateway/ledger/pbft/messages.js';
 import type { PersistRecord } from '../../../../gateway/ledger/pbft/storage.js';
 import { Cluster, type ClusterOptions } from '../../../sim/cluster.js';
 
@@ -64,4 +65,23 @@ export class Recorder {
         return { atMs: entry.atMs, view: record.view, changing: record.changing };
       });
   }
+}
+
+/** One message of every type a cluster sends, from a short run with a view change and a state transfer. */
+export function messagesOfARun(): PbftMessage[] {
+  const cluster = quietCluster({ n: 4, clients: 2 });
+  const seen = new Map<string, PbftMessage>();
+  cluster.onEffect = (_replica, effect) => {
+    if (effect.kind === 'send' || effect.kind === 'broadcast') seen.set(effect.message.type, effect.message);
+    if (effect.kind === 'reply') seen.set('reply', effect.reply);
+  };
+  cluster.workload(6);
+  settle(cluster);
+  // A view change while the primary is down, then a state transfer when it comes back.
+  cluster.crash(0);
+  cluster.workload(10);
+  settle(cluster);
+  cluster.restart(0);
+  cluster.runFor(2_000);
+  return [...seen.values()];
 }
