@@ -225,7 +225,7 @@ export const attachmentFields: { readonly [T in PbftMessageType]?: readonly stri
   'new-view': ['batches'],
 };
 
-export function isPbftMessageType(value: unknown): value is PbftMessageType {
+function isPbftMessageType(value: unknown): value is PbftMessageType {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(pbftSchemas, value);
 }
 

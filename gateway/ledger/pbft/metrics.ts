@@ -2,7 +2,7 @@
  * Counters a replica keeps about what it received and did. Bad input is never an exception:
  * it is dropped and counted under the reason it was dropped for.
  */
-export const metricNames = [
+const metricNames = [
   'messagesReceived',
   'malformed',
   'badSignature',

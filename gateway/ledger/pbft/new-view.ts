@@ -97,7 +97,7 @@ function batchesMatch(core: ReplicaCore, vc: ViewChange): boolean {
 }
 
 /** A pre-prepare of an earlier view by its primary, plus 2f matching prepares from distinct backups. */
-export function validPreparedCertificate(
+function validPreparedCertificate(
   core: ReplicaCore,
   certificate: PreparedCertificate,
   beforeView: number,

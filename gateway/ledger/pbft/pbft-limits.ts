@@ -29,6 +29,4 @@ export const pbftLimits = {
   maxSnapshotBytes: 1_073_741_824,
   /** Largest encoded PBFT message a transport accepts (a NEW-VIEW with full batches is the largest). */
   maxMessageBytes: 67_108_864,
-  /** Nesting of a NEW-VIEW (view changes, certificates, pre-prepares, proposals) plus slack. */
-  maxMessageDepth: 10,
 } as const;

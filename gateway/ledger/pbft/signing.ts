@@ -18,7 +18,7 @@ import { type Reply, type SignedMessage, attachmentFields } from './messages.js'
 export const pbftDomain = 'gridbid/v1/pbft/';
 
 /** The bytes a replica's `sig` covers. */
-export function pbftSigningBytes(message: Omit<SignedMessage, 'sig'> | SignedMessage): Uint8Array {
+function pbftSigningBytes(message: Omit<SignedMessage, 'sig'> | SignedMessage): Uint8Array {
   if (message.type === 'block-vote')
     return commitVoteBytes(fromBase64Url((message as { headerHash: string }).headerHash));
   const covered: Record<string, unknown> = { ...message };

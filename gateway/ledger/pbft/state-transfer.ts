@@ -35,7 +35,7 @@ import type {
 import { decodeSnapshot } from './snapshot.js';
 import { makeStable, validCheckpointProof } from './stable-checkpoint.js';
 
-export function requestSnapshot(core: ReplicaCore, seq: number, digest: string, proof: readonly Checkpoint[]): void {
+function requestSnapshot(core: ReplicaCore, seq: number, digest: string, proof: readonly Checkpoint[]): void {
   if (seq <= core.lastExecuted) return;
   const current = core.snapshotTransfer;
   if (current !== undefined && current.seq >= seq) return;

@@ -61,7 +61,7 @@ export interface ReplicaStorage {
   write(record: PersistRecord): void;
 }
 
-export function recordKey(record: PersistRecord): string {
+function recordKey(record: PersistRecord): string {
   switch (record.kind) {
     case 'view':
     case 'view-change':

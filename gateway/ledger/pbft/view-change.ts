@@ -28,7 +28,7 @@ function pendingToWaiting(core: ReplicaCore): void {
   core.pending.clear();
 }
 
-export function startViewChange(core: ReplicaCore, newView: number): void {
+function startViewChange(core: ReplicaCore, newView: number): void {
   if (newView <= core.view) return;
   core.view = newView;
   core.status = 'view-change';
