@@ -63,5 +63,3 @@ export const limits = {
   /** Headers a light client holds by default (the latest is always among them). */
   maxLightClientHeaders: 10_000,
 } as const;
-
-export type Limits = typeof limits;
