@@ -21,12 +21,10 @@ const root = fc.constantFrom(...roots);
 
 const record = fc.oneof(
   fc.record({ kind: fc.constant('view'), view: fc.nat(5), changing: fc.boolean() }),
-  fc
-    .record({ seq: fc.nat(40), view: fc.nat(5), root })
-    .map(({ seq, view, root }) => ({
-      kind: 'pre-prepare',
-      message: { type: 'pre-prepare', seq, view, proposal: { view, batchRoot: root }, requests: requestsOf(root) },
-    })),
+  fc.record({ seq: fc.nat(40), view: fc.nat(5), root }).map(({ seq, view, root }) => ({
+    kind: 'pre-prepare',
+    message: { type: 'pre-prepare', seq, view, proposal: { view, batchRoot: root }, requests: requestsOf(root) },
+  })),
   fc
     .record({ seq: fc.nat(40), view: fc.nat(5), type: fc.constantFrom('prepare', 'commit') })
     .map(({ seq, view, type }) => ({ kind: 'sent', message: { type, seq, view } })),
