@@ -56,6 +56,12 @@ export const errorCodes = [
   'HEADER_NOT_HELD',
   /** A block's batch does not match its header's size or Merkle root. */
   'BAD_BATCH',
+  // the server itself
+  /**
+   * The server failed on its own account (a bug, a failing dependency), not because of the
+   * request: the reply carries no detail, and the same request may succeed later.
+   */
+  'INTERNAL',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

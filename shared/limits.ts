@@ -18,7 +18,8 @@ export const limits = {
   /** Cut-and-choose candidates per issuance session (k). */
   minCandidates: 2,
   maxCandidates: 32,
-  defaultCandidates: 16,
+  /** The k RM expects unless configured otherwise: a cheat succeeds with probability 1/k. */
+  cutAndChooseCandidates: 16,
 
   /** RSA moduli the protocol accepts (RM blind-signing key, TC key). */
   minRsaModulusBits: 2048,
@@ -62,5 +63,3 @@ export const limits = {
   /** Headers a light client holds by default (the latest is always among them). */
   maxLightClientHeaders: 10_000,
 } as const;
-
-export type Limits = typeof limits;

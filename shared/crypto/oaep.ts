@@ -9,10 +9,6 @@ import { mgf1, xorInto } from './mgf1.js';
 import type { CryptoProvider } from './provider.js';
 import { type RsaPrivateKey, type RsaPublicKey, rsaPublicRaw } from './rsa-key.js';
 
-export function oaepMaxMessageBytes(hash: HashFunction, key: RsaPublicKey): number {
-  return key.modulusBytes - 2 * hash.outputBytes - 2;
-}
-
 /** EME-OAEP encoding (7.1.1 step 2). */
 export function oaepEncode(
   hash: HashFunction,

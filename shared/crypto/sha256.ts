@@ -17,9 +17,6 @@ const initialState = Uint32Array.from([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ]);
 
-export const sha256BlockBytes = 64;
-export const sha256OutputBytes = 32;
-
 export function sha256(data: Uint8Array): Uint8Array {
   const padded = padMessage(data);
   const state = Uint32Array.from(initialState);

@@ -34,8 +34,6 @@ const sha384Initial = Uint32Array.from([
   0xffc00b31, 0x8eb44a87, 0x68581511, 0xdb0c2e0d, 0x64f98fa7, 0x47b5481d, 0xbefa4fa4,
 ]);
 
-export const sha512BlockBytes = 128;
-
 export function sha512(data: Uint8Array): Uint8Array {
   return digest(data, sha512Initial, 64);
 }

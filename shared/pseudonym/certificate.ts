@@ -2,7 +2,6 @@
  * Checking an MM certificate: anyone holding MM's public key can, including meters checking a
  * counterparty. A certificate is valid for one period, within its validity window.
  */
-import { fromBase64Url } from '../bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { GridbidError } from '../errors.js';
 import type { MessageOf } from '../protocol/messages.js';
@@ -36,9 +35,4 @@ export function checkCertificate(
   if (nowMs < certificate.validFromMs || nowMs >= certificate.validUntilMs) {
     throw new GridbidError('BAD_CERTIFICATE', 'certificate is outside its validity window');
   }
-}
-
-/** The pseudonym key a certificate vouches for, as bytes. */
-export function certifiedKey(certificate: Certificate): Uint8Array {
-  return fromBase64Url(certificate.pseudonymPublicKey);
 }

@@ -44,9 +44,10 @@ export function makeAuthorities(options: { candidates?: number; random?: RandomS
   const tc = testTcKey();
   const rmKey = generateRsaKey(2048);
   const random = options.random ?? seededRandom('rm-choices');
+  const rmConfig = defaultRmConfig(periodMs);
   const rm = new RegistrationManager(provider, random, rmKey, tc.rsaPublicKey, {
-    ...defaultRmConfig(periodMs),
-    candidates: options.candidates ?? 16,
+    ...rmConfig,
+    candidates: options.candidates ?? rmConfig.candidates,
   });
   const mmKey = provider.randomBytes(32);
   mmKey[0] = 1;

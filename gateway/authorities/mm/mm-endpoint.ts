@@ -1,7 +1,11 @@
-/** MM's request handler for anonymous sessions: certificate requests in, certificates or errors out. */
+/**
+ * MM's request handler for anonymous sessions: certificate requests in, certificates or errors
+ * out (`INTERNAL` when MM itself failed); nothing thrown escapes. Refusals are counted in
+ * `refusals` when given.
+ */
 import { decodeMessage, encodeMessage } from '../../../shared/protocol/codec.js';
 import { GridbidError } from '../../../shared/errors.js';
-import { errorReply } from '../replies.js';
+import { type RefusalCounts, errorReply } from '../replies.js';
 import type { MarketManager } from './market-manager.js';
 
 export interface AnonymousSession {
@@ -14,9 +18,10 @@ export function handleMmRequest(
   session: AnonymousSession,
   request: Uint8Array,
   nowMs: number,
+  refusals?: RefusalCounts,
 ): Uint8Array {
   const decoded = decodeMessage(request);
-  if (!decoded.ok) return encodeMessage(errorReply(decoded.error, undefined, nowMs));
+  if (!decoded.ok) return encodeMessage(errorReply(decoded.error, undefined, nowMs, refusals));
   const message = decoded.value;
   try {
     if (message.type !== 'certificate.request') {
@@ -24,6 +29,6 @@ export function handleMmRequest(
     }
     return encodeMessage(mm.certify(session.clientId, message, nowMs));
   } catch (error) {
-    return encodeMessage(errorReply(error, 'requestId' in message ? message.requestId : undefined, nowMs));
+    return encodeMessage(errorReply(error, 'requestId' in message ? message.requestId : undefined, nowMs, refusals));
   }
 }

@@ -10,6 +10,7 @@ import { type RandomSource, randomBigIntBelow } from '../../../shared/crypto/ran
 import { blindSign } from '../../../shared/crypto/rsabssa.js';
 import { type RsaPrivateKey, type RsaPublicKey, publicPart, representative } from '../../../shared/crypto/rsa-key.js';
 import { GridbidError, ensure } from '../../../shared/errors.js';
+import { limits } from '../../../shared/limits.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { verifyMessageSignature } from '../../../shared/protocol/signing.js';
 import { periodIndexAt } from '../../../shared/time/period.js';
@@ -228,5 +229,11 @@ function sessionKey(meterId: string, periodIndex: number): string {
 }
 
 export function defaultRmConfig(periodMs: number): RmConfig {
-  return { candidates: 16, periodMs, periodsAhead: 1, maxClockSkewMs: 5 * 60_000, maxMeters: 100_000 };
+  return {
+    candidates: limits.cutAndChooseCandidates,
+    periodMs,
+    periodsAhead: 1,
+    maxClockSkewMs: 5 * 60_000,
+    maxMeters: 100_000,
+  };
 }

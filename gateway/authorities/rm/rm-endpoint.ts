@@ -1,12 +1,12 @@
 /**
  * RM's request handler: bytes from an authenticated identity session in, bytes out. Every
- * request gets exactly one reply, an `error` with a stable code when refused; nothing thrown
- * by bad input escapes.
+ * request gets exactly one reply, an `error` with a stable code when refused (`INTERNAL` when RM
+ * itself failed); nothing thrown escapes. Refusals are counted in `refusals` when given.
  */
 import { decodeMessage, encodeMessage } from '../../../shared/protocol/codec.js';
 import type { Message } from '../../../shared/protocol/messages.js';
 import { GridbidError } from '../../../shared/errors.js';
-import { errorReply } from '../replies.js';
+import { type RefusalCounts, errorReply } from '../replies.js';
 import type { RegistrationManager } from './registration-manager.js';
 
 export interface IdentitySession {
@@ -19,15 +19,16 @@ export function handleRmRequest(
   session: IdentitySession,
   request: Uint8Array,
   nowMs: number,
+  refusals?: RefusalCounts,
 ): Uint8Array {
   const decoded = decodeMessage(request);
-  if (!decoded.ok) return encodeMessage(errorReply(decoded.error, undefined, nowMs));
+  if (!decoded.ok) return encodeMessage(errorReply(decoded.error, undefined, nowMs, refusals));
   const message = decoded.value;
   const requestId = 'requestId' in message ? message.requestId : undefined;
   try {
     return encodeMessage(dispatch(rm, session, message, nowMs));
   } catch (error) {
-    return encodeMessage(errorReply(error, requestId, nowMs));
+    return encodeMessage(errorReply(error, requestId, nowMs, refusals));
   }
 }
 

@@ -1,4 +1,8 @@
-/** The answer to a request that was refused: the stable code and a readable reason. */
+/**
+ * The answer to a request that was refused: the stable code (one of `errorCodes` in
+ * shared/errors.ts; `INTERNAL` when the server failed rather than the request) and a readable
+ * reason.
+ */
 import { limits } from '../../limits.js';
 import { requestId, timeMs } from '../fields.js';
 import { literal, object, optional, text } from '../schema.js';

@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type Candidate, makeCandidate } from '../../../../firmware/core/pseudonym/candidate.js';
 import { IssuanceSession, type MeterIdentity } from '../../../../firmware/core/pseudonym/issuance-session.js';
-import { RegistrationManager } from '../../../../gateway/authorities/rm/registration-manager.js';
+import { RegistrationManager, defaultRmConfig } from '../../../../gateway/authorities/rm/registration-manager.js';
+import { limits } from '../../../../shared/limits.js';
 import { signMessage, verifyMessageSignature } from '../../../../shared/protocol/signing.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { enrolMeter, makeAuthorities, nowMs, periodIndex, provider } from '../../../support/authorities.js';
@@ -37,6 +38,12 @@ function freshRm(seed: string): RegistrationManager {
     authorities.rm.config,
   );
 }
+
+test("RM's default k is the limits module's, within the protocol's candidate bounds", () => {
+  const { candidates } = defaultRmConfig(15 * 60_000);
+  assert.is(candidates, limits.cutAndChooseCandidates);
+  assert.ok(candidates >= limits.minCandidates && candidates <= limits.maxCandidates);
+});
 
 test('an honest meter gets a blind signature that finalises', () => {
   const identity = enrolMeter(authorities.rm, 'honest-1');
