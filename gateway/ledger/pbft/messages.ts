@@ -203,7 +203,6 @@ export type Commit = PbftMessageOf<'commit'>;
 export type Checkpoint = PbftMessageOf<'checkpoint'>;
 export type BlockVote = PbftMessageOf<'block-vote'>;
 export type PreparedCertificate = Infer<typeof preparedCertificateSchema>;
-export type Batch = Infer<typeof batchSchema>;
 export type ViewChange = PbftMessageOf<'view-change'>;
 export type NewView = PbftMessageOf<'new-view'>;
 export type SnapshotRequest = PbftMessageOf<'snapshot-request'>;

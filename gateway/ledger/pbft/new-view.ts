@@ -97,11 +97,7 @@ function batchesMatch(core: ReplicaCore, vc: ViewChange): boolean {
 }
 
 /** A pre-prepare of an earlier view by its primary, plus 2f matching prepares from distinct backups. */
-function validPreparedCertificate(
-  core: ReplicaCore,
-  certificate: PreparedCertificate,
-  beforeView: number,
-): boolean {
+function validPreparedCertificate(core: ReplicaCore, certificate: PreparedCertificate, beforeView: number): boolean {
   const pp = certificate.prePrepare;
   if (pp.view >= beforeView || pp.replica !== core.primaryOf(pp.view) || pp.proposal.view > pp.view) return false;
   if (pp.proposal.batchSize > core.config.maxBatchRequests) return false;
