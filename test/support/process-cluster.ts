@@ -21,6 +21,8 @@ import { checkAcknowledgedOnce, checkChainsAgree } from './chain-checks.js';
 
 export const startTimeoutMs = 30_000;
 export const stepTimeoutMs = 20_000;
+/** How long a settled cluster must stay unchanged before its LevelDB directories are read. */
+const quietMs = 300;
 
 export async function until(
   condition: () => boolean | Promise<boolean>,
@@ -135,18 +137,28 @@ export class ProcessCluster {
 
   /**
    * Polls until every replica reports the same height, has its last executed block certified
-   * (`height` = `lastExecuted`) and no history gap open; returns that height. Call it with the
-   * load stopped and settled.
+   * (`height` = `lastExecuted`) and no history gap open, unchanged over `quietMs` (the records of
+   * the last inputs are written by the next group commit, and a stop drops what is not yet
+   * written); returns that height. Call it with the load stopped and settled.
    */
   async settled(timeoutMs = stepTimeoutMs): Promise<Settled> {
     let statuses: StatusLine[] = [];
+    /** Since when the replicas have been settled at this height. */
+    let stretch: { height: number; sinceMs: number } | undefined;
+    const settledNow = (lines: readonly StatusLine[]): boolean =>
+      lines.every(
+        (line) => line.height === lines[0]!.height && line.lastExecuted === line.height && line.historyGapsOpen === 0,
+      );
     await until(
       async () => {
         statuses = await this.statuses();
-        const height = statuses[0]!.height;
-        return statuses.every(
-          (line) => line.height === height && line.lastExecuted === height && line.historyGapsOpen === 0,
-        );
+        if (!settledNow(statuses)) {
+          stretch = undefined;
+          return false;
+        }
+        const height = statuses[0]!.height as number;
+        if (stretch?.height !== height) stretch = { height, sinceMs: Date.now() };
+        return Date.now() - stretch.sinceMs >= quietMs;
       },
       timeoutMs,
       'every replica at the same certified height with no history gap open',
@@ -154,6 +166,33 @@ export class ProcessCluster {
       throw new Error(`${(error as Error).message}; last: ${describeStatuses(statuses)}`);
     });
     return { height: statuses[0]!.height as number, statuses };
+  }
+
+  /**
+   * Polls until every replica is in the same view with status normal, begun within `boundMs` and
+   * held for `stableMs` (a replica that wanders off alone shows up within a view-change timeout);
+   * returns the view and when the agreement began.
+   */
+  async sameViewNormal(boundMs: number, stableMs: number): Promise<{ view: number; afterMs: number }> {
+    const startMs = Date.now();
+    /** Since when every replica has been normal in this view. */
+    let stretch: { view: number; sinceMs: number } | undefined;
+    for (;;) {
+      const statuses = await this.statuses();
+      const nowMs = Date.now();
+      const view = statuses[0]!.view as number;
+      if (statuses.every((line) => line.view === view && line.status === 'normal')) {
+        if (stretch?.view !== view) stretch = { view, sinceMs: nowMs };
+        if (nowMs - stretch.sinceMs >= stableMs) return { view, afterMs: stretch.sinceMs - startMs };
+      } else {
+        stretch = undefined;
+        if (nowMs - startMs > boundMs)
+          throw new Error(
+            `replicas not all in one view with status normal ${boundMs} ms on: ${describeStatuses(statuses)}`,
+          );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Stops every replica with SIGTERM: each exits cleanly and without internal errors. */
@@ -217,7 +256,7 @@ export function describeStatuses(statuses: readonly StatusLine[]): string {
   return statuses
     .map(
       (line) =>
-        `r${line.replica} view ${String(line.view)} ${String(line.status)} executed ${String(line.lastExecuted)} ` +
+        `replica ${String(line.replica)} view ${String(line.view)} ${String(line.status)} executed ${String(line.lastExecuted)} ` +
         `height ${String(line.height)} gaps ${String(line.historyGapsOpen)}`,
     )
     .join('; ');
