@@ -39,6 +39,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A mesh of namespaces and a cluster in it under load; both torn down whatever happens. */
 async function inNamespaces(name: string, body: (cluster: ProcessCluster, mesh: NetnsMesh) => Promise<void>) {
+  const startMs = Date.now();
   const mesh = NetnsMesh.create(n);
   let cluster: ProcessCluster | undefined;
   try {
@@ -57,6 +58,7 @@ async function inNamespaces(name: string, body: (cluster: ProcessCluster, mesh: 
   } finally {
     await cluster?.close();
     mesh.close();
+    console.log(`  ${name}: ${((Date.now() - startMs) / 1000).toFixed(1)} s`);
   }
 }
 
