@@ -113,7 +113,7 @@ if (unavailable !== undefined && process.env.CI !== 'true') {
   console.log(`  partition tests skipped: ${unavailable} (they run as root with iproute2, and always on CI)`);
 } else {
   test('the primary cut off from the other replicas: they change view and commits resume within the bound', async () => {
-    assert.is(unavailable, undefined, 'network namespaces are available');
+    assert.is(unavailable, undefined, `network namespaces are needed on CI: ${String(unavailable)}`);
     await inNamespaces('partition-primary', async (cluster, mesh) => {
       const client = cluster.load!;
       const { view, primary } = await currentPrimary(cluster);
@@ -160,7 +160,7 @@ if (unavailable !== undefined && process.env.CI !== 'true') {
   });
 
   test('a backup cut off from the other replicas: commits go on, and it catches up after the heal', async () => {
-    assert.is(unavailable, undefined, 'network namespaces are available');
+    assert.is(unavailable, undefined, `network namespaces are needed on CI: ${String(unavailable)}`);
     await inNamespaces('partition-backup', async (cluster, mesh) => {
       const client = cluster.load!;
       const { primary } = await currentPrimary(cluster);
@@ -197,7 +197,7 @@ if (unavailable !== undefined && process.env.CI !== 'true') {
   });
 
   test('a split 2 | 2: no height moves and nothing diverges while split; commits resume within the bound after the heal', async () => {
-    assert.is(unavailable, undefined, 'network namespaces are available');
+    assert.is(unavailable, undefined, `network namespaces are needed on CI: ${String(unavailable)}`);
     await inNamespaces('partition-split', async (cluster, mesh) => {
       const client = cluster.load!;
       const cutMs = Date.now();
