@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toBase64Url } from '../../shared/bytes.js';
 import { decodePrivateScalar } from '../../shared/crypto/ecdsa-p256.js';
+import { ensure } from '../../shared/errors.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
 import {
   type ClusterConfig,
@@ -22,7 +23,9 @@ import {
 
 export interface MakeClusterOptions {
   readonly directory: string;
+  /** Every replica's host, unless `hosts` names one per replica. */
   readonly host: string;
+  readonly hosts?: readonly string[];
   /** One port per replica; its length is n. */
   readonly ports: readonly number[];
   readonly clients: number;
@@ -54,6 +57,12 @@ function writeKey(path: string, privateKey: Uint8Array): void {
 }
 
 export function makeCluster(options: MakeClusterOptions): MadeCluster {
+  ensure(
+    options.hosts === undefined || options.hosts.length === options.ports.length,
+    'BAD_INPUT',
+    'one host per replica',
+    'hosts',
+  );
   const provider = createNodeCryptoProvider();
   const keyDirectory = join(options.directory, 'keys');
   mkdirSync(keyDirectory, { recursive: true, mode: 0o700 });
@@ -64,7 +73,7 @@ export function makeCluster(options: MakeClusterOptions): MadeCluster {
   const json = clusterToJson({
     genesisTimeMs: options.genesisTimeMs ?? Date.now(),
     replicas: options.ports.map((port, index) => ({
-      host: options.host,
+      host: options.hosts?.[index] ?? options.host,
       port,
       publicKey: provider.p256PublicKey(replicaKeys[index]!),
     })),

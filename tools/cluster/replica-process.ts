@@ -35,6 +35,8 @@ export class ReplicaProcess {
     private readonly dataDirectory: string,
     private readonly extraArgs: readonly string[] = [],
     private readonly nodeArgs: readonly string[] = [],
+    /** A command node runs under, e.g. `ip netns exec <namespace>`; it must exec node in place (same pid). */
+    private readonly commandPrefix: readonly string[] = [],
   ) {}
 
   get running(): boolean {
@@ -59,7 +61,8 @@ export class ReplicaProcess {
       this.dataDirectory,
       ...this.extraArgs,
     ];
-    const child = spawn(process.execPath, args, { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, ...commandArgs] = [...this.commandPrefix, process.execPath, ...args];
+    const child = spawn(command!, commandArgs, { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     let buffered = '';

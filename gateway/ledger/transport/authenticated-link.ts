@@ -2,12 +2,15 @@
  * One TCP connection between two known parties, authenticated both ways before any payload
  * flows (see link-handshake.ts). A protocol violation (bad hello, bad proof, bad MAC, oversize
  * frame) closes the link and is reported with its reason; it never throws into the caller.
+ * An open link's empty frame is a heartbeat (link-liveness.ts): sealed and counted like any
+ * other, never delivered; a message payload is never empty.
  */
 import type { Socket } from 'node:net';
 import type { createECDH } from 'node:crypto';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { GridbidError, isGridbidError } from '../../../shared/errors.js';
 import { FrameReader, encodeFrame } from './frame-reader.js';
+import type { LinkTimes } from './link-liveness.js';
 import {
   type Hello,
   type LinkKeys,
@@ -51,7 +54,12 @@ type Phase = 'hello' | 'proof' | 'open' | 'closed';
  */
 export const handshakeMaxFrameBytes = 4_096;
 
-export class AuthenticatedLink {
+const heartbeatPayload = new Uint8Array(0);
+
+export class AuthenticatedLink implements LinkTimes {
+  readonly startedMs = Date.now();
+  lastReceivedMs = this.startedMs;
+  lastSentMs = this.startedMs;
   private phase: Phase = 'hello';
   private readonly reader: FrameReader;
   private readonly ownHello: Hello;
@@ -81,10 +89,15 @@ export class AuthenticatedLink {
     return this.phase === 'open';
   }
 
+  /** Sends a message payload (never empty: an empty frame is a heartbeat); false when not open. */
   send(payload: Uint8Array): boolean {
-    if (this.phase !== 'open' || this.keys === undefined) return false;
-    this.write(sealFrame(this.keys.sendKey, this.sendCounter++, payload));
-    return true;
+    if (payload.length === 0) throw new GridbidError('BAD_LENGTH', 'a message payload is never empty');
+    return this.seal(payload);
+  }
+
+  /** Sends a heartbeat; false when not open. */
+  heartbeat(): boolean {
+    return this.seal(heartbeatPayload);
   }
 
   /** Holds this link's writes in the socket until `uncork`, which hands them to the kernel in one writev. */
@@ -103,11 +116,20 @@ export class AuthenticatedLink {
     this.options.onClose(this, reason);
   }
 
+  private seal(payload: Uint8Array): boolean {
+    if (this.phase !== 'open' || this.keys === undefined) return false;
+    this.write(sealFrame(this.keys.sendKey, this.sendCounter++, payload));
+    return true;
+  }
+
   private write(payload: Uint8Array): void {
-    if (!this.socket.destroyed) this.socket.write(encodeFrame(payload));
+    if (this.socket.destroyed) return;
+    this.lastSentMs = Date.now();
+    this.socket.write(encodeFrame(payload));
   }
 
   private receive(chunk: Buffer): void {
+    this.lastReceivedMs = Date.now();
     try {
       for (const frame of this.reader.push(chunk)) {
         if (this.phase === 'closed') return;
@@ -126,7 +148,7 @@ export class AuthenticatedLink {
         return this.receiveProof(frame);
       case 'open': {
         const payload = openFrame(this.keys!.receiveKey, this.receiveCounter++, frame);
-        this.options.onMessage(this, payload);
+        if (payload.length > 0) this.options.onMessage(this, payload);
         return;
       }
       case 'closed':

@@ -4,10 +4,13 @@
  * back-off, so a restarted peer is rejoined without operator action. Frames for a peer that is
  * not connected wait in a bounded queue (oldest dropped first: PBFT retransmits what matters).
  * `coalesce` groups sends: each link's frames sent inside it leave in one socket write.
+ * Links that go silent without closing are found by heartbeats and a silence limit
+ * (link-liveness.ts), closed, and redialled like any closed link.
  */
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { AuthenticatedLink, type PeerId } from './authenticated-link.js';
+import { type LinkLiveness, defaultLinkLiveness, judgeLink, selfPaused } from './link-liveness.js';
 
 export interface Address {
   readonly host: string;
@@ -28,6 +31,8 @@ export interface PeerNetworkOptions {
   readonly maxQueuedFrames: number;
   readonly minRedialMs: number;
   readonly maxRedialMs: number;
+  /** Heartbeat interval and silence limit of every link; `defaultLinkLiveness` when absent. */
+  readonly liveness?: LinkLiveness;
   readonly onMessage: (from: PeerId, payload: Uint8Array) => void;
   readonly onLinkEvent?: (event: string) => void;
 }
@@ -40,6 +45,9 @@ export interface NetworkCounters {
   framesReceived: number;
   bytesSent: number;
   framesDropped: number;
+  heartbeatsSent: number;
+  /** Links closed because the peer was silent too long, or the handshake did not finish in time. */
+  silentLinksClosed: number;
 }
 
 const key = (peer: PeerId) => `${peer.role}:${peer.index}`;
@@ -53,6 +61,8 @@ export class PeerNetwork {
     framesReceived: 0,
     bytesSent: 0,
     framesDropped: 0,
+    heartbeatsSent: 0,
+    silentLinksClosed: 0,
   };
   private readonly links = new Map<string, AuthenticatedLink>();
   /** Every link, also those still in their handshake: closing the network must end them all. */
@@ -61,6 +71,8 @@ export class PeerNetwork {
   private readonly redialTimers = new Map<number, NodeJS.Timeout>();
   private readonly redialDelayMs = new Map<number, number>();
   private server: Server | undefined;
+  private livenessTimer: NodeJS.Timeout | undefined;
+  private lastLivenessCheckMs = 0;
   private closed = false;
   /** Inside `coalesce`: the links corked so far, uncorked when it ends. */
   private corked: Set<AuthenticatedLink> | undefined;
@@ -80,6 +92,10 @@ export class PeerNetwork {
     replicas.forEach((_, index) => {
       if (self.role === 'client' || index > self.index) this.dial(index);
     });
+    const checkIntervalMs = this.liveness.heartbeatIntervalMs / 2;
+    this.lastLivenessCheckMs = Date.now();
+    this.livenessTimer = setInterval(() => this.checkLiveness(checkIntervalMs), checkIntervalMs);
+    this.livenessTimer.unref();
   }
 
   /**
@@ -132,9 +148,35 @@ export class PeerNetwork {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.livenessTimer);
     for (const timer of this.redialTimers.values()) clearTimeout(timer);
     for (const link of [...this.allLinks]) link.close('network closed');
     await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
+  }
+
+  private get liveness(): LinkLiveness {
+    return this.options.liveness ?? defaultLinkLiveness;
+  }
+
+  /** Heartbeats on links that sent nothing lately; closes links whose peer went silent. */
+  private checkLiveness(checkIntervalMs: number): void {
+    const nowMs = Date.now();
+    const paused = selfPaused(this.lastLivenessCheckMs, nowMs, checkIntervalMs);
+    this.lastLivenessCheckMs = nowMs;
+    for (const link of [...this.allLinks]) {
+      const verdict = judgeLink(link, nowMs, this.liveness);
+      if (verdict === 'heartbeat' || (verdict === 'silent' && paused)) {
+        // After a pause of its own the process speaks at once: its peers heard nothing either.
+        if (link.heartbeat()) this.counters.heartbeatsSent++;
+      } else if (verdict !== 'alive' && !paused) {
+        this.counters.silentLinksClosed++;
+        link.close(
+          verdict === 'silent'
+            ? `silent for ${nowMs - link.lastReceivedMs} ms`
+            : `handshake unfinished after ${nowMs - link.startedMs} ms`,
+        );
+      }
+    }
   }
 
   private dial(index: number): void {

@@ -1,7 +1,9 @@
 /**
  * Four replica nodes in one process over real loopback links and LevelDB: a load client's
- * requests commit, every replica ends at the same head, and a node stopped and started again on
- * its directory comes back at the height it had. Also the cluster file round trip.
+ * requests commit, every replica ends at the same head, their stored chains (read once all are at
+ * the same certified height with no history gap open) agree block for block and hold every
+ * acknowledged request exactly once, and a node stopped and started again on its directory comes
+ * back at the height it had. Also the cluster file round trip.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,9 @@ import { makeCluster } from '../../../../tools/cluster/make-cluster.js';
 import { ReplicaNode } from '../../../../gateway/ledger/node/replica-node.js';
 import { freePorts } from '../../../../tools/cluster/replica-process.js';
 import { GridbidError } from '../../../../shared/errors.js';
+import { createNodeCryptoProvider } from '../../../../gateway/crypto/node-provider.js';
+import { readStoredChain } from '../../../../tools/cluster/stored-chain.js';
+import { checkAcknowledgedOnce, checkChainsAgree } from '../../../support/chain-checks.js';
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -86,6 +91,7 @@ test('four nodes commit a client load, agree on the head, and a restarted node r
       privateKey: readPrivateKey(clientKeyFile(cluster.keyDirectory, 0)),
       lanes: 8,
       payloadBytes: 200,
+      record: true,
     });
     const client = load;
     client.startSubmitting();
@@ -93,12 +99,16 @@ test('four nodes commit a client load, agree on the head, and a restarted node r
     client.stopSubmitting();
     assert.ok(await client.settle(10_000));
     const executed = () => nodes.map((node) => node.status().replica.lastExecuted);
+    // The same height everywhere, certified (announced = executed), no history gap open: only
+    // then may the stored chains be read.
     await until(
       () =>
         new Set(executed()).size === 1 &&
-        nodes.every((node) => node.status().counters.announcedHeight === executed()[0]),
+        nodes.every(
+          (node) => node.status().counters.announcedHeight === executed()[0] && node.status().archive.gapsOpen === 0,
+        ),
       10_000,
-      'the same height everywhere',
+      'the same certified height everywhere, no history gap open',
     );
     const heads = new Set(nodes.map((node) => Buffer.from(node.status().replica.headHash).toString('hex')));
     assert.is(heads.size, 1);
@@ -111,7 +121,15 @@ test('four nodes commit a client load, agree on the head, and a restarted node r
     assert.is(client.rejectedReplies, 0);
 
     const height = executed()[0]!;
-    await nodes[3]!.stop();
+    await Promise.all(nodes.map((node) => node.stop()));
+    const crypto = createNodeCryptoProvider();
+    const chains = await Promise.all(
+      [0, 1, 2, 3].map((index) => readStoredChain(join(directory, `replica-${index}`), crypto)),
+    );
+    checkChainsAgree(chains, height);
+    checkAcknowledgedOnce(chains, client.acknowledged);
+    assert.ok(client.acknowledged.length >= 200);
+
     nodes[3] = await start(3);
     assert.is(nodes[3].status().replica.lastExecuted, height, 'restored from its records');
   } finally {
