@@ -148,6 +148,7 @@ export class Cluster {
               this.cache.provider,
               new Set(behaviours),
               this.prng.fork(100 + index),
+              config.checkpointIntervalSeqs,
             );
       const node: ReplicaNode = {
         index,

@@ -60,6 +60,13 @@ export function makeScenario(seed: number, n: number): Scenario {
     const behaviours = prng.shuffle(byzantineBehaviours).slice(0, prng.int(1, 4));
     byzantine.set(index, behaviours);
   }
+  // A forged NEW-VIEW needs the liar to lead a view change: it becomes the view-1 primary, unless
+  // that one is faulty already.
+  const liar = [...byzantine].find(([index, behaviours]) => index !== 1 && behaviours.includes('forged-new-view'));
+  if (liar !== undefined && !byzantine.has(1)) {
+    byzantine.delete(liar[0]);
+    byzantine.set(1, liar[1]);
+  }
   const faults: Fault[] = [];
   const correct = Array.from({ length: n }, (_, i) => i).filter((i) => !byzantine.has(i));
   const episodes = prng.int(0, 4);
@@ -76,6 +83,15 @@ export function makeScenario(seed: number, n: number): Scenario {
       faults.push({ atMs, kind: 'partition', groups: [order.slice(0, cut), order.slice(cut)] });
       faults.push({ atMs: endMs, kind: 'heal' });
     }
+  }
+  if ([...byzantine.values()].some((behaviours) => behaviours.includes('forged-new-view'))) {
+    // It lies only in a view change it leads, and its lie splits the chain only where a batch it
+    // re-issues executed at some replicas but not all: cut the first primary off while requests
+    // are in flight.
+    const atMs = startMs + prng.int(0, Math.min(300, faultPhaseMs));
+    const others = Array.from({ length: n - 1 }, (_, r) => r + 1);
+    faults.push({ atMs, kind: 'partition', groups: [[0], others] });
+    faults.push({ atMs: Math.min(healMs, atMs + prng.int(400, 1_500)), kind: 'heal' });
   }
   faults.push({ atMs: healMs, kind: 'heal' });
   for (const replica of correct) faults.push({ atMs: healMs, kind: 'restart', replica });
