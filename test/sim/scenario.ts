@@ -1,9 +1,10 @@
 /**
  * Seeded fault schedules. A seed fixes everything: which replicas are Byzantine and how, clock
  * offsets, network loss, duplication and delays, and a timeline of crashes (some torn, in the
- * middle of writing), restarts, partitions and heals during the fault phase. At `healMs` every
- * fault ends (Byzantine replicas stay Byzantine) and every client request must then be accepted
- * within `livenessBoundMs` of simulated time.
+ * middle of writing, some right after a COMMIT, between it and the next checkpoint), restarts,
+ * partitions and heals during the fault phase. At `healMs` every fault ends (Byzantine replicas
+ * stay Byzantine) and every client request must then be accepted within `livenessBoundMs` of
+ * simulated time.
  */
 import { type ByzantineBehaviour, byzantineBehaviours } from './byzantine.js';
 import { Cluster } from './cluster.js';
@@ -26,6 +27,8 @@ export interface Scenario {
 
 export type Fault =
   | { readonly atMs: number; readonly kind: 'crash'; readonly replica: number; readonly torn: boolean }
+  /** From `atMs` on, the replica crashes right after it next sends a COMMIT. */
+  | { readonly atMs: number; readonly kind: 'crash-after-commit'; readonly replica: number }
   | { readonly atMs: number; readonly kind: 'restart'; readonly replica: number }
   | { readonly atMs: number; readonly kind: 'partition'; readonly groups: readonly (readonly number[])[] }
   | { readonly atMs: number; readonly kind: 'heal' };
@@ -75,7 +78,9 @@ export function makeScenario(seed: number, n: number): Scenario {
     const endMs = Math.min(healMs, atMs + prng.int(50, 1_500));
     if (prng.chance(0.5)) {
       const replica = prng.pick(correct);
-      faults.push({ atMs, kind: 'crash', replica, torn: prng.chance(0.5) });
+      const mode = prng.int(0, 2);
+      if (mode === 2) faults.push({ atMs, kind: 'crash-after-commit', replica });
+      else faults.push({ atMs, kind: 'crash', replica, torn: mode === 1 });
       faults.push({ atMs: endMs, kind: 'restart', replica });
     } else {
       const order = prng.shuffle(Array.from({ length: n }, (_, r) => r));
@@ -129,6 +134,8 @@ export function runScenario(
       switch (fault.kind) {
         case 'crash':
           return cluster.crash(fault.replica, fault.torn);
+        case 'crash-after-commit':
+          return cluster.crashAfterCommit(fault.replica);
         case 'restart':
           return cluster.restart(fault.replica);
         case 'partition':
@@ -181,6 +188,8 @@ export function describeScenario(scenario: Scenario): string {
     switch (fault.kind) {
       case 'crash':
         return `${fault.atMs} crash ${fault.replica}${fault.torn ? ' (torn)' : ''}`;
+      case 'crash-after-commit':
+        return `${fault.atMs} crash ${fault.replica} after its next commit`;
       case 'restart':
         return `${fault.atMs} restart ${fault.replica}`;
       case 'partition':
