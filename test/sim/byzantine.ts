@@ -2,21 +2,31 @@
  * Byzantine replicas for the simulator. A Byzantine replica runs the correct state machine (so
  * it knows what to say) and then lies on the way out: it equivocates as primary, signs
  * conflicting votes, forges sender fields, corrupts bytes, replays old messages, sends
- * certificates and view changes it made up, answers state transfer with altered data and lies
- * to clients. It holds its own key, so its lies carry valid signatures where that is possible.
+ * certificates and view changes it made up, re-issues proposals in its NEW-VIEWs other than the
+ * view changes prove, answers state transfer with altered data or with a newer checkpoint it
+ * made up, and lies to clients. It holds its own key, so its lies carry valid signatures where
+ * that is possible.
  */
 import { fromBase64Url, toBase64Url, utf8Encode } from '../../shared/bytes.js';
 import type { CryptoProvider } from '../../shared/crypto/provider.js';
-import { batchRootOf } from '../../gateway/ledger/pbft/chain.js';
+import type { BlockHeader } from '../../shared/ledger/block.js';
+import { batchRootOf, proposalDigest } from '../../gateway/ledger/pbft/chain.js';
+import { ClientTable } from '../../gateway/ledger/pbft/client-table.js';
 import type { Effect } from '../../gateway/ledger/pbft/effects.js';
 import type {
+  Checkpoint,
+  Commit,
+  NewView,
   PbftMessage,
   PrePrepare,
   Request,
   SignedMessage,
+  SnapshotChunk,
   ViewChange,
 } from '../../gateway/ledger/pbft/messages.js';
 import { signPbft } from '../../gateway/ledger/pbft/signing.js';
+import { decodeSnapshot, encodeSnapshot } from '../../gateway/ledger/pbft/snapshot.js';
+import { CounterApp } from './counter-app.js';
 import { replySigner } from './keys.js';
 import type { Prng } from './random.js';
 
@@ -32,6 +42,8 @@ export const byzantineBehaviours = [
   'bogus-checkpoint',
   'lying-replies',
   'bogus-state',
+  'forged-new-view',
+  'forged-newer-checkpoint',
 ] as const;
 
 export type ByzantineBehaviour = (typeof byzantineBehaviours)[number];
@@ -41,12 +53,175 @@ export interface Delivery {
   readonly message: unknown;
 }
 
+/** Signs any message shape with `privateKey` (a lie is still a validly signed lie); attachments stay. */
+export function signAs<T extends object>(crypto: CryptoProvider, privateKey: Uint8Array, message: T): T {
+  const { sig: _, requests, batches, ...unsigned } = message as Record<string, unknown>;
+  const signed = signPbft(crypto, privateKey, unsigned as unknown as Omit<SignedMessage, 'sig'>) as unknown as Record<
+    string,
+    unknown
+  >;
+  if (requests !== undefined) signed.requests = requests;
+  if (batches !== undefined) signed.batches = batches;
+  return signed as T;
+}
+
+/**
+ * How a faulty new primary bends the NEW-VIEW it built honestly, everything re-signed with its
+ * own key so only the backups' recomputation of the plan can tell: `time` moves every re-issued
+ * batch to another block time (same batches, so the attached requests still match), `seq` swaps
+ * the sequence numbers of the last re-issued batch and its neighbour (proposals left in plan
+ * order). Batches re-issued near the top are the likeliest to have executed at some replicas only.
+ */
+export type NewViewForgery = 'time' | 'seq';
+
+/** The forged NEW-VIEW, or undefined when it re-issues nothing the forgery can bend. */
+export function forgeNewView(
+  crypto: CryptoProvider,
+  privateKey: Uint8Array,
+  nv: NewView,
+  forgery: NewViewForgery,
+  shiftMs = 1,
+): NewView | undefined {
+  const prePrepares = [...nv.prePrepares];
+  let last = prePrepares.length - 1;
+  while (last >= 0 && prePrepares[last]!.proposal.batchSize === 0) last--;
+  if (last < 0) return undefined;
+  if (forgery === 'time') {
+    prePrepares.forEach((pp, i) => {
+      if (pp.proposal.batchSize > 0)
+        prePrepares[i] = signAs(crypto, privateKey, {
+          ...pp,
+          proposal: { ...pp.proposal, timeMs: pp.proposal.timeMs + shiftMs },
+        });
+    });
+  } else {
+    if (prePrepares.length < 2) return undefined;
+    const other = last === 0 ? 1 : last - 1;
+    const [a, b] = [prePrepares[last]!, prePrepares[other]!];
+    prePrepares[last] = signAs(crypto, privateKey, { ...a, seq: b.seq });
+    prePrepares[other] = signAs(crypto, privateKey, { ...b, seq: a.seq });
+  }
+  return signAs(crypto, privateKey, { ...nv, prePrepares });
+}
+
+/** The forger's COMMITs for the pre-prepares of its NEW-VIEW that differ from the honest one's. */
+export function commitsForForgery(
+  crypto: CryptoProvider,
+  privateKey: Uint8Array,
+  honest: NewView,
+  forged: NewView,
+): Commit[] {
+  return forged.prePrepares
+    .filter((pp, i) => JSON.stringify(pp) !== JSON.stringify(honest.prePrepares[i]))
+    .map((pp) =>
+      signAs<Commit>(crypto, privateKey, {
+        type: 'commit',
+        view: pp.view,
+        seq: pp.seq,
+        digest: proposalDigest(crypto, pp.proposal),
+        replica: pp.replica,
+        sig: '',
+      }),
+    );
+}
+
+/**
+ * A checkpoint snapshot at `seq` made up from nothing: a counter state no client ever produced,
+ * an empty client table and a head that links to nothing. It decodes, gives its own digest and
+ * restores to the state root its head claims: only the checkpoint proof can tell it is a lie.
+ */
+export function forgedSnapshot(
+  crypto: CryptoProvider,
+  seq: number,
+  timeMs: number,
+): { bytes: Uint8Array; digest: string } {
+  const app = new CounterApp(crypto.sha256);
+  app.restore(utf8Encode(JSON.stringify({ counters: { forged: 1_000_000 }, executed: seq, lastTimeMs: timeMs })));
+  const head: BlockHeader = {
+    height: seq,
+    previousHash: crypto.sha256.digest(utf8Encode(`forged head ${seq}`)),
+    batchRoot: fromBase64Url(batchRootOf(crypto, [])),
+    batchSize: 0,
+    stateRoot: app.stateRoot(),
+    timeMs,
+    view: 0,
+    sequence: seq,
+  };
+  const bytes = encodeSnapshot(app.snapshot(), new ClientTable(), head);
+  return { bytes, digest: decodeSnapshot(crypto, bytes).digest };
+}
+
+/**
+ * What stands in for the 2f + 1 CHECKPOINTs of a checkpoint nobody signed: the forger's own
+ * CHECKPOINT alone (`own`), repeated to the quorum (`repeated`), the same under other replicas'
+ * indices (`borrowed`, their signatures are the forger's), or a real proof of another checkpoint
+ * (`stale`, every signature valid but for another sequence number and digest).
+ */
+export type ProofForgery = 'own' | 'repeated' | 'borrowed' | 'stale';
+
+export function forgedCheckpointProof(
+  crypto: CryptoProvider,
+  privateKey: Uint8Array,
+  signer: number,
+  n: number,
+  seq: number,
+  digest: string,
+  forgery: ProofForgery,
+  realProof: readonly Checkpoint[] = [],
+): Checkpoint[] {
+  const quorum = 2 * ((n - 1) / 3) + 1;
+  const own = signAs<Checkpoint>(crypto, privateKey, { type: 'checkpoint', seq, digest, replica: signer, sig: '' });
+  switch (forgery) {
+    case 'own':
+      return [own];
+    case 'repeated':
+      return Array.from({ length: quorum }, () => own);
+    case 'borrowed':
+      return Array.from({ length: quorum }, (_, i) => ({ ...own, replica: (signer + i) % n }));
+    case 'stale':
+      return realProof.length > 0 ? [...realProof] : [own];
+  }
+}
+
+/** A whole forged snapshot in one signed chunk, claiming checkpoint `seq` with a forged proof. */
+export function forgedNewerChunk(
+  crypto: CryptoProvider,
+  privateKey: Uint8Array,
+  signer: number,
+  n: number,
+  seq: number,
+  timeMs: number,
+  forgery: ProofForgery,
+  realProof: readonly Checkpoint[] = [],
+): SnapshotChunk {
+  const snapshot = forgedSnapshot(crypto, seq, timeMs);
+  return signAs<SnapshotChunk>(crypto, privateKey, {
+    type: 'snapshot-chunk',
+    seq,
+    digest: snapshot.digest,
+    checkpointProof: forgedCheckpointProof(crypto, privateKey, signer, n, seq, snapshot.digest, forgery, realProof),
+    totalBytes: snapshot.bytes.length,
+    offset: 0,
+    chunk: toBase64Url(snapshot.bytes),
+    replica: signer,
+    sig: '',
+  });
+}
+
 export class Byzantine {
   private readonly seen: unknown[] = [];
   /** The last VIEW-CHANGE its correct core sent: re-signed for a later view it is a valid one. */
   private lastViewChange: ViewChange | undefined;
   private highestView = 0;
   private highestSeq = 0;
+  /** The highest checkpoint it has signed or served, and the real proof it last served: forgeries start there. */
+  private highestCheckpoint = 0;
+  private lastProof: readonly Checkpoint[] = [];
+  /** The latest block time it proposed, for the head of a forged snapshot. */
+  private latestTimeMs = 0;
+  /** One forged NEW-VIEW per view, so every backup is told the same lie, and its votes for it. */
+  private readonly forgedNewViews = new Map<number, { message: NewView; commits: Commit[] }>();
+  private lastForgedView = -1;
 
   constructor(
     readonly index: number,
@@ -55,6 +230,7 @@ export class Byzantine {
     private readonly crypto: CryptoProvider,
     readonly behaviours: ReadonlySet<ByzantineBehaviour>,
     private readonly prng: Prng,
+    private readonly checkpointIntervalSeqs = 4,
   ) {}
 
   private has(behaviour: ByzantineBehaviour): boolean {
@@ -63,15 +239,7 @@ export class Byzantine {
 
   /** Signs any message shape with this replica's key (a lie is still a validly signed lie). */
   private sign<T extends object>(message: T): T {
-    const { sig: _, requests, batches, ...unsigned } = message as Record<string, unknown>;
-    const signed = signPbft(
-      this.crypto,
-      this.privateKey,
-      unsigned as unknown as Omit<SignedMessage, 'sig'>,
-    ) as unknown as Record<string, unknown>;
-    if (requests !== undefined) signed.requests = requests;
-    if (batches !== undefined) signed.batches = batches;
-    return signed as T;
+    return signAs(this.crypto, this.privateKey, message);
   }
 
   private others(): number[] {
@@ -95,6 +263,12 @@ export class Byzantine {
       this.highestView = Math.max(this.highestView, message.view);
     if ('seq' in message && typeof message.seq === 'number') this.highestSeq = Math.max(this.highestSeq, message.seq);
     if (message.type === 'view-change') this.lastViewChange = message;
+    if (message.type === 'pre-prepare') this.latestTimeMs = Math.max(this.latestTimeMs, message.proposal.timeMs);
+    if (message.type === 'snapshot-chunk' && message.seq >= this.highestCheckpoint) {
+      this.highestCheckpoint = message.seq;
+      this.lastProof = message.checkpointProof;
+    }
+    if (message.type === 'checkpoint') this.highestCheckpoint = Math.max(this.highestCheckpoint, message.seq);
     if (this.has('silent')) return [];
     const targets = effect.kind === 'send' ? [effect.to] : this.others();
     const out: Delivery[] = [];
@@ -131,6 +305,15 @@ export class Byzantine {
     } else if (this.has('bogus-state') && message.type === 'block-response' && message.blocks.length > 0) {
       const blocks = message.blocks.map((block) => ({ ...block, requests: block.requests.slice(1) }));
       honest = this.sign({ ...message, blocks });
+    } else if (this.has('forged-new-view') && message.type === 'new-view' && message.replica === this.index) {
+      // A faulty new primary bends a re-issued proposal and votes for it (its own correct core
+      // does not: it installed the honest plan); the commits are re-sent on its ticks.
+      const forged = this.forgedNewView(message);
+      if (forged !== undefined)
+        return [{ to, message: forged.message }, ...forged.commits.map((commit) => ({ to, message: commit }))];
+    } else if (this.has('forged-newer-checkpoint') && message.type === 'snapshot-chunk' && this.prng.chance(0.7)) {
+      // Asked for a snapshot: a newer checkpoint instead, which the requester would re-target to.
+      honest = this.forgedNewerChunk(message.seq);
     } else if (this.has('bogus-state') && message.type === 'snapshot-chunk') {
       const chunk = fromBase64Url(message.chunk);
       chunk[0] = (chunk[0]! + 1) & 255;
@@ -150,6 +333,38 @@ export class Byzantine {
       out.push({ to, message: this.sign({ ...message, seq: message.seq + 100_000 }) });
     }
     return out;
+  }
+
+  /** Its NEW-VIEW for a view, bent once (the same lie to every backup); undefined when nothing can be bent. */
+  private forgedNewView(nv: NewView): { message: NewView; commits: Commit[] } | undefined {
+    if (!this.forgedNewViews.has(nv.view)) {
+      const forgery: NewViewForgery = this.prng.chance(0.7) ? 'time' : 'seq';
+      const forged =
+        forgeNewView(this.crypto, this.privateKey, nv, forgery, this.prng.int(1, 900)) ??
+        forgeNewView(this.crypto, this.privateKey, nv, 'time', this.prng.int(1, 900));
+      if (forged === undefined) return undefined;
+      const commits = commitsForForgery(this.crypto, this.privateKey, nv, forged);
+      this.forgedNewViews.set(nv.view, { message: forged, commits });
+      this.lastForgedView = Math.max(this.lastForgedView, nv.view);
+    }
+    return this.forgedNewViews.get(nv.view);
+  }
+
+  /** A made-up checkpoint one to three intervals above `seq`, with a forged proof. */
+  private forgedNewerChunk(seq: number): SnapshotChunk {
+    const interval = this.checkpointIntervalSeqs;
+    const newer = (Math.floor(seq / interval) + this.prng.int(1, 3)) * interval;
+    const forgery = this.prng.pick<ProofForgery>(['own', 'repeated', 'borrowed', 'stale']);
+    return forgedNewerChunk(
+      this.crypto,
+      this.privateKey,
+      this.index,
+      this.n,
+      newer,
+      this.latestTimeMs,
+      forgery,
+      this.lastProof,
+    );
   }
 
   /** The same slot with another batch: the order reversed, or a later time when it is one request. */
@@ -188,6 +403,15 @@ export class Byzantine {
       out.push({ to, message: this.prng.pick(this.seen) });
     if (this.has('bogus-view-change') && this.prng.chance(0.02)) {
       for (const target of this.others()) out.push({ to: target, message: this.bogusViewChange() });
+    }
+    const forged = this.forgedNewViews.get(this.lastForgedView);
+    if (forged !== undefined && this.lastForgedView === this.highestView && this.prng.chance(0.1)) {
+      for (const target of this.others())
+        for (const commit of forged.commits) out.push({ to: target, message: commit });
+    }
+    if (this.has('forged-newer-checkpoint') && this.highestCheckpoint > 0 && this.prng.chance(0.05)) {
+      // Unasked: any replica in the middle of a state transfer would re-target to it.
+      out.push({ to, message: this.forgedNewerChunk(Math.max(this.highestCheckpoint, this.highestSeq)) });
     }
     if (this.has('bogus-checkpoint') && this.prng.chance(0.05)) {
       out.push({

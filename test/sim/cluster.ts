@@ -2,8 +2,16 @@
  * A whole PBFT cluster in one process: n replicas and some clients over a simulated network,
  * driven by one seeded event queue, so every run replays exactly from its seed. The network
  * delays (reordering follows from jitter), loses, duplicates and partitions messages; replicas
- * crash (optionally in the middle of writing an input's records) and restart from their
- * in-memory storage; Byzantine replicas lie. The Checker sees every effect as it happens.
+ * crash (optionally in the middle of writing an input's records, or right after sending a
+ * COMMIT) and restart from their in-memory storage; Byzantine replicas lie. The Checker sees
+ * every effect as it happens.
+ *
+ * What a crash keeps is what the driver rule makes durable: every `persist` of an input is
+ * written before any later effect of that input. This driver writes all of an input's records
+ * first, then performs the rest in order. A torn crash writes only some of them and performs
+ * nothing. A crash after a COMMIT models a driver that writes each record when it comes to it:
+ * the input's effects run in order up to and including the first COMMIT sent, and everything
+ * after it, records too, is lost.
  */
 import { utf8Encode } from '../../shared/bytes.js';
 import { type ReplicaSet, replicaSet } from '../../shared/ledger/certificate.js';
@@ -71,6 +79,8 @@ export interface ReplicaNode {
   readonly byzantine: Byzantine | undefined;
   /** Crash while writing the records of the next input. */
   tornCrash: boolean;
+  /** Crash right after sending the next COMMIT, losing whatever that input would have done next. */
+  commitCrash: boolean;
   incarnation: number;
   crashes: number;
 }
@@ -84,6 +94,10 @@ export interface ClientNode {
   submitted: number;
   accepted: number;
   lastAcceptedMs: number;
+}
+
+function isCommit(effect: Effect): boolean {
+  return (effect.kind === 'send' || effect.kind === 'broadcast') && effect.message.type === 'commit';
 }
 
 export class Cluster {
@@ -149,6 +163,7 @@ export class Cluster {
               this.cache.provider,
               new Set(behaviours),
               this.prng.fork(100 + index),
+              config.checkpointIntervalSeqs,
             );
       const node: ReplicaNode = {
         index,
@@ -158,6 +173,7 @@ export class Cluster {
         replica: undefined,
         byzantine,
         tornCrash: false,
+        commitCrash: false,
         incarnation: 0,
         crashes: 0,
       };
@@ -229,6 +245,15 @@ export class Cluster {
     this.down(node);
   }
 
+  /**
+   * Crashes replica `index` right after it next sends a COMMIT: its prepared certificate and its
+   * commit must already be durable, the rest of that input (execution, a checkpoint) is lost.
+   */
+  crashAfterCommit(index: number): void {
+    const node = this.nodes[index]!;
+    if (node.replica !== undefined) node.commitCrash = true;
+  }
+
   private down(node: ReplicaNode): void {
     const errors = node.replica?.metrics.internalError ?? 0;
     if (errors > 0)
@@ -242,6 +267,7 @@ export class Cluster {
   restart(index: number): void {
     const node = this.nodes[index]!;
     node.tornCrash = false;
+    node.commitCrash = false;
     if (node.replica !== undefined) return;
     this.boot(node);
   }
@@ -416,7 +442,10 @@ export class Cluster {
     }
   }
 
-  /** Performs a replica's effects: every persist first, then the rest in order. */
+  /**
+   * Performs a replica's effects: every persist first, then the rest in order; on a replica armed
+   * to crash after a COMMIT, in order with each persist where it comes, up to that COMMIT.
+   */
   private apply(node: ReplicaNode, effects: Effect[]): void {
     const persists = effects.filter((effect) => effect.kind === 'persist');
     if (node.tornCrash) {
@@ -427,39 +456,51 @@ export class Cluster {
       this.down(node);
       return;
     }
-    for (const effect of persists) this.persist(node, effect);
-    const correct = node.byzantine === undefined;
+    const commitCrash = node.commitCrash && effects.some(isCommit);
+    if (!commitCrash) for (const effect of persists) this.persist(node, effect);
     for (const effect of effects) {
-      switch (effect.kind) {
-        case 'persist':
-          break;
-        case 'send':
-        case 'broadcast':
-          if (correct) {
-            this.checker.onSent(node.index, effect.message);
-            if (effect.kind === 'send') this.transmit(node.index, effect.to, effect.message);
-            else
-              for (let to = 0; to < this.n; to++) if (to !== node.index) this.transmit(node.index, to, effect.message);
-          } else {
-            for (const delivery of node.byzantine!.transform(effect))
-              this.transmit(node.index, delivery.to, delivery.message);
-          }
-          break;
-        case 'reply':
-          if (correct) this.transmitToClient(node.index, effect.clientId, effect.reply);
-          else
-            for (const reply of node.byzantine!.transformReply(effect))
-              this.transmitToClient(node.index, effect.clientId, reply);
-          break;
-        case 'blockCommitted':
-          if (correct) this.checker.onAnnounced(node.index, effect.block);
-          break;
-        case 'historyGap':
-          if (correct) this.checker.onHistoryGap(node.index, effect.toHeight);
-          break;
+      if (commitCrash && effect.kind === 'persist') this.persist(node, effect);
+      this.perform(node, effect);
+      if (commitCrash && isCommit(effect)) {
+        // Crash right after the COMMIT left: the records and effects after it never happen.
+        node.commitCrash = false;
+        this.down(node);
+        return;
       }
-      this.onEffect?.(node.index, effect);
     }
+  }
+
+  /** Performs one effect other than a persist (records are written by the caller). */
+  private perform(node: ReplicaNode, effect: Effect): void {
+    const correct = node.byzantine === undefined;
+    switch (effect.kind) {
+      case 'persist':
+        break;
+      case 'send':
+      case 'broadcast':
+        if (correct) {
+          this.checker.onSent(node.index, effect.message);
+          if (effect.kind === 'send') this.transmit(node.index, effect.to, effect.message);
+          else for (let to = 0; to < this.n; to++) if (to !== node.index) this.transmit(node.index, to, effect.message);
+        } else {
+          for (const delivery of node.byzantine!.transform(effect))
+            this.transmit(node.index, delivery.to, delivery.message);
+        }
+        break;
+      case 'reply':
+        if (correct) this.transmitToClient(node.index, effect.clientId, effect.reply);
+        else
+          for (const reply of node.byzantine!.transformReply(effect))
+            this.transmitToClient(node.index, effect.clientId, reply);
+        break;
+      case 'blockCommitted':
+        if (correct) this.checker.onAnnounced(node.index, effect.block);
+        break;
+      case 'historyGap':
+        if (correct) this.checker.onHistoryGap(node.index, effect.toHeight);
+        break;
+    }
+    this.onEffect?.(node.index, effect);
   }
 
   private persist(node: ReplicaNode, effect: Effect): void {

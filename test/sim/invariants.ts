@@ -2,7 +2,10 @@
  * Safety invariants, checked on every effect as it happens (so at every step of a run):
  *  - agreement: correct replicas never execute different blocks at one height (the header hash
  *    covers the batch, the post-state root, time and view);
- *  - checkpoints: correct replicas' stable checkpoints at one sequence number are identical;
+ *  - checkpoints: correct replicas' stable checkpoints at one sequence number are identical, and
+ *    every one a correct replica records carries 2f + 1 validly signed matching CHECKPOINTs from
+ *    distinct replicas (a replica that adopts a checkpoint on less, through state transfer or a
+ *    NEW-VIEW, can be handed a state no correct replica ever had);
  *  - prepared certificates: every one a correct replica records holds 2f matching prepares from
  *    distinct backups (a replica that commits on fewer could see a conflicting batch prepared);
  *  - no contradiction: a correct replica never signs two different prepares, commits,
@@ -21,10 +24,12 @@ import { hashHeader, headerFromWire, proposalDigest } from '../../gateway/ledger
 import type { ClientEffect } from '../../gateway/ledger/pbft/client.js';
 import type { CommittedBlock } from '../../gateway/ledger/pbft/effects.js';
 import {
+  type Checkpoint,
   type PreparedCertificate,
   type SignedMessage,
   withoutAttachments,
 } from '../../gateway/ledger/pbft/messages.js';
+import { verifyPbft } from '../../gateway/ledger/pbft/signing.js';
 import type { ReplyVerifier } from '../../gateway/ledger/pbft/application.js';
 import type { PersistRecord } from '../../gateway/ledger/pbft/storage.js';
 import { replyVerifier } from './keys.js';
@@ -66,6 +71,7 @@ export class Checker {
     } else if (record.kind === 'prepared') {
       this.checkPrepared(replica, record.certificate);
     } else if (record.kind === 'checkpoint') {
+      this.checkCheckpointProof(replica, record.seq, record.digest, record.proof);
       const known = this.checkpointDigests.get(record.seq);
       if (known === undefined) this.checkpointDigests.set(record.seq, record.digest);
       else if (known !== record.digest)
@@ -86,6 +92,21 @@ export class Checker {
     if (backups.size < needed)
       this.fail(
         `replica ${replica} prepared seq ${pp.seq} in view ${pp.view} on ${backups.size} matching prepares, needs ${needed}`,
+      );
+  }
+
+  /** A stable checkpoint: 2f + 1 distinct replicas signed this sequence number and digest. */
+  private checkCheckpointProof(replica: number, seq: number, digest: string, proof: readonly Checkpoint[]): void {
+    const signers = new Set<number>();
+    for (const message of proof) {
+      const key = this.replicas.publicKeys[message.replica];
+      if (message.type !== 'checkpoint' || message.seq !== seq || message.digest !== digest || key === undefined)
+        continue;
+      if (verifyPbft(this.crypto, key, message)) signers.add(message.replica);
+    }
+    if (signers.size < this.replicas.quorum)
+      this.fail(
+        `replica ${replica} made checkpoint ${seq} stable on ${signers.size} valid matching CHECKPOINTs, needs ${this.replicas.quorum}`,
       );
   }
 

@@ -1,9 +1,10 @@
 /**
  * Seeded fault schedules. A seed fixes everything: which replicas are Byzantine and how, clock
  * offsets, network loss, duplication and delays, and a timeline of crashes (some torn, in the
- * middle of writing), restarts, partitions and heals during the fault phase. At `healMs` every
- * fault ends (Byzantine replicas stay Byzantine) and every client request must then be accepted
- * within `livenessBoundMs` of simulated time.
+ * middle of writing, some right after a COMMIT, between it and the next checkpoint), restarts,
+ * partitions and heals during the fault phase. At `healMs` every fault ends (Byzantine replicas
+ * stay Byzantine) and every client request must then be accepted within `livenessBoundMs` of
+ * simulated time.
  */
 import { type ByzantineBehaviour, byzantineBehaviours } from './byzantine.js';
 import { Cluster } from './cluster.js';
@@ -26,6 +27,8 @@ export interface Scenario {
 
 export type Fault =
   | { readonly atMs: number; readonly kind: 'crash'; readonly replica: number; readonly torn: boolean }
+  /** From `atMs` on, the replica crashes right after it next sends a COMMIT. */
+  | { readonly atMs: number; readonly kind: 'crash-after-commit'; readonly replica: number }
   | { readonly atMs: number; readonly kind: 'restart'; readonly replica: number }
   | { readonly atMs: number; readonly kind: 'partition'; readonly groups: readonly (readonly number[])[] }
   | { readonly atMs: number; readonly kind: 'heal' };
@@ -60,6 +63,13 @@ export function makeScenario(seed: number, n: number): Scenario {
     const behaviours = prng.shuffle(byzantineBehaviours).slice(0, prng.int(1, 4));
     byzantine.set(index, behaviours);
   }
+  // A forged NEW-VIEW needs the liar to lead a view change: it becomes the view-1 primary, unless
+  // that one is faulty already.
+  const liar = [...byzantine].find(([index, behaviours]) => index !== 1 && behaviours.includes('forged-new-view'));
+  if (liar !== undefined && !byzantine.has(1)) {
+    byzantine.delete(liar[0]);
+    byzantine.set(1, liar[1]);
+  }
   const faults: Fault[] = [];
   const correct = Array.from({ length: n }, (_, i) => i).filter((i) => !byzantine.has(i));
   const episodes = prng.int(0, 4);
@@ -68,7 +78,9 @@ export function makeScenario(seed: number, n: number): Scenario {
     const endMs = Math.min(healMs, atMs + prng.int(50, 1_500));
     if (prng.chance(0.5)) {
       const replica = prng.pick(correct);
-      faults.push({ atMs, kind: 'crash', replica, torn: prng.chance(0.5) });
+      const mode = prng.int(0, 2);
+      if (mode === 2) faults.push({ atMs, kind: 'crash-after-commit', replica });
+      else faults.push({ atMs, kind: 'crash', replica, torn: mode === 1 });
       faults.push({ atMs: endMs, kind: 'restart', replica });
     } else {
       const order = prng.shuffle(Array.from({ length: n }, (_, r) => r));
@@ -76,6 +88,15 @@ export function makeScenario(seed: number, n: number): Scenario {
       faults.push({ atMs, kind: 'partition', groups: [order.slice(0, cut), order.slice(cut)] });
       faults.push({ atMs: endMs, kind: 'heal' });
     }
+  }
+  if ([...byzantine.values()].some((behaviours) => behaviours.includes('forged-new-view'))) {
+    // It lies only in a view change it leads, and its lie splits the chain only where a batch it
+    // re-issues executed at some replicas but not all: cut the first primary off while requests
+    // are in flight.
+    const atMs = startMs + prng.int(0, Math.min(300, faultPhaseMs));
+    const others = Array.from({ length: n - 1 }, (_, r) => r + 1);
+    faults.push({ atMs, kind: 'partition', groups: [[0], others] });
+    faults.push({ atMs: Math.min(healMs, atMs + prng.int(400, 1_500)), kind: 'heal' });
   }
   faults.push({ atMs: healMs, kind: 'heal' });
   for (const replica of correct) faults.push({ atMs: healMs, kind: 'restart', replica });
@@ -113,6 +134,8 @@ export function runScenario(
       switch (fault.kind) {
         case 'crash':
           return cluster.crash(fault.replica, fault.torn);
+        case 'crash-after-commit':
+          return cluster.crashAfterCommit(fault.replica);
         case 'restart':
           return cluster.restart(fault.replica);
         case 'partition':
@@ -165,6 +188,8 @@ export function describeScenario(scenario: Scenario): string {
     switch (fault.kind) {
       case 'crash':
         return `${fault.atMs} crash ${fault.replica}${fault.torn ? ' (torn)' : ''}`;
+      case 'crash-after-commit':
+        return `${fault.atMs} crash ${fault.replica} after its next commit`;
       case 'restart':
         return `${fault.atMs} restart ${fault.replica}`;
       case 'partition':

@@ -1,7 +1,7 @@
 /**
  * The seeded cluster simulation in CI: 200 seeds at n = 4 and 200 at n = 7, each with its own
- * mix of crashes (some torn mid-write), restarts, partitions, loss, duplication, reordering,
- * clock offsets and Byzantine replicas. Safety invariants are checked at every step; after the
+ * mix of crashes (some torn mid-write, some right after a COMMIT), restarts, partitions, loss,
+ * duplication, reordering, clock offsets and Byzantine replicas. Safety invariants are checked at every step; after the
  * last heal every request must be accepted within the scenario's bound. A failure names the seed
  * and the command that replays it.
  */

@@ -45,6 +45,24 @@ test('crashes in the middle of writing, at every replica in turn, contradict not
   }
 });
 
+test('crashes right after sending a COMMIT, at every replica in turn, lose nothing a COMMIT promised', () => {
+  for (const seed of [1, 2, 3]) {
+    const cluster = quietCluster({ n: 4, clients: 3, seed });
+    cluster.workload(8);
+    for (let round = 0; round < 8; round++) {
+      const index = round % 4;
+      cluster.at(cluster.nowMs + 20 + round * 150, () => cluster.crashAfterCommit(index));
+      cluster.at(cluster.nowMs + 120 + round * 150, () => cluster.restart(index));
+    }
+    settle(cluster, 60_000);
+    cluster.runFor(2_000);
+    assertSameChain(cluster);
+    const crashes = cluster.nodes.reduce((sum, node) => sum + node.crashes, 0);
+    assert.ok(crashes >= 4, `${crashes} of 8 armed crashes happened`);
+    assertSafe(cluster);
+  }
+});
+
 test('the whole cluster restarts from storage and continues the same chain', () => {
   const cluster = quietCluster({ n: 4, clients: 2 });
   cluster.workload(6);

@@ -8,6 +8,13 @@
  * identity in the sender's partition group. Twins of one identity behave like one Byzantine
  * replica that equivocates or forgets, while each copy runs the unmodified replica code. Only
  * identities without twins are checked by the simulator's invariants (`Checker`).
+ *
+ * An identity can also be declared faulty without a twin: its node runs the unmodified code, is
+ * not checked, and the test sends lies under its key with `forge` (a message built and signed by
+ * the test, as that faulty replica would). Nodes crash and restart from their storage: each node
+ * writes its records in order as its effects come, which is the driver rule (every persist
+ * durable before any later effect); `crashAfter` crashes a node right after it sends a message
+ * of a given type, losing the rest of that input.
  */
 import { toBase64Url, utf8Encode } from '../../../../shared/bytes.js';
 import type { ReplicaSet } from '../../../../shared/ledger/certificate.js';
@@ -15,6 +22,7 @@ import { replicaSet } from '../../../../shared/ledger/certificate.js';
 import type { Effect } from '../../../../gateway/ledger/pbft/effects.js';
 import type { Request } from '../../../../gateway/ledger/pbft/messages.js';
 import { Replica } from '../../../../gateway/ledger/pbft/replica.js';
+import { MemoryStorage } from '../../../../gateway/ledger/pbft/storage.js';
 import { simReplicaParameters } from '../../../sim/cluster.js';
 import { CounterApp } from '../../../sim/counter-app.js';
 import { Checker } from '../../../sim/invariants.js';
@@ -23,8 +31,12 @@ import { cachingProvider, replicaKeys, replySigner } from '../../../sim/keys.js'
 export interface ScriptedNode {
   readonly label: string;
   readonly identity: number;
-  readonly replica: Replica;
-  readonly app: CounterApp;
+  replica: Replica;
+  app: CounterApp;
+  readonly storage: MemoryStorage;
+  up: boolean;
+  /** Crash right after sending a message of this type; the rest of that input is lost. */
+  crashAfter: string | undefined;
 }
 
 export interface Envelope {
@@ -71,38 +83,87 @@ export class ScriptedNetwork {
   private readonly groupOf = new Map<string, number>();
   private readonly requestSeqs = new Map<string, number>();
   private readonly twinned: ReadonlySet<number>;
+  private readonly faulty: ReadonlySet<number>;
+  private readonly cache = cachingProvider();
 
-  /** `twins`: identities that get two nodes, `<i>a` and `<i>b`; every other identity gets `<i>`. */
-  constructor(n: number, twins: readonly number[] = []) {
+  /**
+   * `twins`: identities that get two nodes, `<i>a` and `<i>b`; every other identity gets `<i>`.
+   * `faulty`: identities whose lies the test writes itself (`forge`); not checked either.
+   */
+  constructor(n: number, twins: readonly number[] = [], faulty: readonly number[] = []) {
     this.n = n;
     this.twinned = new Set(twins);
-    const keys = replicaKeys(n);
-    const cache = cachingProvider();
-    this.set = replicaSet(keys.publicKeys);
-    this.checker = new Checker(cache.provider, this.set, () => this.nowMs);
+    this.faulty = new Set(faulty);
+    this.set = replicaSet(replicaKeys(n).publicKeys);
+    this.checker = new Checker(this.cache.provider, this.set, () => this.nowMs);
     for (let identity = 0; identity < n; identity++) {
       const labels = this.twinned.has(identity) ? [`${identity}a`, `${identity}b`] : [`${identity}`];
       for (const label of labels) {
-        const app = new CounterApp(cache.provider.sha256);
-        const replica = new Replica(
-          {
-            ...simReplicaParameters,
-            replicaIndex: identity,
-            publicKeys: keys.publicKeys,
-            privateKey: keys.privateKeys[identity]!,
-          },
-          {
-            crypto: cache.provider,
-            application: app,
-            verifyRequest: (request) => request.auth === '',
-            authenticateReply: replySigner(cache.provider, keys.privateKeys[identity]!),
-          },
-        );
-        this.nodes.set(label, { label, identity, replica, app });
+        const storage = new MemoryStorage();
+        const { replica, app } = this.boot(identity, storage);
+        this.nodes.set(label, { label, identity, replica, app, storage, up: true, crashAfter: undefined });
         this.groupOf.set(label, 0);
       }
     }
     for (const label of this.nodes.keys()) this.apply(label, this.node(label).replica.onTick(this.nowMs));
+  }
+
+  /** A replica of `identity` started from what `storage` holds, its clock at the network's. */
+  private boot(identity: number, storage: MemoryStorage): { replica: Replica; app: CounterApp } {
+    const keys = replicaKeys(this.n);
+    const app = new CounterApp(this.cache.provider.sha256);
+    const replica = new Replica(
+      {
+        ...simReplicaParameters,
+        replicaIndex: identity,
+        publicKeys: keys.publicKeys,
+        privateKey: keys.privateKeys[identity]!,
+      },
+      {
+        crypto: this.cache.provider,
+        application: app,
+        verifyRequest: (request) => request.auth === '',
+        authenticateReply: replySigner(this.cache.provider, keys.privateKeys[identity]!),
+      },
+      storage.load(),
+      this.nowMs,
+    );
+    return { replica, app };
+  }
+
+  /** Stops `label` now: what it persisted stays, messages on their way to it are lost. */
+  crash(label: string): void {
+    this.node(label).up = false;
+    this.pending = this.pending.filter((envelope) => envelope.to !== label);
+  }
+
+  /** Crashes `label` right after it next sends a message of `type`, before the rest of that input. */
+  crashAfter(label: string, type: string): void {
+    this.node(label).crashAfter = type;
+  }
+
+  /** Starts `label` again from its storage (a new replica object, as after a process restart). */
+  restart(label: string): void {
+    const node = this.node(label);
+    if (node.up) return;
+    const { replica, app } = this.boot(node.identity, node.storage);
+    node.replica = replica;
+    node.app = app;
+    node.up = true;
+    node.crashAfter = undefined;
+    this.apply(label, replica.onTick(this.nowMs));
+  }
+
+  /** A message built by the test, sent as `from` (a faulty identity) to `to`, waiting in `pending`. */
+  forge(from: string, to: string | readonly string[], message: object): void {
+    for (const label of typeof to === 'string' ? [to] : to) {
+      this.pending.push({ from, to: label, message: JSON.parse(JSON.stringify(message)) as Envelope['message'] });
+    }
+  }
+
+  /** The pending messages matching `pattern`, without delivering them. */
+  peek(pattern: Pattern = {}): Envelope[] {
+    return this.pending.filter((envelope) => matches(envelope, pattern));
   }
 
   node(label: string): ScriptedNode {
@@ -142,11 +203,11 @@ export class ScriptedNetwork {
   deliverOnce(pattern: Pattern = {}): number {
     const chosen = this.pending.filter((envelope) => matches(envelope, pattern));
     this.pending = this.pending.filter((envelope) => !matches(envelope, pattern));
-    for (const envelope of chosen)
-      this.apply(
-        envelope.to,
-        this.node(envelope.to).replica.onMessage(this.node(envelope.from).identity, envelope.message),
-      );
+    for (const envelope of chosen) {
+      const to = this.node(envelope.to);
+      // A node that crashed meanwhile never gets it.
+      if (to.up) this.apply(envelope.to, to.replica.onMessage(this.node(envelope.from).identity, envelope.message));
+    }
     return chosen.length;
   }
 
@@ -168,12 +229,15 @@ export class ScriptedNetwork {
     return before - this.pending.length;
   }
 
-  /** Moves the shared clock on by `durationMs`, ticking `labels` (default: all nodes) as it goes. */
+  /** Moves the shared clock on by `durationMs`, ticking `labels` (default: all nodes) that are up. */
   advance(durationMs: number, labels: readonly string[] = [...this.nodes.keys()]): void {
     const untilMs = this.nowMs + durationMs;
     while (this.nowMs < untilMs) {
       this.nowMs = Math.min(untilMs, this.nowMs + tickIntervalMs);
-      for (const label of labels) this.apply(label, this.node(label).replica.onTick(this.nowMs));
+      for (const label of labels) {
+        const node = this.node(label);
+        if (node.up) this.apply(label, node.replica.onTick(this.nowMs));
+      }
     }
   }
 
@@ -194,14 +258,18 @@ export class ScriptedNetwork {
   }
 
   private checked(identity: number): boolean {
-    return !this.twinned.has(identity);
+    return !this.twinned.has(identity) && !this.faulty.has(identity);
   }
 
+  /** Performs a node's effects in order: each record is written before anything after it. */
   private apply(label: string, effects: readonly Effect[]): void {
     const node = this.node(label);
     const checked = this.checked(node.identity);
     for (const effect of effects) {
-      if (effect.kind === 'persist' && checked) this.checker.onPersist(node.identity, effect.record);
+      if (effect.kind === 'persist') {
+        node.storage.write(effect.record);
+        if (checked) this.checker.onPersist(node.identity, effect.record);
+      }
       if (effect.kind === 'blockCommitted' && checked) this.checker.onAnnounced(node.identity, effect.block);
       if (effect.kind !== 'send' && effect.kind !== 'broadcast') continue;
       if (checked) this.checker.onSent(node.identity, effect.message);
@@ -210,12 +278,17 @@ export class ScriptedNetwork {
           ? [effect.to]
           : Array.from({ length: this.n }, (_, i) => i).filter((i) => i !== node.identity);
       for (const target of targets) this.send(label, target, effect.message);
+      if (node.crashAfter === effect.message.type) {
+        node.crashAfter = undefined;
+        this.crash(label);
+        return;
+      }
     }
   }
 
   private send(from: string, identity: number, message: object): void {
     for (const node of this.nodes.values()) {
-      if (node.identity !== identity || this.groupOf.get(node.label) !== this.groupOf.get(from)) continue;
+      if (node.identity !== identity || !node.up || this.groupOf.get(node.label) !== this.groupOf.get(from)) continue;
       // Through JSON text, as a real transport would: no shared objects between replicas.
       this.pending.push({ from, to: node.label, message: JSON.parse(JSON.stringify(message)) as Envelope['message'] });
     }

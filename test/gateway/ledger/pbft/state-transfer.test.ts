@@ -87,4 +87,22 @@ test('altered snapshots and blocks from a faulty peer are refused and another pe
   assertSafe(cluster);
 });
 
+test('a faulty peer answering with a newer checkpoint on a forged proof is refused: guards the 2f + 1 proof of a re-targeted transfer', () => {
+  const cluster = quietCluster({ n: 4, clients: 2, byzantine: new Map([[0, ['forged-newer-checkpoint']]]) });
+  cluster.partition([[3], [0, 1, 2]]);
+  cluster.workload(12);
+  settle(cluster);
+  cluster.heal();
+  const ok = cluster.runUntil(
+    () => cluster.replica(3).status().lastExecuted >= cluster.replica(1).status().lastExecuted,
+    cluster.nowMs + 10_000,
+  );
+  assertSafe(cluster);
+  assert.ok(ok, `replica 3 at ${cluster.replica(3).status().lastExecuted}`);
+  assert.ok(cluster.replica(3).metrics.badCheckpointProof >= 1, 'the faulty peer was asked and its proof refused');
+  cluster.runFor(500);
+  assertSameChain(cluster, [1, 2, 3]);
+  assertSafe(cluster);
+});
+
 test.run();
