@@ -81,6 +81,10 @@ export interface ReplicaNode {
   tornCrash: boolean;
   /** Crash right after sending the next COMMIT, losing whatever that input would have done next. */
   commitCrash: boolean;
+  /** While set, the process is stopped (SIGSTOP): it runs no tick and reads no message until then. */
+  stalledUntilMs: number | undefined;
+  /** Messages that arrived while stopped, read in order after the first tick once it resumes. */
+  readonly stalledInbox: Extract<Event, { kind: 'to-replica' }>[];
   incarnation: number;
   crashes: number;
 }
@@ -174,6 +178,8 @@ export class Cluster {
         byzantine,
         tornCrash: false,
         commitCrash: false,
+        stalledUntilMs: undefined,
+        stalledInbox: [],
         incarnation: 0,
         crashes: 0,
       };
@@ -254,7 +260,27 @@ export class Cluster {
     if (node.replica !== undefined) node.commitCrash = true;
   }
 
+  /**
+   * Stops replica `index` for `durationMs`, as SIGSTOP does: it runs no tick and reads no
+   * message meanwhile; messages to it wait in its socket. On resuming its first input is a tick
+   * (Node runs due timers before it reads the sockets), then the waiting messages in order.
+   */
+  stall(index: number, durationMs: number): void {
+    const node = this.nodes[index]!;
+    if (node.replica === undefined || node.stalledUntilMs !== undefined) return;
+    const incarnation = node.incarnation;
+    node.stalledUntilMs = this.nowMs + durationMs;
+    this.at(node.stalledUntilMs, () => {
+      if (node.incarnation !== incarnation || node.replica === undefined) return;
+      node.stalledUntilMs = undefined;
+      this.apply(node, node.replica.onTick(this.nowMs + (this.clockSkewMs[node.index] ?? 0)));
+      for (const event of node.stalledInbox.splice(0)) this.queue.push(this.nowMs, event);
+    });
+  }
+
   private down(node: ReplicaNode): void {
+    node.stalledUntilMs = undefined;
+    node.stalledInbox.length = 0;
     const errors = node.replica?.metrics.internalError ?? 0;
     if (errors > 0)
       this.internalErrors.push(
@@ -419,6 +445,10 @@ export class Cluster {
       case 'tick': {
         const node = this.nodes[item.replica]!;
         if (node.replica === undefined || node.incarnation !== item.incarnation) return;
+        if (node.stalledUntilMs !== undefined) {
+          this.queue.push(this.nowMs + this.tickIntervalMs, item);
+          return;
+        }
         this.apply(node, node.replica.onTick(this.nowMs + (this.clockSkewMs[node.index] ?? 0)));
         if (node.byzantine !== undefined && node.replica !== undefined) {
           for (const delivery of node.byzantine.onTick()) this.transmit(node.index, delivery.to, delivery.message);
@@ -429,6 +459,10 @@ export class Cluster {
       case 'to-replica': {
         const node = this.nodes[item.to]!;
         if (node.replica === undefined) return;
+        if (node.stalledUntilMs !== undefined) {
+          node.stalledInbox.push(item);
+          return;
+        }
         if (typeof item.from === 'number' && this.groups[item.from] !== this.groups[item.to]) return;
         this.stats.delivered++;
         node.byzantine?.observe(item.message);

@@ -2,7 +2,7 @@
  * Seeded fault schedules. A seed fixes everything: which replicas are Byzantine and how, clock
  * offsets, network loss, duplication and delays, and a timeline of crashes (some torn, in the
  * middle of writing, some right after a COMMIT, between it and the next checkpoint), restarts,
- * partitions and heals during the fault phase. At `healMs` every fault ends (Byzantine replicas
+ * partitions, heals and stopped processes (SIGSTOP and resume) during the fault phase. At `healMs` every fault ends (Byzantine replicas
  * stay Byzantine) and every client request must then be accepted within `livenessBoundMs` of
  * simulated time.
  */
@@ -31,7 +31,9 @@ export type Fault =
   | { readonly atMs: number; readonly kind: 'crash-after-commit'; readonly replica: number }
   | { readonly atMs: number; readonly kind: 'restart'; readonly replica: number }
   | { readonly atMs: number; readonly kind: 'partition'; readonly groups: readonly (readonly number[])[] }
-  | { readonly atMs: number; readonly kind: 'heal' };
+  | { readonly atMs: number; readonly kind: 'heal' }
+  /** The replica's process stops (SIGSTOP) for `durationMs`, then resumes where it was. */
+  | { readonly atMs: number; readonly kind: 'stall'; readonly replica: number; readonly durationMs: number };
 
 export interface ScenarioResult {
   readonly scenario: Scenario;
@@ -100,16 +102,29 @@ export function makeScenario(seed: number, n: number): Scenario {
   }
   faults.push({ atMs: healMs, kind: 'heal' });
   for (const replica of correct) faults.push({ atMs: healMs, kind: 'restart', replica });
+  // Drawn in this order so that adding the stalls below left every earlier seed's schedule as it was.
+  const clients = prng.int(1, 3);
+  const requestsPerClient = prng.int(3, 8);
+  const clockSkewMs = Array.from({ length: n }, () => prng.int(-50, 50));
+  const lossRate = prng.pick([0, 0, 0.1, 0.2, 0.3]);
+  const duplicateRate = prng.pick([0, 0.1, 0.3]);
+  const maxDelayMs = prng.pick([5, 20, 60]);
+  // Stopped processes (SIGSTOP): for up to several view-change timeouts, while requests are in flight.
+  const stalls = prng.int(0, 2);
+  for (let i = 0; i < stalls; i++) {
+    const atMs = startMs + prng.int(0, faultPhaseMs);
+    faults.push({ atMs, kind: 'stall', replica: prng.pick(correct), durationMs: prng.int(200, 1_500) });
+  }
   return {
     seed,
     n,
-    clients: prng.int(1, 3),
-    requestsPerClient: prng.int(3, 8),
+    clients,
+    requestsPerClient,
     byzantine,
-    clockSkewMs: Array.from({ length: n }, () => prng.int(-50, 50)),
-    lossRate: prng.pick([0, 0, 0.1, 0.2, 0.3]),
-    duplicateRate: prng.pick([0, 0.1, 0.3]),
-    maxDelayMs: prng.pick([5, 20, 60]),
+    clockSkewMs,
+    lossRate,
+    duplicateRate,
+    maxDelayMs,
     healMs,
     livenessBoundMs: 30_000,
     faults: faults.sort((a, b) => a.atMs - b.atMs),
@@ -142,6 +157,8 @@ export function runScenario(
           return cluster.partition(fault.groups);
         case 'heal':
           return cluster.heal();
+        case 'stall':
+          return cluster.stall(fault.replica, fault.durationMs);
       }
     });
   }
@@ -159,6 +176,14 @@ export function runScenario(
     violations.push(
       `liveness: not every request was accepted within ${scenario.livenessBoundMs} ms after the heal (${missing})`,
     );
+  }
+  if (violations.length === 0 && cluster.allAccepted && stallsOnly(scenario)) {
+    // Stopped and resumed processes are the only fault: none may strand itself in a view change
+    // the others never join (a lagging replica blames no primary; a stall restarts its timers).
+    cluster.runFor(2_000);
+    const views = cluster.nodes.map((node) => node.replica?.status()).map((s) => `${s?.view}/${s?.status}`);
+    if (new Set(views).size !== 1 || !views[0]!.endsWith('/normal'))
+      violations.push(`after stalls only, replicas are not all normal in one view: ${views.join(' ')}`);
   }
   let maxView = 0;
   let maxHeight = 0;
@@ -181,6 +206,16 @@ export function runScenario(
   };
 }
 
+/** No Byzantine replica, loss, crash or partition: every fault is a stall. */
+function stallsOnly(scenario: Scenario): boolean {
+  return (
+    scenario.byzantine.size === 0 &&
+    scenario.lossRate === 0 &&
+    scenario.faults.some((fault) => fault.kind === 'stall') &&
+    scenario.faults.every((fault) => fault.kind === 'stall' || fault.kind === 'heal' || fault.kind === 'restart')
+  );
+}
+
 export function describeScenario(scenario: Scenario): string {
   const byzantine =
     [...scenario.byzantine].map(([index, behaviours]) => `${index}:${behaviours.join('+')}`).join(' ') || 'none';
@@ -196,6 +231,8 @@ export function describeScenario(scenario: Scenario): string {
         return `${fault.atMs} partition ${fault.groups.map((group) => group.join(',')).join(' | ')}`;
       case 'heal':
         return `${fault.atMs} heal`;
+      case 'stall':
+        return `${fault.atMs} stop ${fault.replica} for ${fault.durationMs} ms`;
     }
   });
   return [

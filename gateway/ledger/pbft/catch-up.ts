@@ -33,12 +33,17 @@ export function missedView(core: ReplicaCore): number | undefined {
 }
 
 /**
- * Behind in execution: installing a snapshot, executing fetched blocks, or (before the first
- * fetch, between fetch rounds, after waking from a stall) f + 1 replicas have voted for blocks
- * above its execution point, so at least one correct replica executed them.
+ * Behind in execution and catching up: installing a snapshot, executing fetched blocks, or f + 1
+ * replicas have voted for blocks above its execution point (so at least one correct replica
+ * executed them) while it has itself executed something within the current timeout (before the
+ * first fetch, between fetch rounds, right after waking from a stall or a restart). A replica
+ * that is behind but makes no progress is not catching up: what it lacks may need a view change
+ * (a batch committed at f + 1 correct replicas with a faulty one's commit, say), and its timers
+ * run as usual.
  */
 export function laggingInExecution(core: ReplicaCore): boolean {
   if (core.snapshotTransfer !== undefined || core.blockFetch?.mode === 'execute') return true;
+  if (core.nowMs - core.lastProgressMs >= core.timeoutMs) return false;
   let ahead = 0;
   for (const [replica, height] of core.highestVote) if (replica !== core.me && height > core.lastExecuted) ahead++;
   return ahead > core.f;

@@ -20,8 +20,11 @@ export function checkInvariants(core: ReplicaCore): void {
   assert(core.nextSeq > stable, 'next sequence number above the stable checkpoint');
   assert(stable === 0 || core.stable.proof.length >= core.quorum, 'a stable checkpoint has 2f + 1 CHECKPOINTs');
   // The log holds sequence numbers above the stable checkpoint and within a window of the
-  // execution point, or of the checkpoint being fetched (a NEW-VIEW's may be above both).
-  const base = Math.max(core.lastExecuted, core.snapshotTransfer?.seq ?? 0);
+  // execution point, of the checkpoint being fetched, or of the latest NEW-VIEW's checkpoint
+  // (whose re-issued pre-prepares a restarted replica may hold before it learns where to jump).
+  let newViewSeq = 0;
+  for (const vc of core.latestNewView?.viewChanges ?? []) newViewSeq = Math.max(newViewSeq, vc.stableSeq);
+  const base = Math.max(core.lastExecuted, core.snapshotTransfer?.seq ?? 0, newViewSeq);
   for (const seq of core.log.keys()) {
     assert(seq > stable, 'log entries above the stable checkpoint');
     assert(seq <= base + core.config.windowSeqs, 'log entries within the window');

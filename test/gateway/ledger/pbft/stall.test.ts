@@ -2,7 +2,7 @@
  * A lagging correct replica does not strand itself in a view change nobody joins. Two rules
  * guard it: a replica only times out others for time it was running itself (a gap between ticks
  * longer than `stallThresholdMs` restarts its timers), and a replica that f + 1 others show to be
- * behind in execution starts no view change while it catches up. Neither rule may keep a primary
+ * behind in execution starts no view change while it catches up (fetching, or executing). Neither rule may keep a primary
  * that really stopped from being replaced.
  */
 import { test } from 'uvu';
@@ -13,6 +13,9 @@ import { DigestLogApp } from '../../../../gateway/ledger/node/digest-log-app.js'
 import { defaultReplicaParameters } from '../../../../gateway/ledger/pbft/config.js';
 import type { Effect } from '../../../../gateway/ledger/pbft/effects.js';
 import { Replica } from '../../../../gateway/ledger/pbft/replica.js';
+import { simReplicaParameters } from '../../../sim/cluster.js';
+import { Prng } from '../../../sim/random.js';
+import { quietCluster, settle } from './harness.js';
 
 const crypto = createNodeCryptoProvider();
 const n = 4;
@@ -21,26 +24,31 @@ const publicKeys = privateKeys.map((key) => crypto.p256PublicKey(key));
 const parameters = { ...defaultReplicaParameters, genesisTimeMs: 1_000 };
 const { viewChangeTimeoutMs, stallThresholdMs } = parameters;
 const tickMs = 50;
+type Overrides = Partial<Record<keyof typeof defaultReplicaParameters, number>>;
 
-function boot(index: number): Replica {
+function boot(index: number, overrides: Overrides): Replica {
   return new Replica(
-    { ...parameters, replicaIndex: index, publicKeys, privateKey: privateKeys[index]! },
+    { ...parameters, ...overrides, replicaIndex: index, publicKeys, privateKey: privateKeys[index]! },
     { crypto, application: new DigestLogApp(), verifyRequest: () => true, authenticateReply: () => new Uint8Array(0) },
   );
 }
 
 /** Four replicas and a router that delivers each effect to the replicas `reaches` allows. */
 class Net {
-  readonly replicas = Array.from({ length: n }, (_, index) => boot(index));
+  readonly replicas: Replica[];
   nowMs = parameters.genesisTimeMs;
-  reaches: (from: number, to: number) => boolean = () => true;
+  reaches: (from: number, to: number, message: { type: string }) => boolean = () => true;
+
+  constructor(overrides: Overrides = {}) {
+    this.replicas = Array.from({ length: n }, (_, index) => boot(index, overrides));
+  }
 
   deliver(from: number, effects: readonly Effect[]): void {
     for (const effect of effects) {
       if (effect.kind !== 'send' && effect.kind !== 'broadcast') continue;
       const targets = effect.kind === 'send' ? [effect.to] : [0, 1, 2, 3].filter((to) => to !== from);
       for (const to of targets) {
-        if (!this.reaches(from, to)) continue;
+        if (!this.reaches(from, to, effect.message)) continue;
         const message = JSON.parse(JSON.stringify(effect.message));
         this.deliver(to, this.replicas[to]!.onMessage(from, message));
       }
@@ -101,43 +109,57 @@ test('after a stall a primary that really stopped is still replaced, one full ti
   assert.is(net.replicas[2]!.status().status, 'view-change', 'the timer fires a full timeout after the stall');
 });
 
-test('a backup that f + 1 replicas show behind in execution starts no view change while it catches up', () => {
-  const net = new Net();
-  // Replica 2 sees the pre-prepare of request 1 and the block votes of the others, but no
-  // prepares or commits: it cannot execute the block, and nobody answers its block fetches.
-  net.reaches = (from, to) => {
-    if (to !== 2) return true;
-    return from === 0;
-  };
-  const votes: Effect[][] = [];
+test('a backup that catches up by block fetches starts no view change between fetch rounds', () => {
+  // One block per fetch round, a round a second apart: four blocks take about four seconds, two
+  // view-change timeouts, and between rounds no fetch is in flight.
+  const net = new Net({ maxBlocksPerResponse: 1 });
   const replicas = net.replicas;
-  const original = net.deliver.bind(net);
-  net.deliver = (from, effects) => {
-    const blockVotes = effects.filter((effect) => effect.kind === 'broadcast' && effect.message.type === 'block-vote');
-    if (from !== 2 && blockVotes.length > 0) votes.push(blockVotes.map((effect) => ({ ...effect, from })) as Effect[]);
-    original(from, effects);
-  };
-  net.request(1);
-  assert.is(replicas[1]!.status().lastExecuted, 1, 'the others executed the block');
+  // Replica 2 is cut off while the others execute blocks 1 to 4.
+  net.reaches = (from, to) => from !== 2 && to !== 2;
+  for (let seq = 1; seq <= 4; seq++) net.request(seq);
+  assert.is(replicas[1]!.status().lastExecuted, 4);
+  // It hears again, but only the pre-prepare of request 5, block votes and answers to its fetches.
+  const allowed = new Set(['pre-prepare', 'block-vote', 'block-request', 'block-response']);
+  net.reaches = (from, to, message) => (from !== 2 && to !== 2) || allowed.has(message.type);
+  net.request(5);
   assert.is(replicas[2]!.status().lastExecuted, 0);
-  for (const from of [0, 1, 3]) {
-    const vote = votes.flat().find((effect) => (effect as unknown as { from: number }).from === from);
-    assert.ok(vote !== undefined && vote.kind === 'broadcast');
-    replicas[2]!.onMessage(from, JSON.parse(JSON.stringify(vote.message)));
+  const startMs = net.nowMs;
+  let fetched = 0;
+  while (replicas[2]!.status().lastExecuted < 4) {
+    net.tickUntil(net.nowMs + tickMs, [0, 1, 2, 3]);
+    assert.is(replicas[2]!.status().status, 'normal', `no view change while catching up, at ${net.nowMs - startMs} ms`);
+    fetched = replicas[2]!.status().lastExecuted;
+    assert.ok(net.nowMs - startMs < 10 * viewChangeTimeoutMs, `caught up to ${fetched} only`);
   }
-  // Its own block fetches go unanswered past several timeouts: no view change.
-  net.reaches = (_from, to) => to !== 2;
-  net.tickUntil(net.nowMs + 3 * viewChangeTimeoutMs, [0, 1, 2, 3]);
-  assert.is(replicas[2]!.status().status, 'normal', 'a replica behind blames no primary');
-  assert.is(replicas[2]!.status().view, 0);
-  // Once the others answer, it catches up, still in view 0 with everyone else.
+  assert.ok(net.nowMs - startMs > viewChangeTimeoutMs, 'the catch-up outlasted a view-change timeout');
+  // Caught up (the others executed request 5 meanwhile), it hears everything again: all in view 0.
   net.reaches = () => true;
-  net.tickUntil(net.nowMs + 3 * parameters.blockFetchDelayMs, [0, 1, 2, 3]);
-  assert.is(replicas[2]!.status().lastExecuted, 1);
+  net.tickUntil(net.nowMs + viewChangeTimeoutMs, [0, 1, 2, 3]);
   assert.equal(
-    replicas.map((replica) => [replica.status().view, replica.status().status]),
-    replicas.map(() => [0, 'normal']),
+    replicas.map((replica) => [replica.status().view, replica.status().status, replica.status().lastExecuted]),
+    replicas.map(() => [0, 'normal', 5]),
   );
+});
+
+test('seeded: a backup stopped under load for up to five timeouts resumes in view 0, and nobody changes view', () => {
+  const { viewChangeTimeoutMs: simTimeoutMs } = simReplicaParameters;
+  for (let seed = 1; seed <= 20; seed++) {
+    const cluster = quietCluster({ n: 4, clients: 3, seed });
+    const prng = new Prng(seed);
+    const backup = prng.int(1, 3);
+    const atMs = cluster.nowMs + prng.int(20, 200);
+    const durationMs = prng.int(2 * simTimeoutMs, 5 * simTimeoutMs);
+    cluster.at(atMs, () => cluster.stall(backup, durationMs));
+    cluster.workload(12);
+    settle(cluster);
+    cluster.runFor(durationMs + 2 * simTimeoutMs);
+    const where = `seed ${seed}: backup ${backup} stopped at ${atMs} ms for ${durationMs} ms`;
+    for (const node of cluster.nodes) {
+      const status = cluster.replica(node.index).status();
+      assert.equal([status.view, status.status], [0, 'normal'], `${where}: replica ${node.index}`);
+    }
+    assert.ok(cluster.replica(backup).metrics.stalls >= 1, `${where}: the stall was noticed`);
+  }
 });
 
 test.run();
