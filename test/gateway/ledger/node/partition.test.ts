@@ -188,7 +188,9 @@ if (unavailable !== undefined && process.env.CI !== 'true') {
         `the backup catching up to ${othersHeight}`,
       );
 
+      const views = (await cluster.statuses()).map((line) => `${String(line.view)} ${String(line.status)}`);
       const { height } = await cluster.finish();
+      console.log(`  views after the catch-up: ${views.join(', ')}`);
       console.log(
         `  backup ${backup} cut off for ${healMs - cutMs} ms: ${acceptedWhileCut} commits meanwhile; ` +
           `links back ${linksMs} ms after the heal; height ${height}, ${client.acknowledged.length} acknowledged`,

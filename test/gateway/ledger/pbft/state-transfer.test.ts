@@ -70,16 +70,24 @@ test('a replica that missed a few blocks inside the window fetches and executes 
   assertSafe(cluster);
 });
 
-test('altered snapshots and blocks from a faulty peer are refused and another peer is asked', () => {
-  const cluster = quietCluster({ n: 4, clients: 2, byzantine: new Map([[0, ['bogus-state']]]) });
+/**
+ * Replica 3 is cut off while the others move on, then catches up with faulty replica 0 among the
+ * peers it may ask; true when it reached the others within 10 s.
+ */
+function catchUpBesideFaultyPeer(cluster: ReturnType<typeof quietCluster>): boolean {
   cluster.partition([[3], [0, 1, 2]]);
   cluster.workload(12);
   settle(cluster);
   cluster.heal();
-  const ok = cluster.runUntil(
+  return cluster.runUntil(
     () => cluster.replica(3).status().lastExecuted >= cluster.replica(1).status().lastExecuted,
     cluster.nowMs + 10_000,
   );
+}
+
+test('altered snapshots and blocks from a faulty peer are refused and another peer is asked', () => {
+  const cluster = quietCluster({ n: 4, clients: 2, byzantine: new Map([[0, ['bogus-state']]]) });
+  const ok = catchUpBesideFaultyPeer(cluster);
   assert.ok(ok);
   assert.ok(cluster.replica(3).metrics.badStateResponse >= 1, 'the faulty peer was asked and refused');
   cluster.runFor(500);
@@ -89,14 +97,7 @@ test('altered snapshots and blocks from a faulty peer are refused and another pe
 
 test('a faulty peer answering with a newer checkpoint on a forged proof is refused: guards the 2f + 1 proof of a re-targeted transfer', () => {
   const cluster = quietCluster({ n: 4, clients: 2, byzantine: new Map([[0, ['forged-newer-checkpoint']]]) });
-  cluster.partition([[3], [0, 1, 2]]);
-  cluster.workload(12);
-  settle(cluster);
-  cluster.heal();
-  const ok = cluster.runUntil(
-    () => cluster.replica(3).status().lastExecuted >= cluster.replica(1).status().lastExecuted,
-    cluster.nowMs + 10_000,
-  );
+  const ok = catchUpBesideFaultyPeer(cluster);
   assertSafe(cluster);
   assert.ok(ok, `replica 3 at ${cluster.replica(3).status().lastExecuted}`);
   assert.ok(cluster.replica(3).metrics.badCheckpointProof >= 1, 'the faulty peer was asked and its proof refused');
