@@ -41,8 +41,9 @@ export function encodeBundles(messages: readonly unknown[], maxBytes = maxBundle
   let parts: string[] = [];
   let bytes = 2;
   const flush = () => {
-    if (parts.length === 0) return;
-    frames.push(encoder.encode(parts.length === 1 ? parts[0]! : `[${parts.join(',')}]`));
+    const [only, ...more] = parts;
+    if (only === undefined) return;
+    frames.push(encoder.encode(more.length === 0 ? only : `[${parts.join(',')}]`));
     parts = [];
     bytes = 2;
   };
