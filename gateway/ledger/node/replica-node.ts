@@ -420,6 +420,7 @@ export function statusSummary(status: NodeStatus): Record<string, unknown> {
     waitingRequests: replica.waitingRequests,
     executedRequests: metrics.executedRequests,
     viewChangesStarted: metrics.viewChangesStarted,
+    stalls: metrics.stalls,
     snapshotsInstalled: metrics.snapshotsInstalled,
     blocksFetched: metrics.blocksFetched,
     historyGaps: metrics.historyGaps,
