@@ -7,9 +7,10 @@
  *   2. start the snapshot transfer a step asked for, unless execution has reached it,
  *   3. propose what is queued, as far as the window and the batching rule allow.
  *
- * So no handler runs another step's entry point: one PREPARE no longer executes, checkpoints
- * and proposes from inside the prepare handler, and a checkpoint handler never emits a
- * PRE-PREPARE itself.
+ * So no handler runs another step's entry point: the PREPARE handler records that a batch is
+ * prepared (or committed-local) and returns; executing it, the checkpoint that falls due and the
+ * next proposal happen here. Fetched blocks are the one execution outside this step: state
+ * transfer executes them as it checks them against their certificates.
  */
 import type { ReplicaCore } from './core.js';
 import { executeCommitted } from './execution.js';
