@@ -6,6 +6,7 @@ import { marketCases } from './market.cases.js';
 import { oaepCases } from './oaep.cases.js';
 import { protocolCases } from './protocol.cases.js';
 import { rfc6979Cases } from './rfc6979.cases.js';
+import { rfc9380Cases } from './rfc9380.cases.js';
 import { rfc9474Cases } from './rfc9474.cases.js';
 import { sha2Cases } from './sha2.cases.js';
 
@@ -15,6 +16,7 @@ export function portableSuites(provider: CryptoProvider): CaseList[] {
     rfc6979Cases(provider),
     oaepCases(provider),
     rfc9474Cases(provider),
+    rfc9380Cases(provider),
     protocolCases(provider),
     marketCases(),
     ledgerCases(provider),
