@@ -24,6 +24,8 @@ export const errorCodes = [
   'MESSAGE_TOO_LONG',
   'FAULT_DETECTED',
   'BAD_INPUT',
+  /** A threshold ciphertext that is malformed or whose validity proof fails (or is for another label). */
+  'BAD_CIPHERTEXT',
   // enrolment and sessions
   'NOT_ENROLLED',
   'NOT_APPROVED',

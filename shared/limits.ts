@@ -49,6 +49,9 @@ export const limits = {
 
   /** Threshold tracing: trustees n and threshold t. */
   maxTrustees: 32,
+  /** TDH2 threshold encryption: longest plaintext (a trace tag's is under 300 bytes) and label. */
+  maxTdh2MessageBytes: 1_024,
+  maxTdh2LabelBytes: 1_024,
 
   /** Encrypted payment details in a bill (ciphertext bytes). */
   maxSealedBytes: 4_096,
