@@ -9,6 +9,7 @@ import { rfc6979Cases } from './rfc6979.cases.js';
 import { rfc9380Cases } from './rfc9380.cases.js';
 import { rfc9474Cases } from './rfc9474.cases.js';
 import { sha2Cases } from './sha2.cases.js';
+import { tdh2Cases } from './tdh2.cases.js';
 
 export function portableSuites(provider: CryptoProvider): CaseList[] {
   return [
@@ -17,6 +18,7 @@ export function portableSuites(provider: CryptoProvider): CaseList[] {
     oaepCases(provider),
     rfc9474Cases(provider),
     rfc9380Cases(provider),
+    tdh2Cases(provider),
     protocolCases(provider),
     marketCases(),
     ledgerCases(provider),
