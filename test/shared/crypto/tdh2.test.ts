@@ -3,6 +3,17 @@
  * J. Cryptology 2002) over P-256: t-of-n round trips with shares of a Shamir polynomial, refusal
  * of relabelled and mauled ciphertexts, Chaum-Pedersen share checks, combining rules, hedged
  * nonces under a failing generator, and the byte decoders' typed errors.
+ *
+ * Measured once with the BigInt P-256 of shared/crypto (101-byte message, 48-byte label, mean of
+ * 20 runs on Node 20 / 5 runs in XS via xsnap, both on an x86 server, not a meter):
+ *   operation                 Node     XS
+ *   one scalar multiplication  1.9 ms   5.8 ms
+ *   tdh2EncryptCore            6.3 ms  24 ms   (rG, r Gbar, rH)
+ *   tdh2Prove                  4.4 ms  27 ms   (sG, s Gbar, hedged nonce, H2)
+ *   tdh2Valid                  5.2 ms  23 ms
+ *   tdh2DecryptionShare       13 ms    55 ms   (includes tdh2Valid)
+ *   tdh2ShareValid             5.3 ms  21 ms
+ *   tdh2Combine, 3 shares      2.2 ms   9.5 ms
  */
 import fc from 'fast-check';
 import { test } from 'uvu';
