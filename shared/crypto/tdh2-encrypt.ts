@@ -20,6 +20,7 @@ import {
   decodePoint,
   encodePoint,
   finite,
+  isInfinity,
   linearCombination,
   multiplyAffine,
   negate,
@@ -108,7 +109,7 @@ export function tdh2Valid(sha256: HashFunction, ciphertext: Tdh2Ciphertext, labe
       { point: gBar, scalar: f },
       { point: negate(uBarPoint), scalar: e },
     ]);
-    if (w.z === 0n || wBar.z === 0n) return false;
+    if (isInfinity(w) || isInfinity(wBar)) return false;
     return tdh2H2(sha256, c, label, u, finite(w), uBar, finite(wBar)) === e;
   } catch (error) {
     if (isGridbidError(error) && error.code === 'BAD_CIPHERTEXT') return false;

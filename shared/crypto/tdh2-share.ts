@@ -16,6 +16,7 @@ import {
   decodePoint,
   encodePoint,
   finite,
+  isInfinity,
   linearCombination,
   multiplyAffine,
   negate,
@@ -84,7 +85,7 @@ export function tdh2ShareValid(
       { point: g, scalar: f },
       { point: negate(h), scalar: e },
     ]);
-    if (uHat.z === 0n || hHat.z === 0n) return false;
+    if (isInfinity(uHat) || isInfinity(hHat)) return false;
     return tdh2H4(sha256, index, ciphertext.u, verificationKey, ui, finite(uHat), finite(hHat)) === e;
   } catch (error) {
     if (isGridbidError(error) && error.code === 'BAD_PARTIAL') return false;
