@@ -49,6 +49,10 @@ export const limits = {
 
   /** Threshold tracing: trustees n and threshold t. */
   maxTrustees: 32,
+  /** Fewest trustees, and smallest threshold t, a TC key may have: t = 1 would be no sharing. */
+  minTrustees: 2,
+  /** Custodians one trustee may split a backup of its key share among (n_c, and t_c <= n_c). */
+  maxShareCustodians: 32,
 
   /** Encrypted payment details in a bill (ciphertext bytes). */
   maxSealedBytes: 4_096,
