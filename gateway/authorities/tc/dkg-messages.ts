@@ -8,15 +8,13 @@
  *   fails the commitments;
  * - `tc.dkg.reveal`: dealer i answers j's complaint with s_ij in clear, for everyone to check.
  */
-import { concatBytes, fromBase64Url, toBase64Url, utf8Encode } from '../../../shared/bytes.js';
-import { canonicalJsonBytes } from '../../../shared/codec/canonical-json.js';
-import type { JsonValue } from '../../../shared/codec/json-value.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { p256 } from '../../../shared/crypto/p256.js';
 import { GridbidError, ensure } from '../../../shared/errors.js';
 import { limits } from '../../../shared/limits.js';
 import { ecdsaSignature, identifier, p256PublicKey, trusteeIndex } from '../../../shared/protocol/fields.js';
 import { type InferShape, array, bytes, literal, object, oneOf } from '../../../shared/protocol/schema.js';
+import { signBound, verifyBound } from './bound-signature.js';
 import { sealOverheadBytes } from './p256-seal.js';
 
 export const sealedShareBytes = p256.scalarBytes + sealOverheadBytes;
@@ -79,12 +77,6 @@ export function senderOf(message: DkgMessage): number {
   return message.type === 'tc.dkg.complaint' ? message.complainer : message.dealer;
 }
 
-function signedBytes(digest: Uint8Array, message: Omit<DkgMessage, 'sig'> & { sig?: string }): Uint8Array {
-  const covered: Record<string, unknown> = { ...message };
-  delete covered['sig'];
-  return concatBytes(utf8Encode(`gridbid/v1/${message.type}/sig\n`), digest, canonicalJsonBytes(covered as JsonValue));
-}
-
 type Unsigned<M extends DkgMessage> = Omit<M, 'sig'>;
 
 /** Signs a message for the ceremony with `digest` (see `ceremonyDigest`). */
@@ -94,8 +86,7 @@ export function signDkgMessage<M extends DkgMessage>(
   digest: Uint8Array,
   message: Unsigned<M>,
 ): M {
-  const signature = provider.ecdsaP256Sign(nodePrivateKey, signedBytes(digest, message as Unsigned<DkgMessage>));
-  return { ...message, sig: toBase64Url(signature) } as M;
+  return signBound<M>(provider, nodePrivateKey, digest, message);
 }
 
 /** BAD_SIGNATURE unless the sender's node key signed `message` for this ceremony. */
@@ -105,6 +96,5 @@ export function verifyDkgMessage(
   digest: Uint8Array,
   message: DkgMessage,
 ): void {
-  const valid = provider.ecdsaP256Verify(senderPublicKey, signedBytes(digest, message), fromBase64Url(message.sig));
-  ensure(valid, 'BAD_SIGNATURE', `${message.type} is not signed by trustee ${senderOf(message)} for this ceremony`);
+  verifyBound(provider, senderPublicKey, digest, message, `trustee ${senderOf(message)}`);
 }
