@@ -197,9 +197,9 @@ export class DkgTrustee {
       'dealing is over',
     );
     const commitments = this.checkDealShape(deal);
-    this.deals.set(deal.dealer, { content, message: deal, commitments });
     const fault = this.openOwnShare(deal, commitments);
     if (fault !== undefined) this.faults.set(deal.dealer, fault);
+    this.deals.set(deal.dealer, { content, message: deal, commitments });
     return [];
   }
 
@@ -304,7 +304,7 @@ export class DkgTrustee {
     const complaints: DkgComplaint[] = [];
     for (let dealer = 1; dealer <= this.ceremony.trustees; dealer++) {
       if (dealer === this.index || this.received.has(dealer)) continue;
-      const reason = this.deals.has(dealer) ? this.faults.get(dealer)! : 'missing';
+      const reason = this.deals.has(dealer) ? (this.faults.get(dealer) ?? 'bad-share') : 'missing';
       this.recordComplaint(dealer, this.index);
       complaints.push(
         this.sign<DkgComplaint>({

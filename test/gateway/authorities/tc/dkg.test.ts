@@ -7,11 +7,17 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bytesEqual } from '../../../../shared/bytes.js';
-import type { DkgComplaint, DkgDeal, DkgMessage, DkgReveal } from '../../../../gateway/authorities/tc/dkg-messages.js';
-import { type CeremonyOptions, type CeremonyOutcome, runCeremony } from '../../../../gateway/authorities/tc/dkg-run.js';
+import { bytesEqual, toBase64Url } from '../../../../shared/bytes.js';
+import {
+  type CeremonyOptions,
+  type CeremonyOutcome,
+  type DkgComplaint,
+  type DkgDeal,
+  type DkgMessage,
+  type DkgReveal,
+  runCeremony,
+} from '../../../../gateway/authorities/tc/dkg.js';
 import { encodeScalar } from '../../../../gateway/authorities/tc/feldman.js';
-import { toBase64Url } from '../../../../shared/bytes.js';
 import { errorCode } from '../../../support/error-code.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import {
