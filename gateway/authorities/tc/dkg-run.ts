@@ -104,8 +104,10 @@ export function runCeremony(options: CeremonyOptions): CeremonyOutcome {
     'complained',
     trustees.flatMap((trustee) => trustee.finishDealing()),
   );
-  for (const trustee of trustees) trustee.finishComplaints();
-  broadcast('complaints closed', []);
+  broadcast(
+    'complaints closed',
+    trustees.flatMap((trustee) => trustee.finishComplaints()),
+  );
 
   const results = new Map<number, DkgResult>();
   let agreed: DkgResult | undefined;

@@ -9,7 +9,8 @@
  * 2. complaining: `finishDealing()` returns a signed complaint against every dealer whose deal
  *    is missing or whose share for this trustee does not open or check. A complaint against this
  *    trustee is answered at once with the share in clear (and the deal again, if it was missing).
- * 3. answering: after `finishComplaints()` no complaint is taken, reveals still are.
+ * 3. answering: after `finishComplaints()` no complaint is taken, reveals still are (and any
+ *    complaint that came before this trustee had dealt is answered then).
  * 4. `finishAnswers()` decides QUAL from what was broadcast and returns the key and this
  *    trustee's share x_j = sum over QUAL of s_ij, checked against H_j. No one ever holds x.
  *
@@ -83,7 +84,7 @@ export class DkgTrustee {
   private coefficients: bigint[] | undefined;
   private ownDeal: DkgDeal | undefined;
   /** Accepted deals: the first one's content and decoded commitments. */
-  private readonly deals = new Map<number, { content: string; message: DkgDeal; commitments: JacobianPoint[] }>();
+  private readonly deals = new Map<number, { content: string; commitments: JacobianPoint[] }>();
   private readonly equivocators = new Set<number>();
   /** Verified shares s_i,me from deals (and from this trustee's own polynomial). */
   private readonly received = new Map<number, bigint>();
@@ -93,7 +94,8 @@ export class DkgTrustee {
   private readonly complaints = new Map<number, Set<number>>();
   /** dealer -> complainer -> revealed share. */
   private readonly reveals = new Map<number, Map<number, bigint>>();
-  /** Complaints against this trustee it has answered. */
+  /** Complaints against this trustee: complainer -> reason, and which are answered. */
+  private readonly againstMe = new Map<number, ComplaintReason>();
   private readonly answered = new Set<number>();
 
   constructor(private readonly options: DkgTrusteeOptions) {
@@ -128,7 +130,7 @@ export class DkgTrustee {
     ensure(this.phaseNow === 'dealing', 'WRONG_PHASE', 'dealing is over');
     const { threshold, trustees, nodePublicKeys } = this.ceremony;
     const { random } = this.options;
-    // Non-zero coefficients so every commitment is a point with an encoding (a change of 2^-256).
+    // Non-zero coefficients so every commitment is a point with an encoding (zero has a chance of 2^-256).
     const coefficients: bigint[] = [];
     for (let k = 0; k < threshold; k++) coefficients.push(randomBigIntBelow(random, 1n, q));
     const shares: DkgDeal['shares'] = [];
@@ -149,7 +151,7 @@ export class DkgTrustee {
     });
     this.coefficients = coefficients;
     this.ownDeal = deal;
-    this.deals.set(this.index, { content: contentOf(deal), message: deal, commitments });
+    this.deals.set(this.index, { content: contentOf(deal), commitments });
     this.received.set(this.index, evaluatePolynomial(coefficients, BigInt(this.index)));
     return deal;
   }
@@ -199,7 +201,7 @@ export class DkgTrustee {
     const commitments = this.checkDealShape(deal);
     const fault = this.openOwnShare(deal, commitments);
     if (fault !== undefined) this.faults.set(deal.dealer, fault);
-    this.deals.set(deal.dealer, { content, message: deal, commitments });
+    this.deals.set(deal.dealer, { content, commitments });
     return [];
   }
 
@@ -257,7 +259,9 @@ export class DkgTrustee {
       'the complaint deadline has passed',
     );
     this.recordComplaint(complaint.dealer, complaint.complainer);
-    return complaint.dealer === this.index ? this.answer(complaint.complainer, complaint.reason) : [];
+    if (complaint.dealer !== this.index) return [];
+    if (!this.againstMe.has(complaint.complainer)) this.againstMe.set(complaint.complainer, complaint.reason);
+    return this.answer(complaint.complainer, this.againstMe.get(complaint.complainer)!);
   }
 
   private recordComplaint(dealer: number, complainer: number): void {
@@ -319,10 +323,14 @@ export class DkgTrustee {
     return complaints;
   }
 
-  /** Closes the complaint window; later complaints are refused, reveals still taken. */
-  finishComplaints(): void {
+  /**
+   * Closes the complaint window; later complaints are refused, reveals still taken. Returns the
+   * answers to complaints that came before this trustee had dealt (normally none).
+   */
+  finishComplaints(): DkgMessage[] {
     ensure(this.phaseNow === 'complaining', 'WRONG_PHASE', 'not taking complaints');
     this.phaseNow = 'answering';
+    return [...this.againstMe].flatMap(([complainer, reason]) => this.answer(complainer, reason));
   }
 
   /**

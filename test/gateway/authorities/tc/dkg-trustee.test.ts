@@ -1,5 +1,5 @@
 /**
- * A key-generation trustee never crashes on what peers send: a malformed message, one signed by
+ * One key-generation trustee's state machine. It never crashes on what peers send: a malformed message, one signed by
  * the wrong node key, one for another ceremony or one too late is refused with a typed error and
  * changes nothing; a deal whose public part is sound but whose own share does not open or check
  * becomes a complaint.
@@ -220,6 +220,23 @@ test('a complaint after its deadline, or anything after the end, is refused (WRO
     errorCode(() => one.finishAnswers()),
     'WRONG_PHASE',
   );
+});
+
+test('a complaint that arrives before its dealer has dealt is answered when complaints close', () => {
+  const [one, two] = [trustee(fx, 1), trustee(fx, 2)];
+  const early = two.finishDealing().find((complaint) => complaint.dealer === 1)!;
+  assert.is(early.reason, 'missing');
+  assert.equal(one.receive(early), [], 'nothing to reveal yet');
+  const dealt = one.deal();
+  one.finishDealing();
+  const answers = one.finishComplaints();
+  assert.equal(
+    answers.map((m) => m.type),
+    ['tc.dkg.deal', 'tc.dkg.reveal'],
+  );
+  assert.equal(answers[0], dealt);
+  assert.equal(two.receive(answers[0]), [], 'the late deal settles the "missing" complaint');
+  assert.equal(two.receive(answers[1]), []);
 });
 
 test('a trustee refuses a node key that is not its roster entry, and bad ceremony parameters', () => {
