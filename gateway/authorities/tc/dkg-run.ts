@@ -57,6 +57,9 @@ export interface CeremonyOutcome {
 
 export function runCeremony(options: CeremonyOptions): CeremonyOutcome {
   const { ceremony } = options;
+  ensure(options.nodePrivateKeys.length === ceremony.trustees, 'BAD_LENGTH', 'one node key per trustee');
+  // Each trustee sends one deal, at most n - 1 complaints and 2(n - 1) answers; more is a looping network.
+  const maxMessages = 3 * ceremony.trustees * ceremony.trustees;
   const absent = new Set(options.absent ?? []);
   const byzantine = new Set(options.byzantine ?? []);
   const trustees: DkgTrustee[] = [];
@@ -82,7 +85,7 @@ export function runCeremony(options: CeremonyOptions): CeremonyOutcome {
     let sent = 0;
     while (queue.length > 0) {
       const message = queue.shift()!;
-      sent++;
+      ensure(++sent <= maxMessages, 'DKG_FAILED', 'the network keeps producing messages');
       for (const trustee of trustees) {
         if (trustee.index === senderOf(message)) continue;
         try {
