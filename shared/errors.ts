@@ -46,6 +46,15 @@ export const errorCodes = [
   'NOT_ENOUGH_PARTIALS',
   'TRACE_MISMATCH',
   'ESCROW_FAILED',
+  // distributed key generation of the TC key and re-issuing of trustee shares
+  /** The key generation cannot finish: fewer than t dealers qualified, or the outputs disagree. */
+  'DKG_FAILED',
+  /** A key share, or a contribution to one, fails its check against the public commitments. */
+  'BAD_SHARE',
+  /** A message belongs to another ceremony (id or parameters). */
+  'WRONG_CEREMONY',
+  /** A message arrives in a phase that no longer (or not yet) takes it. */
+  'WRONG_PHASE',
   // ledger: block headers, commit certificates, inclusion proofs, light clients
   'BAD_HEADER',
   'WRONG_HEIGHT',

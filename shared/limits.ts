@@ -52,6 +52,10 @@ export const limits = {
   /** TDH2 threshold encryption: longest plaintext (a trace tag's is under 300 bytes) and label. */
   maxTdh2MessageBytes: 1_024,
   maxTdh2LabelBytes: 1_024,
+  /** Fewest trustees, and smallest threshold t, a TC key may have: t = 1 would be no sharing. */
+  minTrustees: 2,
+  /** Custodians one trustee may split a backup of its key share among (n_c, and t_c <= n_c). */
+  maxShareCustodians: 32,
 
   /** Encrypted payment details in a bill (ciphertext bytes). */
   maxSealedBytes: 4_096,
