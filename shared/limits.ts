@@ -62,4 +62,16 @@ export const limits = {
   maxBatchRequests: 4_096,
   /** Headers a light client holds by default (the latest is always among them). */
   maxLightClientHeaders: 10_000,
+
+  /**
+   * When a meter asks MM for period E's certificate: at a moment drawn uniformly from a window
+   * in the period before E, fixed by E alone, so the request's time says nothing about when RM
+   * issued the credential (issuance for E is done before the window opens). The window closes
+   * this long before E starts, leaving time for retries...
+   */
+  certificateWindowLeadMs: 60_000,
+  /** ...and opens this long before it closes (clipped to the period before E). */
+  certificateWindowMs: 6 * 60_000,
+  /** Random ids the meter draws for each request and anonymous session (bytes; 22 base64url chars, an MQTT 3.1.1 client id). */
+  randomIdBytes: 16,
 } as const;
