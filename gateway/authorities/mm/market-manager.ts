@@ -1,10 +1,10 @@
 /**
  * MM, the market manager's certificate authority (DESIGN 4.3): in an anonymous session a meter
  * shows RM's signature on (P, T, E) and proves it holds P; MM issues one certificate per
- * pseudonym per period, valid for that period. MM never sees who the meter is, and neither its
- * certificates nor its records say when it issued them: no serial, no issue time, only the
- * period (a counter or a clock reading would order certificates by issuance and so link them to
- * RM's sessions).
+ * pseudonym per period, valid for that period, and certifies each trace tag once. MM never sees
+ * who the meter is, and neither its certificates nor its records say when it issued them: no
+ * serial, no issue time, only the period (a counter or a clock reading would order certificates
+ * by issuance and so link them to RM's sessions).
  */
 import { fromBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
@@ -34,6 +34,8 @@ interface Issued {
 export class MarketManager {
   readonly publicKey: Uint8Array;
   private readonly issued = new Map<number, Map<string, Issued>>();
+  /** Every trace tag certified in a period still held, with that period. */
+  private readonly certifiedTags = new Map<string, number>();
 
   constructor(
     private readonly provider: CryptoProvider,
@@ -104,6 +106,15 @@ export class MarketManager {
       'BAD_CREDENTIAL',
       'RM signature does not cover this pseudonym, tag and period',
     );
+    // A tag belongs to one pseudonym: the same tag under another pseudonym or period is a copy,
+    // made to have a dispute against the copy open someone else's identity.
+    const taggedPeriod = this.certifiedTags.get(request.traceTag);
+    ensure(
+      taggedPeriod === undefined,
+      'ALREADY_CERTIFIED',
+      `trace tag was already certified, in period ${taggedPeriod}`,
+      'traceTag',
+    );
     const period = this.periodTable(request.periodIndex);
     ensure(
       period.size < this.config.maxCertificatesPerPeriod,
@@ -121,6 +132,7 @@ export class MarketManager {
       validUntilMs: periodEndMs(request.periodIndex, this.config.periodMs),
     });
     period.set(request.pseudonymPublicKey, { requestSig: request.sig, certificate });
+    this.certifiedTags.set(request.traceTag, request.periodIndex);
     return certificate;
   }
 
@@ -133,6 +145,7 @@ export class MarketManager {
   prune(nowMs: number): void {
     const current = periodIndexAt(nowMs, this.config.periodMs);
     for (const periodIndex of this.issued.keys()) if (periodIndex < current) this.issued.delete(periodIndex);
+    for (const [tag, periodIndex] of this.certifiedTags) if (periodIndex < current) this.certifiedTags.delete(tag);
   }
 
   private periodTable(periodIndex: number): Map<string, Issued> {
