@@ -72,6 +72,9 @@ export const limits = {
   certificateWindowLeadMs: 60_000,
   /** ...and opens this long before it closes (clipped to the period before E). */
   certificateWindowMs: 6 * 60_000,
-  /** Random ids the meter draws for each request and anonymous session (bytes; 22 base64url chars, an MQTT 3.1.1 client id). */
+  /**
+   * Random ids a meter draws, fresh for each request and anonymous session: 16 bytes are 22
+   * base64url characters, within MQTT 3.1.1's client id length.
+   */
   randomIdBytes: 16,
 } as const;

@@ -45,7 +45,7 @@ test('the moment is uniform over the window', () => {
   assert.ok(chiSquare < 27.9, `chi-square ${chiSquare.toFixed(1)} over ${buckets.join(' ')}`);
 });
 
-test('issuance ended inside the window: the rest of the window; after it: a delay that ends before the period does', () => {
+test('late issuance: inside the window, the rest of it; after it, a delay that ends before the period', () => {
   const random = seededRandom('late');
   const inside = window.opensMs + 120_000;
   for (let i = 0; i < 200; i++) {

@@ -92,7 +92,7 @@ test('with 30% of requests and replies lost, retries still complete with one ses
   assert.is(mm.certificateOf(periodIndex, certificate.pseudonymPublicKey)?.sig, certificate.sig);
 });
 
-test('the certificate is asked for at a random moment in the window before its period, on a fresh session with fresh ids and a coarse time', async () => {
+test('the certificate is asked for in the window, on a fresh session, with fresh ids and a coarse time', async () => {
   const next = periodIndex + 1;
   const issuedAtMs = periodStartMs(periodIndex, periodMs) + 60_000; // early in the period before
   const { driver, clock, sessions, seen } = driverFor('driver-meter-4', 0, 'window', issuedAtMs);
