@@ -10,6 +10,7 @@ import { IssuanceSession, type MeterIdentity } from '../firmware/core/pseudonym/
 import { meterRandom } from '../firmware/core/meter-random.js';
 import type { CryptoProvider } from '../shared/crypto/provider.js';
 import type { MessageOf } from '../shared/protocol/messages.js';
+import { defaultPeriodMs } from '../shared/time/period.js';
 import type { Clock } from './timing.js';
 
 export interface RmPort {
@@ -60,7 +61,8 @@ export function meterSideIssuance(
   const request = certificateRequest(provider, credential, {
     requestId: `${issuance.requestId}.cert`,
     clientId: issuance.clientId,
-    timeMs: issuance.nowMs,
+    nowMs: issuance.nowMs,
+    periodMs: defaultPeriodMs,
   });
   meterMs += now() - start;
   return { meterMs, request };

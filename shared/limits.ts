@@ -69,4 +69,19 @@ export const limits = {
   maxBatchRequests: 4_096,
   /** Headers a light client holds by default (the latest is always among them). */
   maxLightClientHeaders: 10_000,
+
+  /**
+   * When a meter asks MM for period E's certificate: at a moment drawn uniformly from a window
+   * in the period before E, fixed by E alone, so the request's time says nothing about when RM
+   * issued the credential (issuance for E is done before the window opens). The window closes
+   * this long before E starts, leaving time for retries...
+   */
+  certificateWindowLeadMs: 60_000,
+  /** ...and opens this long before it closes (clipped to the period before E). */
+  certificateWindowMs: 6 * 60_000,
+  /**
+   * Random ids a meter draws, fresh for each request and anonymous session: 16 bytes are 22
+   * base64url characters, within MQTT 3.1.1's client id length.
+   */
+  randomIdBytes: 16,
 } as const;

@@ -8,7 +8,8 @@ import { type DealtKey, dealThresholdKey } from '../../gateway/authorities/tc/de
 import { MarketManager, defaultMmConfig } from '../../gateway/authorities/mm/market-manager.js';
 import { RegistrationManager, defaultRmConfig } from '../../gateway/authorities/rm/registration-manager.js';
 import type { AuthorityKeys } from '../../firmware/core/pseudonym/candidate.js';
-import type { MeterIdentity } from '../../firmware/core/pseudonym/issuance-session.js';
+import type { Credential } from '../../firmware/core/pseudonym/credential.js';
+import { IssuanceSession, type MeterIdentity } from '../../firmware/core/pseudonym/issuance-session.js';
 import { toBase64Url } from '../../shared/bytes.js';
 import type { RandomSource } from '../../shared/crypto/random.js';
 import { type RsaPrivateKey, publicPart } from '../../shared/crypto/rsa-key.js';
@@ -75,4 +76,26 @@ export function enrolMeter(rm: RegistrationManager, meterId: string): MeterIdent
   const record = rm.registry.request(request);
   rm.registry.approve(meterId, record.fingerprint);
   return { meterId, deviceKey };
+}
+
+/**
+ * Enrols a meter and runs one honest issuance session for it directly against RM (no wire, no
+ * retries): the credential a meter holds before it asks MM for a certificate.
+ */
+export async function issueCredential(
+  authorities: Authorities,
+  meterId: string,
+  options: { periodIndex?: number; random?: RandomSource; nowMs?: number } = {},
+): Promise<Credential> {
+  const { rm, keys } = authorities;
+  const at = options.nowMs ?? nowMs;
+  const identity = enrolMeter(rm, meterId);
+  const meter = IssuanceSession.begin(provider, options.random ?? seededRandom(`meter/${meterId}`), identity, keys, {
+    requestId: `issue-${meterId}`,
+    periodIndex: options.periodIndex ?? periodIndex,
+    candidates: rm.config.candidates,
+    timeMs: at,
+  });
+  const challenge = await rm.commit(meterId, meter.commit, at);
+  return meter.finalise(await rm.open(meterId, meter.open(challenge, at), at));
 }

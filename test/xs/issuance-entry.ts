@@ -64,12 +64,13 @@ function identityOf(meter: GuestMeter): MeterIdentity {
 }
 
 async function stepwise(input: IssuanceInput, keys: AuthorityKeys): Promise<void> {
+  const clientId = input.stepwise.clientId ?? 'anon-xs-stepwise';
   // Randomness as on a meter: the device RNG (here seeded, so runs replay) mixed with the device key.
   const provider = createPureCryptoProvider(seededRandom(`${input.seed}/stepwise`));
   const identity = identityOf(input.stepwise);
   const random = meterRandom(provider, identity.deviceKey);
   const rm = rmExchange(identity.meterId);
-  const mm = mmExchange(input.stepwise.clientId);
+  const mm = mmExchange(clientId);
 
   let failedStep: string | undefined;
   const step = async (name: string, body: () => unknown): Promise<void> => {
@@ -106,20 +107,26 @@ async function stepwise(input: IssuanceInput, keys: AuthorityKeys): Promise<void
   });
   await step('certificate request sent, MM certificate received', async () => {
     const certificateRequestMessage = certificateRequest(provider, credential, {
-      requestId: 'xs-stepwise-1.cert',
-      clientId: input.stepwise.clientId,
-      timeMs: input.nowMs,
+      requestId: 'xs-stepwise-cert-1',
+      clientId,
+      nowMs: input.nowMs,
+      periodMs: input.periodMs,
     });
     certificate = await ask(mm, certificateRequestMessage, 'certificate');
   });
   await step('acceptCertificate', () => {
-    acceptCertificate(provider, keys.mmPublicKey, credential, certificate, input.nowMs);
+    acceptCertificate(provider, keys.mmPublicKey, credential, certificate, {
+      nowMs: input.nowMs,
+      periodMs: input.periodMs,
+    });
   });
 }
 
 async function driven(input: IssuanceInput, keys: AuthorityKeys): Promise<void> {
   const provider = createPureCryptoProvider(seededRandom(`${input.seed}/driven`));
   const identity = identityOf(input.driven);
+  // No timers in XS: the driver's sleep advances the meter's own clock (the host's stays put).
+  let clockMs = input.nowMs;
   await reporter.run(suite, `${suite}: obtainPseudonym, first reply to each request lost`, async () => {
     const pseudonym = await obtainPseudonym(
       {
@@ -127,15 +134,17 @@ async function driven(input: IssuanceInput, keys: AuthorityKeys): Promise<void> 
         random: meterRandom(provider, identity.deviceKey),
         identity,
         keys,
-        nowMs: () => input.nowMs,
+        periodMs: input.periodMs,
+        nowMs: () => clockMs,
+        sleep: async (ms) => {
+          clockMs += ms;
+        },
         rm: losingFirstReplies(rmExchange(identity.meterId)),
-        mm: losingFirstReplies(mmExchange(input.driven.clientId)),
-        anonymousClientId: input.driven.clientId,
+        openAnonymousSession: async (clientId) => losingFirstReplies(mmExchange(clientId)),
         candidates: input.candidates,
         maxAttempts: 3,
       },
       input.periodIndex,
-      'xs-driven-1',
     );
     if (!bytesEqual(fromBase64Url(pseudonym.certificate.pseudonymPublicKey), pseudonym.credential.pseudonymPublicKey)) {
       throw new Error('certificate is for another pseudonym');

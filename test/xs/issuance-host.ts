@@ -13,7 +13,15 @@ import type { MessageOf } from '../../shared/protocol/messages.js';
 import { checkCertificate } from '../../shared/pseudonym/certificate.js';
 import { rsaPublicKeyToJson } from '../../tools/xs/json-keys.js';
 import { seededRandom } from '../portable/seeded-random.js';
-import { type Authorities, enrolMeter, makeAuthorities, nowMs, periodIndex, provider } from '../support/authorities.js';
+import {
+  type Authorities,
+  enrolMeter,
+  makeAuthorities,
+  nowMs,
+  periodIndex,
+  periodMs,
+  provider,
+} from '../support/authorities.js';
 import type { CaseMessage } from './cases.js';
 import type { ExchangeAnswer, GuestMeter, IssuanceInput, IssuanceRequest } from './issuance-protocol.js';
 
@@ -33,8 +41,9 @@ function isIssuanceRequest(message: unknown): message is IssuanceRequest {
   return (kind === 'rm' || kind === 'mm') && typeof (message as { request?: unknown }).request === 'string';
 }
 
-function guestMeter(authorities: Authorities, meterId: string, clientId: string): GuestMeter {
-  return { meterId, deviceKey: toBase64Url(enrolMeter(authorities.rm, meterId).deviceKey), clientId };
+function guestMeter(authorities: Authorities, meterId: string, clientId?: string): GuestMeter {
+  const deviceKey = toBase64Url(enrolMeter(authorities.rm, meterId).deviceKey);
+  return clientId === undefined ? { meterId, deviceKey } : { meterId, deviceKey, clientId };
 }
 
 /** Makes the authorities (dealing the TC key takes seconds) and enrols the guest's meters. */
@@ -48,9 +57,11 @@ export function prepareIssuanceHost(): IssuanceHost {
     mmPublicKey: toBase64Url(keys.mmPublicKey),
     candidates: issuanceCandidates,
     periodIndex,
+    periodMs,
     nowMs,
     stepwise: guestMeter(authorities, 'xs-meter-1', 'anon-xs-1'),
-    driven: guestMeter(authorities, 'xs-meter-2', 'anon-xs-2'),
+    // The driver draws a fresh anonymous client id itself: the host finds it among MM's sessions.
+    driven: guestMeter(authorities, 'xs-meter-2'),
   };
   /** Every request received, base64url, by meter id or client id: to see the retries. */
   const received = new Map<string, string[]>();
@@ -78,9 +89,14 @@ export function prepareIssuanceHost(): IssuanceHost {
     return new Trustee(provider, seededRandom(`trustee-${i}`), tc.thresholdKey, share, nodeKey);
   });
 
+  /** The anonymous session a guest meter used: its given client id, or the one MM saw besides. */
+  const clientIdOf = (meter: GuestMeter): string | undefined =>
+    meter.clientId ?? [...certificates.keys()].find((id) => id !== input.stepwise.clientId);
+
   const checksFor = (meter: GuestMeter): [string, () => void][] => {
     const certificate = () => {
-      const issued = certificates.get(meter.clientId);
+      const clientId = clientIdOf(meter);
+      const issued = clientId === undefined ? undefined : certificates.get(clientId);
       if (issued === undefined) throw new Error('MM issued no certificate on this session');
       return issued;
     };
@@ -130,7 +146,7 @@ export function prepareIssuanceHost(): IssuanceHost {
       [
         `${input.driven.meterId}: each lost reply was retried with the identical request`,
         () => {
-          for (const sessionId of [input.driven.meterId, input.driven.clientId]) {
+          for (const sessionId of [input.driven.meterId, clientIdOf(input.driven) ?? 'no MM session']) {
             const requests = received.get(sessionId) ?? [];
             const retried =
               requests.length > 0 &&

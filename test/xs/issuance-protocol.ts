@@ -5,8 +5,8 @@ export interface GuestMeter {
   readonly meterId: string;
   /** The device's P-256 private key, base64url (the host enrolled its public key with RM). */
   readonly deviceKey: string;
-  /** Client id of the anonymous session this meter uses with MM. */
-  readonly clientId: string;
+  /** Client id of the anonymous session this meter uses with MM; the driver draws its own. */
+  readonly clientId?: string;
 }
 
 export interface IssuanceInput {
@@ -17,6 +17,7 @@ export interface IssuanceInput {
   readonly mmPublicKey: string;
   readonly candidates: number;
   readonly periodIndex: number;
+  readonly periodMs: number;
   /** The clock every party reads (fixed, inside the period). */
   readonly nowMs: number;
   /** Issued step by step, one case per step. */

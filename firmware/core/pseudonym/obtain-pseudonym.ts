@@ -3,13 +3,21 @@
  * certificate from MM on an anonymous session. Transports are request/response exchanges that
  * may lose either leg (the Moddable MQTT client is QoS 0 with no reconnect), so each request is
  * resent unchanged until answered: the authorities treat identical requests as retries.
+ *
+ * Nothing crosses from the identity session to the anonymous one: the driver draws every id
+ * itself, fresh for each request (RM's request id, MM's request id, the anonymous session's
+ * client id), the anonymous request carries a coarse time, and it is sent at a random moment
+ * decoupled from issuance (`certificate-moment.ts`).
  */
+import { toBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import type { RandomSource } from '../../../shared/crypto/random.js';
 import { type ErrorCode, GridbidError, errorCodes } from '../../../shared/errors.js';
+import { limits } from '../../../shared/limits.js';
 import { decodeMessage, encodeMessage } from '../../../shared/protocol/codec.js';
 import type { Message, MessageOf, MessageType } from '../../../shared/protocol/messages.js';
 import type { AuthorityKeys } from './candidate.js';
+import { certificateDelayMs } from './certificate-moment.js';
 import { type Credential, acceptCertificate, certificateRequest } from './credential.js';
 import { IssuanceSession, type MeterIdentity } from './issuance-session.js';
 
@@ -18,15 +26,21 @@ export type Exchange = (request: Uint8Array) => Promise<Uint8Array | undefined>;
 
 export interface PseudonymDriver {
   readonly provider: CryptoProvider;
+  /** The meter's randomness: candidates, and every id and delay the driver draws. */
   readonly random: RandomSource;
   readonly identity: MeterIdentity;
   readonly keys: AuthorityKeys;
+  readonly periodMs: number;
   readonly nowMs: () => number;
+  /** Resolves once `ms` milliseconds have passed on the clock `nowMs` reads. */
+  readonly sleep: (ms: number) => Promise<void>;
   /** The identity session (device credentials) to RM. */
   readonly rm: Exchange;
-  /** A fresh anonymous session to MM, and its client id. */
-  readonly mm: Exchange;
-  readonly anonymousClientId: string;
+  /**
+   * Opens a new anonymous session to MM (no device credentials) under `clientId`, which the
+   * driver draws fresh for each certificate request.
+   */
+  readonly openAnonymousSession: (clientId: string) => Promise<Exchange>;
   readonly candidates: number;
   readonly maxAttempts: number;
 }
@@ -34,15 +48,23 @@ export interface PseudonymDriver {
 export interface Pseudonym {
   readonly credential: Credential;
   readonly certificate: MessageOf<'certificate'>;
+  /** The client id of the anonymous session the certificate came on. */
+  readonly anonymousClientId: string;
 }
 
-export async function obtainPseudonym(
-  driver: PseudonymDriver,
-  periodIndex: number,
-  requestId: string,
-): Promise<Pseudonym> {
+/** A fresh random identifier: 22 base64url characters, valid as a request id and MQTT client id. */
+export function randomId(random: RandomSource): string {
+  return toBase64Url(random(limits.randomIdBytes));
+}
+
+/**
+ * Obtains period `periodIndex`'s pseudonym: issuance at once, then the certificate at a random
+ * moment before the period starts (so call it early in the period before; see
+ * `certificate-moment.ts`).
+ */
+export async function obtainPseudonym(driver: PseudonymDriver, periodIndex: number): Promise<Pseudonym> {
   const session = IssuanceSession.begin(driver.provider, driver.random, driver.identity, driver.keys, {
-    requestId,
+    requestId: randomId(driver.random),
     periodIndex,
     candidates: driver.candidates,
     timeMs: driver.nowMs(),
@@ -51,14 +73,21 @@ export async function obtainPseudonym(
   const opening = session.open(challenge, driver.nowMs());
   const blindSignature = await exchange(driver, driver.rm, opening, 'issuance.blindSignature');
   const credential = session.finalise(blindSignature);
+  await driver.sleep(certificateDelayMs(driver.random, periodIndex, driver.periodMs, driver.nowMs()));
+  const anonymousClientId = randomId(driver.random);
+  const mm = await driver.openAnonymousSession(anonymousClientId);
   const request = certificateRequest(driver.provider, credential, {
-    requestId: `${requestId}.cert`,
-    clientId: driver.anonymousClientId,
-    timeMs: driver.nowMs(),
+    requestId: randomId(driver.random),
+    clientId: anonymousClientId,
+    nowMs: driver.nowMs(),
+    periodMs: driver.periodMs,
   });
-  const certificate = await exchange(driver, driver.mm, request, 'certificate');
-  acceptCertificate(driver.provider, driver.keys.mmPublicKey, credential, certificate, driver.nowMs());
-  return { credential, certificate };
+  const certificate = await exchange(driver, mm, request, 'certificate');
+  acceptCertificate(driver.provider, driver.keys.mmPublicKey, credential, certificate, {
+    nowMs: driver.nowMs(),
+    periodMs: driver.periodMs,
+  });
+  return { credential, certificate, anonymousClientId };
 }
 
 /** Resends the same bytes until a reply of the expected type (or a refusal) arrives. */

@@ -1,7 +1,10 @@
 /**
  * MM, the market manager's certificate authority (DESIGN 4.3): in an anonymous session a meter
  * shows RM's signature on (P, T, E) and proves it holds P; MM issues one certificate per
- * pseudonym per period, valid until the period ends. MM never sees who the meter is.
+ * pseudonym per period, valid for that period, and certifies each trace tag once. MM never sees
+ * who the meter is, and neither its certificates nor its records say when it issued them: no
+ * serial, no issue time, only the period (a counter or a clock reading would order certificates
+ * by issuance and so link them to RM's sessions).
  */
 import { fromBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
@@ -10,12 +13,14 @@ import { decodePoint } from '../../../shared/crypto/p256.js';
 import { GridbidError, ensure } from '../../../shared/errors.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { signMessage, verifyMessageSignature } from '../../../shared/protocol/signing.js';
+import { isCoarseTime, isFreshCoarseTime } from '../../../shared/pseudonym/coarse-time.js';
 import { verifyRmSignature } from '../../../shared/pseudonym/pseudonym-message.js';
 import { periodEndMs, periodIndexAt, periodStartMs } from '../../../shared/time/period.js';
 
 export interface MmConfig {
   readonly periodMs: number;
   readonly periodsAhead: number;
+  /** Requests carry coarse times (period starts): accepted if a clock this close could send them. */
   readonly maxClockSkewMs: number;
   /** Bound on certificates held per period (memory), far above any microgrid's meter count. */
   readonly maxCertificatesPerPeriod: number;
@@ -29,7 +34,8 @@ interface Issued {
 export class MarketManager {
   readonly publicKey: Uint8Array;
   private readonly issued = new Map<number, Map<string, Issued>>();
-  private nextSerial = 1;
+  /** Every trace tag certified in a period still held, with that period. */
+  private readonly certifiedTags = new Map<string, number>();
 
   constructor(
     private readonly provider: CryptoProvider,
@@ -66,7 +72,13 @@ export class MarketManager {
       return known.certificate;
     }
     ensure(
-      Math.abs(request.timeMs - nowMs) <= this.config.maxClockSkewMs,
+      isCoarseTime(request.timeMs, this.config.periodMs),
+      'BAD_FORMAT',
+      'anonymous requests carry a coarse time: the start of the period they are sent in',
+      'timeMs',
+    );
+    ensure(
+      isFreshCoarseTime(request.timeMs, nowMs, this.config.periodMs, this.config.maxClockSkewMs),
       'STALE_TIME',
       "request time is too far from MM's clock",
     );
@@ -94,6 +106,15 @@ export class MarketManager {
       'BAD_CREDENTIAL',
       'RM signature does not cover this pseudonym, tag and period',
     );
+    // A tag belongs to one pseudonym: the same tag under another pseudonym or period is a copy,
+    // made to have a dispute against the copy open someone else's identity.
+    const taggedPeriod = this.certifiedTags.get(request.traceTag);
+    ensure(
+      taggedPeriod === undefined,
+      'ALREADY_CERTIFIED',
+      `trace tag was already certified, in period ${taggedPeriod}`,
+      'traceTag',
+    );
     const period = this.periodTable(request.periodIndex);
     ensure(
       period.size < this.config.maxCertificatesPerPeriod,
@@ -102,16 +123,16 @@ export class MarketManager {
     );
     const certificate = signMessage(this.provider, this.certificateKey, {
       type: 'certificate',
-      serial: this.nextSerial++,
       pseudonymPublicKey: request.pseudonymPublicKey,
       traceTag: request.traceTag,
       periodIndex: request.periodIndex,
-      // Not before its own period: otherwise a pseudonym for the next period would also be
-      // usable in this one, a second identity for the same meter.
-      validFromMs: Math.max(nowMs, periodStartMs(request.periodIndex, this.config.periodMs)),
+      // The period start, whenever it is issued: not before its own period (a pseudonym for the
+      // next period would otherwise be a second identity in this one), and no issue time.
+      validFromMs: periodStartMs(request.periodIndex, this.config.periodMs),
       validUntilMs: periodEndMs(request.periodIndex, this.config.periodMs),
     });
     period.set(request.pseudonymPublicKey, { requestSig: request.sig, certificate });
+    this.certifiedTags.set(request.traceTag, request.periodIndex);
     return certificate;
   }
 
@@ -124,6 +145,7 @@ export class MarketManager {
   prune(nowMs: number): void {
     const current = periodIndexAt(nowMs, this.config.periodMs);
     for (const periodIndex of this.issued.keys()) if (periodIndex < current) this.issued.delete(periodIndex);
+    for (const [tag, periodIndex] of this.certifiedTags) if (periodIndex < current) this.certifiedTags.delete(tag);
   }
 
   private periodTable(periodIndex: number): Map<string, Issued> {

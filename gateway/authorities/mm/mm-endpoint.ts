@@ -9,7 +9,7 @@ import { type RefusalCounts, errorReply } from '../replies.js';
 import type { MarketManager } from './market-manager.js';
 
 export interface AnonymousSession {
-  /** The MQTT client id of the anonymous session (fresh per pseudonym). */
+  /** The MQTT client id of the anonymous session (drawn fresh by the meter for each request). */
   readonly clientId: string;
 }
 

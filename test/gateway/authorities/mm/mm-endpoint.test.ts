@@ -14,7 +14,7 @@ import type { CryptoProvider } from '../../../../shared/crypto/provider.js';
 import { decodeMessage, encodeMessage } from '../../../../shared/protocol/codec.js';
 import type { MessageOf } from '../../../../shared/protocol/messages.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
-import { enrolMeter, makeAuthorities, nowMs, periodIndex, provider } from '../../../support/authorities.js';
+import { enrolMeter, makeAuthorities, nowMs, periodIndex, periodMs, provider } from '../../../support/authorities.js';
 
 const candidates = 2;
 const authorities = makeAuthorities({ candidates });
@@ -43,7 +43,9 @@ function credential(meterId: string): Credential {
 }
 
 function requestBytes(meterId: string, clientId: string): Uint8Array {
-  return encodeMessage(certificateRequest(provider, credential(meterId), { requestId: 'c1', clientId, timeMs: nowMs }));
+  return encodeMessage(
+    certificateRequest(provider, credential(meterId), { requestId: 'c1', clientId, nowMs, periodMs }),
+  );
 }
 
 function errorOf(reply: Uint8Array): MessageOf<'error'> {

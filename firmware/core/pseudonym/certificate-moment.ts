@@ -1,0 +1,35 @@
+/**
+ * When a meter asks MM for period E's certificate. The moment is drawn uniformly from a window
+ * that E alone fixes (`limits.certificateWindowMs`, closing `limits.certificateWindowLeadMs`
+ * before E starts, within the period before E), so the time MM sees is independent of when RM
+ * issued the credential, provided issuance ended before the window opened. A meter that ends
+ * issuance inside the window draws from the rest of it; one that ends after it closed (a
+ * pseudonym for the current period) waits a delay drawn from up to a window's length, ending
+ * before E does: such late meters mix only with each other.
+ */
+import { type RandomSource, randomBigIntBelow } from '../../../shared/crypto/random.js';
+import { limits } from '../../../shared/limits.js';
+import { periodEndMs, periodStartMs } from '../../../shared/time/period.js';
+
+export interface CertificateWindow {
+  readonly opensMs: number;
+  readonly closesMs: number;
+}
+
+export function certificateWindow(periodIndex: number, periodMs: number): CertificateWindow {
+  const closesMs = periodStartMs(periodIndex, periodMs) - limits.certificateWindowLeadMs;
+  const opensMs = Math.max(periodStartMs(periodIndex - 1, periodMs), closesMs - limits.certificateWindowMs);
+  return { opensMs, closesMs };
+}
+
+/** How long to wait, from `nowMs`, before asking MM for period `periodIndex`'s certificate. */
+export function certificateDelayMs(random: RandomSource, periodIndex: number, periodMs: number, nowMs: number): number {
+  const window = certificateWindow(periodIndex, periodMs);
+  const late = nowMs >= window.closesMs;
+  const fromMs = late ? nowMs : Math.max(nowMs, window.opensMs);
+  const untilMs = late
+    ? Math.min(nowMs + limits.certificateWindowMs, periodEndMs(periodIndex, periodMs) - limits.certificateWindowLeadMs)
+    : window.closesMs;
+  if (untilMs <= fromMs) return 0;
+  return fromMs - nowMs + Number(randomBigIntBelow(random, 0n, BigInt(untilMs - fromMs)));
+}

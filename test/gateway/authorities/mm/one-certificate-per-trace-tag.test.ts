@@ -1,0 +1,97 @@
+/**
+ * MM certifies a trace tag once: a tag already in a certificate is refused (ALREADY_CERTIFIED,
+ * at `traceTag`) under any other pseudonym and in any period MM still holds. The attack: a meter
+ * that wins the 1/k cut-and-choose gamble gets RM to sign its own pseudonym with a copy of a
+ * victim's public tag; a dispute against that pseudonym would then trace to the victim.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { drawP256PrivateKey } from '../../../../firmware/core/pseudonym/candidate.js';
+import { type Credential, certificateRequest } from '../../../../firmware/core/pseudonym/credential.js';
+import {
+  blind,
+  blindSign,
+  drawBlindingRandomness,
+  finalize,
+  gridbidBlindVariant,
+} from '../../../../shared/crypto/rsabssa.js';
+import { toBase64Url } from '../../../../shared/bytes.js';
+import { GridbidError } from '../../../../shared/errors.js';
+import { preparedPseudonymMessage } from '../../../../shared/pseudonym/pseudonym-message.js';
+import { seededRandom } from '../../../portable/seeded-random.js';
+import {
+  issueCredential,
+  makeAuthorities,
+  nowMs,
+  periodIndex,
+  periodMs,
+  provider,
+} from '../../../support/authorities.js';
+
+const authorities = makeAuthorities({ candidates: 2 });
+const { mm, keys, rmPrivateKey } = authorities;
+const random = seededRandom('trace-tag-once');
+
+/** A credential RM signed for a fresh pseudonym carrying `traceTag`: what a won gamble yields. */
+function credentialWithTag(traceTag: Uint8Array, period: number): Credential {
+  const pseudonymPrivateKey = drawP256PrivateKey(random);
+  const pseudonymPublicKey = provider.p256PublicKey(pseudonymPrivateKey);
+  const messagePrefix = random(32);
+  const input = preparedPseudonymMessage(messagePrefix, pseudonymPublicKey, traceTag, period);
+  const blinded = blind(
+    provider.sha384,
+    gridbidBlindVariant,
+    keys.rmKey,
+    input,
+    drawBlindingRandomness(gridbidBlindVariant, keys.rmKey, random),
+  );
+  const rmSignature = finalize(
+    provider.sha384,
+    gridbidBlindVariant,
+    keys.rmKey,
+    input,
+    blindSign(provider, rmPrivateKey, blinded.blindedMessage),
+    blinded.inverse,
+  );
+  return { periodIndex: period, pseudonymPrivateKey, pseudonymPublicKey, traceTag, messagePrefix, rmSignature };
+}
+
+function certify(credential: Credential, requestId: string) {
+  return mm.certify(
+    'anon',
+    certificateRequest(provider, credential, { requestId, clientId: 'anon', nowMs, periodMs }),
+    nowMs,
+  );
+}
+
+function refusal(run: () => unknown): GridbidError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof GridbidError) return error;
+    throw error;
+  }
+  throw new Error('the copied tag was certified');
+}
+
+test("a victim's certified tag is refused under another pseudonym, in the same period or the next", async () => {
+  const victim = await issueCredential(authorities, 'tag-victim');
+  const original = certify(victim, 'victim');
+  for (const period of [periodIndex, periodIndex + 1]) {
+    const copy = credentialWithTag(victim.traceTag, period);
+    const error = refusal(() => certify(copy, `copy-${period}`));
+    assert.is(error.code, 'ALREADY_CERTIFIED');
+    assert.is(error.path, 'traceTag');
+    assert.is(mm.certificateOf(period, toBase64Url(copy.pseudonymPublicKey)), undefined, 'no certificate for the copy');
+  }
+  assert.equal(mm.certificateOf(periodIndex, original.pseudonymPublicKey), original, "the victim's stands");
+});
+
+test("the tag's own pseudonym still gets its certificate again on a retry", async () => {
+  const meter = await issueCredential(authorities, 'tag-retry');
+  const request = certificateRequest(provider, meter, { requestId: 'r', clientId: 'anon', nowMs, periodMs });
+  const first = mm.certify('anon', request, nowMs);
+  assert.equal(mm.certify('anon', request, nowMs), first);
+});
+
+test.run();
