@@ -40,8 +40,15 @@ export function meterSideIssuance(
   rm: RmPort,
   now: Clock,
 ): MeterSideResult {
-  // As on a meter: the device RNG mixed with the device key (its HMACs are part of the cost).
-  const random = meterRandom(provider, identity.deviceKey);
+  // As on a meter: the device RNG mixed with the device key and a persisted counter (its HMACs
+  // are part of the cost; the counter store here is memory).
+  let counter: number | undefined;
+  const random = meterRandom(provider, identity.deviceKey, {
+    load: () => counter,
+    save: (value) => {
+      counter = value;
+    },
+  });
   let start = now();
   const session = IssuanceSession.begin(provider, random, identity, keys, {
     requestId: issuance.requestId,

@@ -20,6 +20,11 @@ export const limits = {
   maxCandidates: 32,
   /** The k RM expects unless configured otherwise: a cheat succeeds with probability 1/k. */
   cutAndChooseCandidates: 16,
+  /**
+   * Counter values the meter's randomness reserves per write to flash: each value yields 32
+   * bytes, and the new high-water mark is saved before any value of the block is used.
+   */
+  meterRandomCounterBlock: 1_024,
 
   /** RSA moduli the protocol accepts (RM blind-signing key, TC key). */
   minRsaModulusBits: 2048,

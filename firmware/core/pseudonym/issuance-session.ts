@@ -11,6 +11,7 @@ import { GridbidError, ensure } from '../../../shared/errors.js';
 import { limits } from '../../../shared/limits.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { signMessage } from '../../../shared/protocol/signing.js';
+import { randomFor } from '../meter-random.js';
 import { type AuthorityKeys, type Candidate, makeCandidate, openCandidate } from './candidate.js';
 import type { Credential } from './credential.js';
 
@@ -55,8 +56,10 @@ export class IssuanceSession {
       'OUT_OF_RANGE',
       `candidates must be ${limits.minCandidates}..${limits.maxCandidates}`,
     );
+    // A domain of its own per session and purpose: no two sessions share randomness.
+    const candidateRandom = randomFor(random, `issuance/${start.periodIndex}/candidates`);
     const candidates = Array.from({ length: start.candidates }, () =>
-      makeCandidate(provider, random, keys, identity.meterId, start.periodIndex),
+      makeCandidate(provider, candidateRandom, keys, identity.meterId, start.periodIndex),
     );
     return IssuanceSession.fromCandidates(provider, identity, keys, start, candidates);
   }

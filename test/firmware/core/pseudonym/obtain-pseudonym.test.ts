@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { meterRandom } from '../../../../firmware/core/meter-random.js';
+import { type CounterStore, meterRandom } from '../../../../firmware/core/meter-random.js';
 import { type PseudonymDriver, obtainPseudonym } from '../../../../firmware/core/pseudonym/obtain-pseudonym.js';
 import { handleMmRequest } from '../../../../gateway/authorities/mm/mm-endpoint.js';
 import { handleRmRequest } from '../../../../gateway/authorities/rm/rm-endpoint.js';
@@ -20,6 +20,12 @@ import { lossyExchange } from '../../../support/lossy-exchange.js';
 
 const { rm, mm, keys } = makeAuthorities({ candidates: 16 });
 
+/** The meter's flash, where its randomness counter survives reboots. */
+function counterStore(): CounterStore {
+  let saved: number | undefined;
+  return { load: () => saved, save: (value) => (saved = value) };
+}
+
 function driverFor(meterId: string, lossPercent: number, seed: string) {
   const identity = enrolMeter(rm, meterId);
   const pure = createPureCryptoProvider(seededRandom(`${seed}/device-rng`));
@@ -32,7 +38,7 @@ function driverFor(meterId: string, lossPercent: number, seed: string) {
   );
   const driver: PseudonymDriver = {
     provider: pure,
-    random: meterRandom(pure, identity.deviceKey),
+    random: meterRandom(pure, identity.deviceKey, counterStore()),
     identity,
     keys,
     nowMs: () => nowMs,
