@@ -13,8 +13,8 @@ import type { MessageOf } from '../shared/protocol/messages.js';
 import type { Clock } from './timing.js';
 
 export interface RmPort {
-  commit(commit: MessageOf<'issuance.commit'>): MessageOf<'issuance.challenge'>;
-  open(opening: MessageOf<'issuance.opening'>): MessageOf<'issuance.blindSignature'>;
+  commit(commit: MessageOf<'issuance.commit'>): Promise<MessageOf<'issuance.challenge'>>;
+  open(opening: MessageOf<'issuance.opening'>): Promise<MessageOf<'issuance.blindSignature'>>;
 }
 
 export interface MeterIssuance {
@@ -32,14 +32,14 @@ export interface MeterSideResult {
   readonly request: MessageOf<'certificate.request'>;
 }
 
-export function meterSideIssuance(
+export async function meterSideIssuance(
   provider: CryptoProvider,
   identity: MeterIdentity,
   keys: AuthorityKeys,
   issuance: MeterIssuance,
   rm: RmPort,
   now: Clock,
-): MeterSideResult {
+): Promise<MeterSideResult> {
   // As on a meter: the device RNG mixed with the device key and a persisted counter (its HMACs
   // are part of the cost; the counter store here is memory).
   let counter: number | undefined;
@@ -57,11 +57,11 @@ export function meterSideIssuance(
     timeMs: issuance.nowMs,
   });
   let meterMs = now() - start;
-  const challenge = rm.commit(session.commit);
+  const challenge = await rm.commit(session.commit);
   start = now();
   const opening = session.open(challenge, issuance.nowMs);
   meterMs += now() - start;
-  const blindSignature = rm.open(opening);
+  const blindSignature = await rm.open(opening);
   start = now();
   const credential = session.finalise(blindSignature);
   const request = certificateRequest(provider, credential, {

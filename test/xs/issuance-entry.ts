@@ -161,6 +161,7 @@ async function main(): Promise<void> {
     rmKey: rsaPublicKeyFromJson(input.rmKey),
     tcKey: rsaPublicKeyFromJson(input.tcKey),
     mmPublicKey: fromBase64Url(input.mmPublicKey),
+    rmChallengeKey: fromBase64Url(input.rmChallengeKey),
   };
   await stepwise(input, keys);
   await driven(input, keys);

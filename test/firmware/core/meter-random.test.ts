@@ -1,17 +1,23 @@
 /**
  * Meter randomness never repeats, even when the device RNG does: a device whose RNG restarts
- * from the same state on every boot must still never produce the same bytes twice (a repeated
- * blinding factor lets RM unblind a credential).
+ * from the same state on every boot must still never produce the same bytes twice, or the same
+ * blinding factor in two issuance sessions (with which RM unblinds a credential).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type CounterStore, meterRandom } from '../../../firmware/core/meter-random.js';
+import type { AuthorityKeys } from '../../../firmware/core/pseudonym/candidate.js';
+import { IssuanceSession } from '../../../firmware/core/pseudonym/issuance-session.js';
 import { toHex } from '../../../shared/bytes.js';
 import { createPureCryptoProvider } from '../../../shared/crypto/pure-provider.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
+import { commitHash } from '../../../shared/pseudonym/commit-hash.js';
 import { limits } from '../../../shared/limits.js';
+import type { MessageOf } from '../../../shared/protocol/messages.js';
+import { signMessage } from '../../../shared/protocol/signing.js';
 import { seededRandom } from '../../portable/seeded-random.js';
 import { errorCode } from '../../support/error-code.js';
+import { makeAuthorities, nowMs, periodIndex, provider } from '../../support/authorities.js';
 
 const deviceKey = seededRandom('device-key')(32);
 deviceKey[0] = 5;
@@ -79,6 +85,50 @@ test('domains are separate: the same counter position gives different bytes per 
   const b = meterRandom(bootWithStuckRng(), deviceKey, memoryCounter());
   assert.is.not(toHex(a.source('issuance/1/candidates')(32)), toHex(b.source('issuance/2/candidates')(32)));
   assert.is.not(toHex(a(32)), toHex(b.source('issuance/1/candidates')(32)));
+});
+
+const authorities = makeAuthorities();
+const keys: AuthorityKeys = authorities.keys;
+
+/** RM's challenge for a commit, signed with RM's challenge key. */
+function challengeFor(commit: MessageOf<'issuance.commit'>, chosenIndex: number): MessageOf<'issuance.challenge'> {
+  return signMessage(provider, authorities.rmChallengeKey, {
+    type: 'issuance.challenge',
+    requestId: commit.requestId,
+    meterId: commit.meterId,
+    periodIndex: commit.periodIndex,
+    chosenIndex,
+    commitHash: commitHash(provider, commit),
+    timeMs: commit.timeMs,
+  });
+}
+
+/** The blinding inverses a session reveals when RM chooses `chosenIndex`. */
+function revealedInverses(boot: CryptoProvider, counter: CounterStore, period: number, chosenIndex: number): string[] {
+  const session = IssuanceSession.begin(
+    boot,
+    meterRandom(boot, deviceKey, counter),
+    { meterId: 'rebooting', deviceKey },
+    keys,
+    {
+      requestId: `r${period}`,
+      periodIndex: period,
+      candidates: limits.minCandidates,
+      timeMs: nowMs,
+    },
+  );
+  return session.open(challengeFor(session.commit, chosenIndex), nowMs).openings.map((o) => o.blindingInverse);
+}
+
+test('the blinding factors of two sessions differ across a reboot with a repeating RNG', () => {
+  const counter = memoryCounter();
+  const first = revealedInverses(bootWithStuckRng(), counter, periodIndex, 0);
+  const second = revealedInverses(bootWithStuckRng(), counter, periodIndex + 1, 1);
+  const seen = new Set(first);
+  assert.ok(
+    second.every((inverse) => !seen.has(inverse)),
+    'RM never sees a blinding factor twice',
+  );
 });
 
 test.run();

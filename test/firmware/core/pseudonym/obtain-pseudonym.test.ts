@@ -26,8 +26,8 @@ function counterStore(): CounterStore {
   return { load: () => saved, save: (value) => (saved = value) };
 }
 
-function driverFor(meterId: string, lossPercent: number, seed: string) {
-  const identity = enrolMeter(rm, meterId);
+async function driverFor(meterId: string, lossPercent: number, seed: string) {
+  const identity = await enrolMeter(rm, meterId);
   const pure = createPureCryptoProvider(seededRandom(`${seed}/device-rng`));
   const loss = seededRandom(`${seed}/loss`);
   const rmLink = lossyExchange((bytes) => handleRmRequest(rm, { meterId }, bytes, nowMs), loss, lossPercent);
@@ -52,14 +52,14 @@ function driverFor(meterId: string, lossPercent: number, seed: string) {
 }
 
 test('a meter on the pure (XS-safe) provider obtains a certificate MM issued and OpenSSL verifies', async () => {
-  const { driver } = driverFor('driver-meter-1', 0, 'clean');
+  const { driver } = await driverFor('driver-meter-1', 0, 'clean');
   const { credential, certificate } = await obtainPseudonym(driver, periodIndex, 'req-1');
   checkCertificate(provider, keys.mmPublicKey, certificate, nowMs);
   assert.is(certificate.pseudonymPublicKey, toBase64Url(credential.pseudonymPublicKey));
 });
 
 test('with 30% of requests and replies lost, retries still complete with one session and one certificate', async () => {
-  const { driver, rmStats, mmStats } = driverFor('driver-meter-2', 30, 'lossy');
+  const { driver, rmStats, mmStats } = await driverFor('driver-meter-2', 30, 'lossy');
   const { certificate } = await obtainPseudonym(driver, periodIndex, 'req-2');
   assert.ok(
     rmStats.lostRequests + rmStats.lostReplies + mmStats.lostRequests + mmStats.lostReplies > 0,
@@ -70,7 +70,7 @@ test('with 30% of requests and replies lost, retries still complete with one ses
 });
 
 test('a refusal reaches the meter as a typed error (a second pseudonym for the same period)', async () => {
-  const { driver } = driverFor('driver-meter-3', 0, 'twice');
+  const { driver } = await driverFor('driver-meter-3', 0, 'twice');
   await obtainPseudonym(driver, periodIndex, 'first');
   try {
     await obtainPseudonym(driver, periodIndex, 'second');
@@ -82,8 +82,8 @@ test('a refusal reaches the meter as a typed error (a second pseudonym for the s
   }
 });
 
-test('RM and MM answer garbage, unknown types and wrong senders with error replies, never a throw', () => {
-  const identity = enrolMeter(rm, 'endpoint-meter');
+test('RM and MM answer garbage, unknown types and wrong senders with error replies, never a throw', async () => {
+  const identity = await enrolMeter(rm, 'endpoint-meter');
   const samples = [
     utf8Encode('not json'),
     new Uint8Array([0xff, 0xfe]),
@@ -99,7 +99,7 @@ test('RM and MM answer garbage, unknown types and wrong senders with error repli
   ];
   for (const bytes of samples) {
     for (const reply of [
-      handleRmRequest(rm, { meterId: 'endpoint-meter' }, bytes, nowMs),
+      await handleRmRequest(rm, { meterId: 'endpoint-meter' }, bytes, nowMs),
       handleMmRequest(mm, { clientId: 'c' }, bytes, nowMs),
     ]) {
       const decoded = decodeMessage(reply);
