@@ -29,7 +29,10 @@ export const limits = {
    * misses its bad candidate and simply try again next period.
    */
   maxUnfinishedIssuanceSessions: 3,
-  /** Requests of one meter RM holds at once, one running and the rest waiting their turn. */
+  /**
+   * Requests of one meter RM holds at once, one running and the rest waiting their turn (new
+   * enrolments, which share one queue, are bounded alike); more are refused until some finish.
+   */
   maxQueuedRmRequestsPerMeter: 8,
   /** How long an enrolment request stays pending without an operator's approval (24 hours). */
   pendingEnrolmentTtlMs: 24 * 60 * 60 * 1000,

@@ -42,11 +42,11 @@ export interface Authorities {
   readonly mmPrivateKey: Uint8Array;
 }
 
-/** The private parts RM is built from, so tests can build more RMs (a restart, a rival RM). */
+/** What RM is built from, so tests can build more RMs (a restart, a rival RM): an `Authorities` will do. */
 export interface RmParts {
   readonly rmPrivateKey: RsaPrivateKey;
   readonly rmChallengeKey: Uint8Array;
-  readonly tcKey: RsaPublicKey;
+  readonly keys: { readonly tcKey: RsaPublicKey };
 }
 
 /** An RM over `store` (a new one unless given: passing the old store models a restart). */
@@ -59,7 +59,7 @@ export function makeRm(
     random: options.random ?? seededRandom('rm-choices'),
     blindKey: parts.rmPrivateKey,
     challengeKey: parts.rmChallengeKey,
-    tcKey: parts.tcKey,
+    tcKey: parts.keys.tcKey,
     config: { ...defaultRmConfig(periodMs), ...options.config },
     store: options.store ?? new MemoryRmStore(),
   });
@@ -79,7 +79,7 @@ export function makeAuthorities(options: { candidates?: number; random?: RandomS
   const rmChallengeKey = provider.randomBytes(32);
   rmChallengeKey[0] = 4; // keeps the scalar below the P-256 group order
   const rm = makeRm(
-    { rmPrivateKey: rmKey, rmChallengeKey, tcKey: tc.rsaPublicKey },
+    { rmPrivateKey: rmKey, rmChallengeKey, keys: { tcKey: tc.rsaPublicKey } },
     {
       ...(options.random === undefined ? {} : { random: options.random }),
       ...(options.candidates === undefined ? {} : { config: { candidates: options.candidates } }),

@@ -27,7 +27,7 @@ const k = limits.minCandidates;
 const authorities = makeAuthorities({ candidates: k });
 const { keys } = authorities;
 const random = seededRandom('coarse-time');
-const rm = makeRm({ ...authorities, tcKey: keys.tcKey }, { random: seededRandom('coarse-time/rm') });
+const rm = makeRm(authorities, { random: seededRandom('coarse-time/rm') });
 
 /** Distinct, fine clock readings inside the period, one per request. */
 let tick = 0;

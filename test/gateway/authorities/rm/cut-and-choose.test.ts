@@ -18,7 +18,6 @@ import { errorCode } from '../../../support/error-code.js';
 const k = 16;
 const authorities = makeAuthorities({ candidates: k });
 const { keys } = authorities;
-const parts = { ...authorities, tcKey: keys.tcKey };
 const random = seededRandom('cut-and-choose');
 
 function session(identity: MeterIdentity, candidates: readonly Candidate[], requestId = 'r1'): IssuanceSession {
@@ -32,7 +31,7 @@ function session(identity: MeterIdentity, candidates: readonly Candidate[], requ
 }
 
 function freshRm(seed: string): RegistrationManager {
-  return makeRm(parts, { random: seededRandom(seed) });
+  return makeRm(authorities, { random: seededRandom(seed) });
 }
 
 function begin(identity: MeterIdentity, requestId: string, period = periodIndex): IssuanceSession {
@@ -53,11 +52,11 @@ test("RM's default k is the limits module's, within the protocol's candidate bou
 test('k has a floor of 16: RM refuses to start with fewer, the meter refuses to commit fewer', async () => {
   assert.is(limits.minCandidates, 16);
   assert.is(
-    errorCode(() => makeRm(parts, { config: { candidates: 15 } })),
+    errorCode(() => makeRm(authorities, { config: { candidates: 15 } })),
     'OUT_OF_RANGE',
   );
   assert.is(
-    errorCode(() => makeRm(parts, { config: { candidates: limits.maxCandidates + 1 } })),
+    errorCode(() => makeRm(authorities, { config: { candidates: limits.maxCandidates + 1 } })),
     'OUT_OF_RANGE',
   );
   const identity = await enrolMeter(freshRm('floor'), 'floor-meter');
@@ -215,7 +214,7 @@ test('RM refuses what does not belong to the session or the time', async () => {
     'STALE_TIME',
   );
   // A commit of another k than RM's: the meter's 16 against an RM expecting 17.
-  const rm17 = makeRm(parts, { config: { candidates: 17 } });
+  const rm17 = makeRm(authorities, { config: { candidates: 17 } });
   const identity17 = await enrolMeter(rm17, 'refused-meter');
   const sixteen = IssuanceSession.begin(provider, random, identity17, keys, {
     requestId: 'x',

@@ -19,12 +19,11 @@ import { enrolMeter, makeAuthorities, makeRm, nowMs, periodIndex, provider } fro
 const k = limits.minCandidates;
 const authorities = makeAuthorities({ candidates: k });
 const { keys } = authorities;
-const parts = { ...authorities, tcKey: keys.tcKey };
 const random = seededRandom('durable');
 
 /** A restarted RM: same keys and store, and a fresh RNG (nothing of the old process survives). */
 function restart(store: MemoryRmStore, seed: string): RegistrationManager {
-  return makeRm(parts, { store, random: seededRandom(seed) });
+  return makeRm(authorities, { store, random: seededRandom(seed) });
 }
 
 function begin(identity: MeterIdentity, requestId: string, cheat = false): IssuanceSession {
@@ -82,7 +81,10 @@ test('a crash after storing the challenge but before replying serves the same ch
   const store = new MemoryRmStore();
   const identity = await enrolMeter(restart(store, 'setup'), 'crash-1');
   const meter = begin(identity, 'a');
-  const doomed = makeRm(parts, { store: crashingAfterWrite(store, storesChallenge), random: seededRandom('doomed') });
+  const doomed = makeRm(authorities, {
+    store: crashingAfterWrite(store, storesChallenge),
+    random: seededRandom('doomed'),
+  });
   await doomed.commit(identity.meterId, meter.commit, nowMs).then(
     () => assert.unreachable('the crashed RM replied'),
     () => undefined,
@@ -97,7 +99,10 @@ test('a crash after storing the outcome but before replying serves the same outc
   const meter = begin(identity, 'a');
   const challenge = await restart(store, 'run-1').commit(identity.meterId, meter.commit, nowMs);
   const opening = meter.open(challenge, nowMs);
-  const doomed = makeRm(parts, { store: crashingAfterWrite(store, storesOutcome), random: seededRandom('doomed') });
+  const doomed = makeRm(authorities, {
+    store: crashingAfterWrite(store, storesOutcome),
+    random: seededRandom('doomed'),
+  });
   await doomed.open(identity.meterId, opening, nowMs).then(
     () => assert.unreachable('the crashed RM replied'),
     () => undefined,
@@ -116,7 +121,10 @@ test('a crash after storing a caught cheat serves the same refusal on retry, wit
   const challenge = await restart(store, 'cheat-run').commit(identity.meterId, meter.commit, nowMs);
   assert.is.not(challenge.chosenIndex, 0, 'seeded choice misses the bad candidate');
   const opening = meter.open(challenge, nowMs);
-  const doomed = makeRm(parts, { store: crashingAfterWrite(store, storesOutcome), random: seededRandom('doomed') });
+  const doomed = makeRm(authorities, {
+    store: crashingAfterWrite(store, storesOutcome),
+    random: seededRandom('doomed'),
+  });
   await doomed.open(identity.meterId, opening, nowMs).then(
     () => assert.unreachable('the crashed RM replied'),
     () => undefined,
@@ -140,7 +148,7 @@ function slowStore(): MemoryRmStore {
 }
 
 test('racing commits for the same period: one gets the challenge, the other SESSION_USED', async () => {
-  const rm = makeRm(parts, { store: slowStore() });
+  const rm = makeRm(authorities, { store: slowStore() });
   const identity = await enrolMeter(rm, 'racer');
   const [first, second] = [begin(identity, 'a'), begin(identity, 'b')];
   const results = await Promise.allSettled([
@@ -164,7 +172,7 @@ test('racing commits for the same period: one gets the challenge, the other SESS
 });
 
 test("a meter's waiting requests are bounded: beyond the limit they are refused, others' are not", async () => {
-  const rm = makeRm(parts, { store: slowStore() });
+  const rm = makeRm(authorities, { store: slowStore() });
   const identity = await enrolMeter(rm, 'flooder');
   const other = await enrolMeter(rm, 'bystander');
   const meter = begin(identity, 'a');

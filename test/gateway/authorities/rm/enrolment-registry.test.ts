@@ -16,7 +16,6 @@ import { makeAuthorities, makeRm, nowMs, periodMs, provider } from '../../../sup
 
 const random = seededRandom('registry');
 const authorities = makeAuthorities();
-const parts = { ...authorities, tcKey: authorities.keys.tcKey };
 
 function request(meterId: string, deviceKey = drawP256PrivateKey(random)): MessageOf<'enrolment.request'> {
   return signMessage(provider, deviceKey, {
@@ -28,7 +27,7 @@ function request(meterId: string, deviceKey = drawP256PrivateKey(random)): Messa
 }
 
 test('a request starts pending with the key fingerprint; approval makes the meter usable', async () => {
-  const rm = makeRm(parts);
+  const rm = makeRm(authorities);
   const message = request('m-1');
   const record = await rm.enrol(message, nowMs);
   assert.is(record.status, 'pending');
@@ -41,7 +40,7 @@ test('a request starts pending with the key fingerprint; approval makes the mete
 });
 
 test('refusals: bad signature, another key for a known id, unknown and banned meters, a full registry', async () => {
-  const rm = makeRm(parts, { config: { maxMeters: 2 } });
+  const rm = makeRm(authorities, { config: { maxMeters: 2 } });
   const forged = { ...request('m-2'), timeMs: nowMs + 1 };
   assert.is(await rejectionCode(rm.enrol(forged, nowMs)), 'BAD_SIGNATURE');
   const first = await rm.enrol(request('m-2'), nowMs);
@@ -55,11 +54,11 @@ test('refusals: bad signature, another key for a known id, unknown and banned me
   await rm.enrol(request('m-3'), nowMs);
   assert.is(await rejectionCode(rm.enrol(request('m-4'), nowMs)), 'OUT_OF_RANGE');
   const offCurve = { ...request('m-5'), devicePublicKey: toBase64Url(new Uint8Array(65).fill(4)) };
-  assert.is(await rejectionCode(makeRm(parts).enrol(offCurve, nowMs)), 'BAD_KEY');
+  assert.is(await rejectionCode(makeRm(authorities).enrol(offCurve, nowMs)), 'BAD_KEY');
 });
 
 test("a squatter cannot block a meter: a pending id takes the newest key, and approval needs the meter's fingerprint", async () => {
-  const rm = makeRm(parts);
+  const rm = makeRm(authorities);
   const squatter = await rm.enrol(request('m-9'), nowMs);
   const realKey = drawP256PrivateKey(random);
   const real = await rm.enrol(request('m-9', realKey), nowMs);
@@ -71,7 +70,7 @@ test("a squatter cannot block a meter: a pending id takes the newest key, and ap
 });
 
 test('pending enrolment records expire: not approvable after the TTL, and swept at the end of a period', async () => {
-  const rm = makeRm(parts, { config: { maxMeters: 1 } });
+  const rm = makeRm(authorities, { config: { maxMeters: 1 } });
   const squatter = await rm.enrol(request('m-10'), nowMs);
   const later = nowMs + limits.pendingEnrolmentTtlMs;
   assert.is(await rejectionCode(rm.approve('m-10', squatter.fingerprint, later)), 'NOT_ENROLLED');
@@ -88,7 +87,7 @@ test('pending enrolment records expire: not approvable after the TTL, and swept 
 });
 
 test('an expired pending record is replaced by a new request, even with the same key', async () => {
-  const rm = makeRm(parts);
+  const rm = makeRm(authorities);
   const key = drawP256PrivateKey(random);
   await rm.enrol(request('m-12', key), nowMs);
   const later = nowMs + limits.pendingEnrolmentTtlMs;

@@ -22,7 +22,7 @@ const k = limits.minCandidates;
 const authorities = makeAuthorities({ candidates: k });
 const { keys } = authorities;
 const random = seededRandom('evidence');
-const rm = makeRm({ ...authorities, tcKey: keys.tcKey }, { random: seededRandom('evidence/rm') });
+const rm = makeRm(authorities, { random: seededRandom('evidence/rm') });
 const identity = await enrolMeter(rm, 'caught-meter');
 const evidenceKeys: EvidenceKeys = { ...keys, devicePublicKey: provider.p256PublicKey(identity.deviceKey) };
 

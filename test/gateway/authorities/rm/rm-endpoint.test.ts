@@ -23,7 +23,6 @@ import { enrolMeter, makeAuthorities, makeRm, nowMs, periodIndex, provider } fro
 const candidates = 16;
 const authorities = makeAuthorities({ candidates });
 const { keys } = authorities;
-const parts = { ...authorities, tcKey: keys.tcKey };
 const meterRandom = seededRandom('rm-endpoint');
 
 const entropyFailure = new Error('entropy source unavailable');
@@ -33,7 +32,7 @@ const failingRandom: RandomSource = () => {
 };
 
 function rmWith(random: RandomSource): RegistrationManager {
-  return makeRm(parts, { random });
+  return makeRm(authorities, { random });
 }
 
 async function commitBytes(rm: RegistrationManager, meterId: string): Promise<Uint8Array> {
@@ -84,7 +83,7 @@ test('a failure of RM itself is answered and counted as INTERNAL, not BAD_INPUT'
 
 test('a failing store is answered as INTERNAL, and the request may be resent', async () => {
   const store = new MemoryRmStore();
-  const rm = makeRm(parts, { store });
+  const rm = makeRm(authorities, { store });
   const bytes = await commitBytes(rm, 'rm-meter-3');
   const write = store.write.bind(store);
   store.write = async () => {

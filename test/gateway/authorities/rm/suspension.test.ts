@@ -22,7 +22,6 @@ import { enrolMeter, makeAuthorities, makeRm, periodIndex, periodMs, provider } 
 const k = limits.minCandidates;
 const authorities = makeAuthorities({ candidates: k });
 const { keys } = authorities;
-const parts = { ...authorities, tcKey: keys.tcKey };
 const random = seededRandom('suspension');
 /** The cheat sits at the last position; RM's choice hits it with probability 1/k. */
 const badPosition = k - 1;
@@ -69,7 +68,7 @@ async function honest(rm: RegistrationManager, identity: MeterIdentity, period: 
 }
 
 test('a cheater gambling every period gets one caught attempt, then is suspended until an operator acts', async () => {
-  const rm = makeRm(parts, { random: seededRandom('gambler') });
+  const rm = makeRm(authorities, { random: seededRandom('gambler') });
   const identity = await enrolMeter(rm, 'gambler');
   const outcomes: Attempt[] = [];
   for (let i = 0; i < 40; i++) outcomes.push(await gamble(rm, identity, periodIndex + i, false));
@@ -89,7 +88,7 @@ test('a cheater gambling every period gets one caught attempt, then is suspended
 });
 
 test('an operator can clear a suspended meter, which then takes part again', async () => {
-  const rm = makeRm(parts, { random: seededRandom('gambler') });
+  const rm = makeRm(authorities, { random: seededRandom('gambler') });
   const identity = await enrolMeter(rm, 'cleared');
   assert.is(await gamble(rm, identity, periodIndex, false), 'caught');
   assert.is(await rejectionCode(honest(rm, identity, periodIndex + 1)), 'SUSPENDED');
@@ -100,7 +99,7 @@ test('an operator can clear a suspended meter, which then takes part again', asy
 });
 
 test('a cheater that aborts whenever RM misses is suspended after the unfinished-session limit, not as a cheater', async () => {
-  const rm = makeRm(parts, { random: seededRandom('aborter') });
+  const rm = makeRm(authorities, { random: seededRandom('aborter') });
   const identity = await enrolMeter(rm, 'aborter');
   const outcomes: Attempt[] = [];
   for (let i = 0; i < 10; i++) outcomes.push(await gamble(rm, identity, periodIndex + i, true));
@@ -135,7 +134,7 @@ const slips: [string, (opening: Opening) => Partial<Opening>][] = [
 
 test('protocol slips end the session but are not cheating evidence', async () => {
   for (const [name, change] of slips) {
-    const rm = makeRm(parts, { random: seededRandom('slips') });
+    const rm = makeRm(authorities, { random: seededRandom('slips') });
     const identity = await enrolMeter(rm, 'slip-meter');
     const meter = session(identity, periodIndex, false);
     const challenge = await rm.commit(identity.meterId, meter.commit, clock(periodIndex));
@@ -159,7 +158,7 @@ function resign(identity: MeterIdentity, opening: Opening): Opening {
 }
 
 test('slips in a row suspend the meter for unfinished sessions', async () => {
-  const rm = makeRm(parts, { random: seededRandom('slipper') });
+  const rm = makeRm(authorities, { random: seededRandom('slipper') });
   const identity = await enrolMeter(rm, 'slipper');
   for (let i = 0; i < limits.maxUnfinishedIssuanceSessions; i++) {
     const period = periodIndex + i;
@@ -177,7 +176,7 @@ test('slips in a row suspend the meter for unfinished sessions', async () => {
 });
 
 test('a finished session resets the count of unfinished ones', async () => {
-  const rm = makeRm(parts, { random: seededRandom('resetter') });
+  const rm = makeRm(authorities, { random: seededRandom('resetter') });
   const identity = await enrolMeter(rm, 'resetter');
   const abandon = async (period: number) => {
     const meter = session(identity, period, false);
@@ -198,7 +197,7 @@ test('a finished session resets the count of unfinished ones', async () => {
 });
 
 test('commits never opened by the end of their period are counted when the period ends, and then forgotten', async () => {
-  const rm = makeRm(parts, { random: seededRandom('sweep') });
+  const rm = makeRm(authorities, { random: seededRandom('sweep') });
   const identity = await enrolMeter(rm, 'sweeper');
   const meter = session(identity, periodIndex, false);
   await rm.commit(identity.meterId, meter.commit, clock(periodIndex));
