@@ -5,6 +5,7 @@
 import { createNodeCryptoProvider } from '../gateway/crypto/node-provider.js';
 import { generateRsaKey } from '../gateway/crypto/rsa-keygen.js';
 import { MarketManager, defaultMmConfig } from '../gateway/authorities/mm/market-manager.js';
+import { MemoryRmStore } from '../gateway/authorities/rm/memory-rm-store.js';
 import { RegistrationManager, defaultRmConfig } from '../gateway/authorities/rm/registration-manager.js';
 import type { AuthorityKeys } from '../firmware/core/pseudonym/candidate.js';
 import type { MeterIdentity } from '../firmware/core/pseudonym/issuance-session.js';
@@ -39,16 +40,22 @@ export interface BenchIssuer {
   readonly mm: MarketManager;
   readonly keys: AuthorityKeys;
   /** Enrols and approves a fresh meter (not part of any timing). */
-  enrolMeter(): MeterIdentity;
+  enrolMeter(): Promise<MeterIdentity>;
 }
 
 /** A fresh RM expecting `candidates` per session (the run's RSA key signs), and an MM. */
 export function benchIssuer(seed: string, candidates: number): BenchIssuer {
   const random = hostSeededRandom(`${seed}/issuer-k${candidates}`);
   const { privateKey, publicKey } = benchRsaKey();
-  const rm = new RegistrationManager(provider, random, privateKey, benchTcKey(), {
-    ...defaultRmConfig(benchPeriodMs),
-    candidates,
+  const rm = new RegistrationManager({
+    provider,
+    random,
+    blindKey: privateKey,
+    // One challenge key for every k, like the RSA key: the XS guest pins one set of keys.
+    challengeKey: p256PrivateKey(hostSeededRandom(`${seed}/rm-challenge-key`)),
+    tcKey: benchTcKey(),
+    config: { ...defaultRmConfig(benchPeriodMs), candidates },
+    store: new MemoryRmStore(),
   });
   const mm = new MarketManager(
     provider,
@@ -61,19 +68,20 @@ export function benchIssuer(seed: string, candidates: number): BenchIssuer {
   return {
     rm,
     mm,
-    keys: { rmKey: publicKey, tcKey: benchTcKey(), mmPublicKey: mm.publicKey },
-    enrolMeter() {
+    keys: { rmKey: publicKey, tcKey: benchTcKey(), mmPublicKey: mm.publicKey, rmChallengeKey: rm.challengePublicKey },
+    async enrolMeter() {
       const meterId = `bench-k${candidates}-${++meters}`;
       const deviceKey = p256PrivateKey(random);
-      const record = rm.registry.request(
+      const record = await rm.enrol(
         signMessage(provider, deviceKey, {
           type: 'enrolment.request',
           meterId,
           devicePublicKey: toBase64Url(provider.p256PublicKey(deviceKey)),
           timeMs: benchNowMs,
         }),
+        benchNowMs,
       );
-      rm.registry.approve(meterId, record.fingerprint);
+      await rm.approve(meterId, record.fingerprint, benchNowMs);
       return { meterId, deviceKey };
     },
   };

@@ -14,8 +14,8 @@ import { defaultPeriodMs } from '../shared/time/period.js';
 import type { Clock } from './timing.js';
 
 export interface RmPort {
-  commit(commit: MessageOf<'issuance.commit'>): MessageOf<'issuance.challenge'>;
-  open(opening: MessageOf<'issuance.opening'>): MessageOf<'issuance.blindSignature'>;
+  commit(commit: MessageOf<'issuance.commit'>): Promise<MessageOf<'issuance.challenge'>>;
+  open(opening: MessageOf<'issuance.opening'>): Promise<MessageOf<'issuance.blindSignature'>>;
 }
 
 export interface MeterIssuance {
@@ -33,16 +33,23 @@ export interface MeterSideResult {
   readonly request: MessageOf<'certificate.request'>;
 }
 
-export function meterSideIssuance(
+export async function meterSideIssuance(
   provider: CryptoProvider,
   identity: MeterIdentity,
   keys: AuthorityKeys,
   issuance: MeterIssuance,
   rm: RmPort,
   now: Clock,
-): MeterSideResult {
-  // As on a meter: the device RNG mixed with the device key (its HMACs are part of the cost).
-  const random = meterRandom(provider, identity.deviceKey);
+): Promise<MeterSideResult> {
+  // As on a meter: the device RNG mixed with the device key and a persisted counter (its HMACs
+  // are part of the cost; the counter store here is memory).
+  let counter: number | undefined;
+  const random = meterRandom(provider, identity.deviceKey, {
+    load: () => counter,
+    save: (value) => {
+      counter = value;
+    },
+  });
   let start = now();
   const session = IssuanceSession.begin(provider, random, identity, keys, {
     requestId: issuance.requestId,
@@ -51,11 +58,11 @@ export function meterSideIssuance(
     timeMs: issuance.nowMs,
   });
   let meterMs = now() - start;
-  const challenge = rm.commit(session.commit);
+  const challenge = await rm.commit(session.commit);
   start = now();
   const opening = session.open(challenge, issuance.nowMs);
   meterMs += now() - start;
-  const blindSignature = rm.open(opening);
+  const blindSignature = await rm.open(opening);
   start = now();
   const credential = session.finalise(blindSignature);
   const request = certificateRequest(provider, credential, {

@@ -30,6 +30,8 @@ export const errorCodes = [
   'NOT_ENROLLED',
   'NOT_APPROVED',
   'BANNED',
+  /** Suspended after cut-and-choose (cheating or unfinished sessions) until an operator clears it. */
+  'SUSPENDED',
   'ALREADY_ENROLLED',
   'SESSION_USED',
   'NO_SESSION',
@@ -38,6 +40,8 @@ export const errorCodes = [
   'NO_REPLY',
   // pseudonym issuance and certificates
   'BAD_OPENING',
+  /** Cut-and-choose evidence that does not show a non-reproducing, signed opening. */
+  'BAD_EVIDENCE',
   'BAD_CREDENTIAL',
   'ALREADY_CERTIFIED',
   'BAD_CERTIFICATE',

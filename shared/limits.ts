@@ -15,11 +15,32 @@ export const limits = {
   /** Free text, e.g. an error's message. */
   maxTextChars: 512,
 
-  /** Cut-and-choose candidates per issuance session (k). */
-  minCandidates: 2,
+  /**
+   * Cut-and-choose candidates per issuance session (k). The floor keeps a cheat's chance per
+   * attempt at 1/16 or less: RM refuses to start with fewer, and a meter refuses to commit fewer.
+   */
+  minCandidates: 16,
   maxCandidates: 32,
   /** The k RM expects unless configured otherwise: a cheat succeeds with probability 1/k. */
   cutAndChooseCandidates: 16,
+  /**
+   * Unfinished issuance sessions in a row (a protocol slip, or a commit never opened by the end of
+   * its period) after which RM suspends a meter: a cheater must not abort whenever RM's choice
+   * misses its bad candidate and simply try again next period.
+   */
+  maxUnfinishedIssuanceSessions: 3,
+  /**
+   * Requests of one meter RM holds at once, one running and the rest waiting their turn (new
+   * enrolments, which share one queue, are bounded alike); more are refused until some finish.
+   */
+  maxQueuedRmRequestsPerMeter: 8,
+  /** How long an enrolment request stays pending without an operator's approval (24 hours). */
+  pendingEnrolmentTtlMs: 24 * 60 * 60 * 1000,
+  /**
+   * Counter values the meter's randomness reserves per write to flash: each value yields 32
+   * bytes, and the new high-water mark is saved before any value of the block is used.
+   */
+  meterRandomCounterBlock: 1_024,
 
   /** RSA moduli the protocol accepts (RM blind-signing key, TC key). */
   minRsaModulusBits: 2048,

@@ -119,15 +119,16 @@ async function run(context: GroupContext): Promise<void> {
     rmKey: rsaPublicKeyToJson(keys.rmKey),
     tcKey: rsaPublicKeyToJson(keys.tcKey),
     mmPublicKey: toHex(keys.mmPublicKey),
+    rmChallengeKey: toHex(keys.rmChallengeKey),
     candidateCounts: issuanceCandidateCounts,
     issuancesPerFigure: context.quick ? 2 : 5,
     periodIndex: benchPeriodIndex,
     nowMs: benchNowMs,
   };
-  await runGuest(context, 'issuance.ts', 'bench-issuance', input, (request) => {
+  await runGuest(context, 'issuance.ts', 'bench-issuance', input, async (request) => {
     const issuer = issuerFor(request.candidates);
     if (request.kind === 'meter') {
-      const identity = issuer.enrolMeter();
+      const identity = await issuer.enrolMeter();
       const meter: XsMeter = { meterId: identity.meterId, deviceKey: toHex(identity.deviceKey) };
       return meter;
     }

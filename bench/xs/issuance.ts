@@ -25,19 +25,20 @@ function ask(message: XsIssuanceRequest): unknown {
 
 let figures = 0;
 
-function run(input: XsIssuanceInput): void {
+async function run(input: XsIssuanceInput): Promise<void> {
   const provider = createPureCryptoProvider(seededRandom(`${input.seed}/xs-issuance`, sha256));
   const keys: AuthorityKeys = {
     rmKey: rsaPublicKeyFromJson(input.rmKey),
     tcKey: rsaPublicKeyFromJson(input.tcKey),
     mmPublicKey: fromHex(input.mmPublicKey),
+    rmChallengeKey: fromHex(input.rmChallengeKey),
   };
   for (const candidates of input.candidateCounts) {
     const samplesMs: number[] = [];
     for (let i = 0; i <= input.issuancesPerFigure; i++) {
       const meter = ask({ kind: 'meter', candidates }) as XsMeter;
       const { meterId } = meter;
-      const result = meterSideIssuance(
+      const result = await meterSideIssuance(
         provider,
         { meterId, deviceKey: fromHex(meter.deviceKey) },
         keys,
@@ -49,8 +50,9 @@ function run(input: XsIssuanceInput): void {
           clientId: `anon-${meterId}`,
         },
         {
-          commit: (message) => ask({ kind: 'commit', candidates, meterId, message }) as MessageOf<'issuance.challenge'>,
-          open: (message) =>
+          commit: async (message) =>
+            ask({ kind: 'commit', candidates, meterId, message }) as MessageOf<'issuance.challenge'>,
+          open: async (message) =>
             ask({ kind: 'open', candidates, meterId, message }) as MessageOf<'issuance.blindSignature'>,
         },
         nowMs,
@@ -62,9 +64,11 @@ function run(input: XsIssuanceInput): void {
   }
 }
 
-try {
-  run(hostInput() as XsIssuanceInput);
-} catch (error) {
-  post({ kind: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-}
-post({ kind: 'done', figures });
+// xsnap runs promise jobs until none are left before the evaluation ends; there are no timers.
+run(hostInput() as XsIssuanceInput).then(
+  () => post({ kind: 'done', figures }),
+  (error: unknown) => {
+    post({ kind: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    post({ kind: 'done', figures });
+  },
+);

@@ -35,6 +35,8 @@ export interface XsIssuanceInput {
   readonly tcKey: RsaPublicKeyJson;
   /** MM's P-256 public key, hex. */
   readonly mmPublicKey: string;
+  /** RM's P-256 challenge key, hex. */
+  readonly rmChallengeKey: string;
   readonly candidateCounts: readonly number[];
   /** Timed issuances per k, after one untimed warm-up. */
   readonly issuancesPerFigure: number;

@@ -49,7 +49,7 @@ export const signatureFields: { readonly [T in MessageType]: readonly string[] }
   'enrolment.status': [],
   'device.login': ['sig'],
   'issuance.commit': ['sig'],
-  'issuance.challenge': [],
+  'issuance.challenge': ['sig'],
   'issuance.opening': ['sig'],
   'issuance.blindSignature': [],
   'certificate.request': ['sig'],

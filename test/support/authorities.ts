@@ -1,20 +1,26 @@
 /**
- * Real keys and authorities for tests, made once per test file: an RM blind-signing key, a
- * dealt TC threshold key, an MM certificate key, and helpers to enrol meters.
+ * Real keys and authorities for tests, made once per test file: an RM blind-signing key and
+ * challenge key, a dealt TC threshold key, an MM certificate key, and helpers to enrol meters.
  */
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
 import { generateRsaKey } from '../../gateway/crypto/rsa-keygen.js';
 import { type DealtKey, dealThresholdKey } from '../../gateway/authorities/tc/dealing.js';
 import { MarketManager, defaultMmConfig } from '../../gateway/authorities/mm/market-manager.js';
-import { RegistrationManager, defaultRmConfig } from '../../gateway/authorities/rm/registration-manager.js';
+import { MemoryRmStore } from '../../gateway/authorities/rm/memory-rm-store.js';
+import {
+  type RmConfig,
+  RegistrationManager,
+  defaultRmConfig,
+} from '../../gateway/authorities/rm/registration-manager.js';
+import type { RmStore } from '../../gateway/authorities/rm/rm-store.js';
 import type { AuthorityKeys } from '../../firmware/core/pseudonym/candidate.js';
 import type { Credential } from '../../firmware/core/pseudonym/credential.js';
 import { IssuanceSession, type MeterIdentity } from '../../firmware/core/pseudonym/issuance-session.js';
 import { toBase64Url } from '../../shared/bytes.js';
 import type { RandomSource } from '../../shared/crypto/random.js';
-import { type RsaPrivateKey, publicPart } from '../../shared/crypto/rsa-key.js';
+import { type RsaPrivateKey, type RsaPublicKey, publicPart } from '../../shared/crypto/rsa-key.js';
 import { signMessage } from '../../shared/protocol/signing.js';
-import { defaultPeriodMs } from '../../shared/time/period.js';
+import { defaultPeriodMs, periodStartMs } from '../../shared/time/period.js';
 import { seededRandom } from '../portable/seeded-random.js';
 
 export const provider = createNodeCryptoProvider();
@@ -22,6 +28,8 @@ export const periodMs = defaultPeriodMs;
 /** A fixed clock reading in period 1,900,000 (2024), five minutes into it. */
 export const nowMs = 1_900_000 * periodMs + 5 * 60_000;
 export const periodIndex = 1_900_000;
+/** The start of that period: the coarse time meters and RM put in issuance messages. */
+export const periodStart = periodStartMs(periodIndex, periodMs);
 
 export interface Authorities {
   readonly rm: RegistrationManager;
@@ -30,7 +38,32 @@ export interface Authorities {
   readonly keys: AuthorityKeys;
   /** RM's private blind-signing key, for tests that build more RMs or check blindness. */
   readonly rmPrivateKey: RsaPrivateKey;
+  /** RM's P-256 challenge key. */
+  readonly rmChallengeKey: Uint8Array;
   readonly mmPrivateKey: Uint8Array;
+}
+
+/** What RM is built from, so tests can build more RMs (a restart, a rival RM): an `Authorities` will do. */
+export interface RmParts {
+  readonly rmPrivateKey: RsaPrivateKey;
+  readonly rmChallengeKey: Uint8Array;
+  readonly keys: { readonly tcKey: RsaPublicKey };
+}
+
+/** An RM over `store` (a new one unless given: passing the old store models a restart). */
+export function makeRm(
+  parts: RmParts,
+  options: { random?: RandomSource; store?: RmStore; config?: Partial<RmConfig> } = {},
+): RegistrationManager {
+  return new RegistrationManager({
+    provider,
+    random: options.random ?? seededRandom('rm-choices'),
+    blindKey: parts.rmPrivateKey,
+    challengeKey: parts.rmChallengeKey,
+    tcKey: parts.keys.tcKey,
+    config: { ...defaultRmConfig(periodMs), ...options.config },
+    store: options.store ?? new MemoryRmStore(),
+  });
 }
 
 let dealt: DealtKey | undefined;
@@ -44,12 +77,15 @@ export function testTcKey(): DealtKey {
 export function makeAuthorities(options: { candidates?: number; random?: RandomSource } = {}): Authorities {
   const tc = testTcKey();
   const rmKey = generateRsaKey(2048);
-  const random = options.random ?? seededRandom('rm-choices');
-  const rmConfig = defaultRmConfig(periodMs);
-  const rm = new RegistrationManager(provider, random, rmKey, tc.rsaPublicKey, {
-    ...rmConfig,
-    candidates: options.candidates ?? rmConfig.candidates,
-  });
+  const rmChallengeKey = provider.randomBytes(32);
+  rmChallengeKey[0] = 4; // keeps the scalar below the P-256 group order
+  const rm = makeRm(
+    { rmPrivateKey: rmKey, rmChallengeKey, keys: { tcKey: tc.rsaPublicKey } },
+    {
+      ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.candidates === undefined ? {} : { config: { candidates: options.candidates } }),
+    },
+  );
   const mmKey = provider.randomBytes(32);
   mmKey[0] = 1;
   const mm = new MarketManager(provider, mmKey, publicPart(rmKey), tc.rsaPublicKey, defaultMmConfig(periodMs));
@@ -57,14 +93,20 @@ export function makeAuthorities(options: { candidates?: number; random?: RandomS
     rm,
     mm,
     tc,
-    keys: { rmKey: publicPart(rmKey), tcKey: tc.rsaPublicKey, mmPublicKey: mm.publicKey },
+    keys: {
+      rmKey: publicPart(rmKey),
+      tcKey: tc.rsaPublicKey,
+      mmPublicKey: mm.publicKey,
+      rmChallengeKey: rm.challengePublicKey,
+    },
     rmPrivateKey: rmKey,
+    rmChallengeKey,
     mmPrivateKey: mmKey,
   };
 }
 
 /** Makes a device key, enrols the meter with RM and approves it. */
-export function enrolMeter(rm: RegistrationManager, meterId: string): MeterIdentity {
+export async function enrolMeter(rm: RegistrationManager, meterId: string): Promise<MeterIdentity> {
   const deviceKey = provider.randomBytes(32);
   deviceKey[0] = 2;
   const request = signMessage(provider, deviceKey, {
@@ -73,8 +115,8 @@ export function enrolMeter(rm: RegistrationManager, meterId: string): MeterIdent
     devicePublicKey: toBase64Url(provider.p256PublicKey(deviceKey)),
     timeMs: nowMs,
   });
-  const record = rm.registry.request(request);
-  rm.registry.approve(meterId, record.fingerprint);
+  const record = await rm.enrol(request, nowMs);
+  await rm.approve(meterId, record.fingerprint, nowMs);
   return { meterId, deviceKey };
 }
 
@@ -89,7 +131,7 @@ export async function issueCredential(
 ): Promise<Credential> {
   const { rm, keys } = authorities;
   const at = options.nowMs ?? nowMs;
-  const identity = enrolMeter(rm, meterId);
+  const identity = await enrolMeter(rm, meterId);
   const meter = IssuanceSession.begin(provider, options.random ?? seededRandom(`meter/${meterId}`), identity, keys, {
     requestId: `issue-${meterId}`,
     periodIndex: options.periodIndex ?? periodIndex,

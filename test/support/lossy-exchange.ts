@@ -13,7 +13,7 @@ export interface LossStats {
 }
 
 export function lossyExchange(
-  handler: (request: Uint8Array) => Uint8Array,
+  handler: (request: Uint8Array) => Uint8Array | Promise<Uint8Array>,
   random: RandomSource,
   lossPercent: number,
 ): { exchange: Exchange; stats: LossStats } {
@@ -25,7 +25,7 @@ export function lossyExchange(
       stats.lostRequests++;
       return undefined;
     }
-    const reply = handler(request.slice());
+    const reply = await handler(request.slice());
     if (lost()) {
       stats.lostReplies++;
       return undefined;

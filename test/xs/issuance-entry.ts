@@ -9,7 +9,7 @@ import type { AuthorityKeys } from '../../firmware/core/pseudonym/candidate.js';
 import { type Credential, acceptCertificate, certificateRequest } from '../../firmware/core/pseudonym/credential.js';
 import { IssuanceSession, type MeterIdentity } from '../../firmware/core/pseudonym/issuance-session.js';
 import { type Exchange, obtainPseudonym } from '../../firmware/core/pseudonym/obtain-pseudonym.js';
-import { meterRandom } from '../../firmware/core/meter-random.js';
+import { type CounterStore, meterRandom } from '../../firmware/core/meter-random.js';
 import { bytesEqual, fromBase64Url, toBase64Url } from '../../shared/bytes.js';
 import { createPureCryptoProvider } from '../../shared/crypto/pure-provider.js';
 import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
@@ -59,16 +59,28 @@ async function ask<T extends MessageType>(send: Exchange, message: Message, expe
   return value as MessageOf<T>;
 }
 
+/** The meter's flash for its randomness counter (a Moddable preference on a device). */
+function counterStore(): CounterStore {
+  let saved: number | undefined;
+  return {
+    load: () => saved,
+    save: (value) => {
+      saved = value;
+    },
+  };
+}
+
 function identityOf(meter: GuestMeter): MeterIdentity {
   return { meterId: meter.meterId, deviceKey: fromBase64Url(meter.deviceKey) };
 }
 
 async function stepwise(input: IssuanceInput, keys: AuthorityKeys): Promise<void> {
   const clientId = input.stepwise.clientId ?? 'anon-xs-stepwise';
-  // Randomness as on a meter: the device RNG (here seeded, so runs replay) mixed with the device key.
+  // Randomness as on a meter: the device RNG (here seeded, so runs replay) mixed with the device key
+  // and a counter that survives reboots.
   const provider = createPureCryptoProvider(seededRandom(`${input.seed}/stepwise`));
   const identity = identityOf(input.stepwise);
-  const random = meterRandom(provider, identity.deviceKey);
+  const random = meterRandom(provider, identity.deviceKey, counterStore());
   const rm = rmExchange(identity.meterId);
   const mm = mmExchange(clientId);
 
@@ -131,7 +143,7 @@ async function driven(input: IssuanceInput, keys: AuthorityKeys): Promise<void> 
     const pseudonym = await obtainPseudonym(
       {
         provider,
-        random: meterRandom(provider, identity.deviceKey),
+        random: meterRandom(provider, identity.deviceKey, counterStore()),
         identity,
         keys,
         periodMs: input.periodMs,
@@ -158,6 +170,7 @@ async function main(): Promise<void> {
     rmKey: rsaPublicKeyFromJson(input.rmKey),
     tcKey: rsaPublicKeyFromJson(input.tcKey),
     mmPublicKey: fromBase64Url(input.mmPublicKey),
+    rmChallengeKey: fromBase64Url(input.rmChallengeKey),
   };
   await stepwise(input, keys);
   await driven(input, keys);

@@ -31,7 +31,7 @@ const hostSuite = 'pseudonym issuance, host checks (node)';
 export interface IssuanceHost {
   readonly input: IssuanceInput;
   /** Answers the guest's RM and MM requests; undefined for anything else. */
-  answer(message: unknown): ExchangeAnswer | undefined;
+  answer(message: unknown): Promise<ExchangeAnswer | undefined>;
   /** Checks on Node after the guest finished, one case each. */
   check(): CaseMessage[];
 }
@@ -41,13 +41,13 @@ function isIssuanceRequest(message: unknown): message is IssuanceRequest {
   return (kind === 'rm' || kind === 'mm') && typeof (message as { request?: unknown }).request === 'string';
 }
 
-function guestMeter(authorities: Authorities, meterId: string, clientId?: string): GuestMeter {
-  const deviceKey = toBase64Url(enrolMeter(authorities.rm, meterId).deviceKey);
+async function guestMeter(authorities: Authorities, meterId: string, clientId?: string): Promise<GuestMeter> {
+  const deviceKey = toBase64Url((await enrolMeter(authorities.rm, meterId)).deviceKey);
   return clientId === undefined ? { meterId, deviceKey } : { meterId, deviceKey, clientId };
 }
 
 /** Makes the authorities (dealing the TC key takes seconds) and enrols the guest's meters. */
-export function prepareIssuanceHost(): IssuanceHost {
+export async function prepareIssuanceHost(): Promise<IssuanceHost> {
   const authorities = makeAuthorities({ candidates: issuanceCandidates });
   const { rm, mm, tc, keys } = authorities;
   const input: IssuanceInput = {
@@ -55,26 +55,27 @@ export function prepareIssuanceHost(): IssuanceHost {
     rmKey: rsaPublicKeyToJson(keys.rmKey),
     tcKey: rsaPublicKeyToJson(keys.tcKey),
     mmPublicKey: toBase64Url(keys.mmPublicKey),
+    rmChallengeKey: toBase64Url(keys.rmChallengeKey),
     candidates: issuanceCandidates,
     periodIndex,
     periodMs,
     nowMs,
-    stepwise: guestMeter(authorities, 'xs-meter-1', 'anon-xs-1'),
+    stepwise: await guestMeter(authorities, 'xs-meter-1', 'anon-xs-1'),
     // The driver draws a fresh anonymous client id itself: the host finds it among MM's sessions.
-    driven: guestMeter(authorities, 'xs-meter-2'),
+    driven: await guestMeter(authorities, 'xs-meter-2'),
   };
   /** Every request received, base64url, by meter id or client id: to see the retries. */
   const received = new Map<string, string[]>();
   const certificates = new Map<string, MessageOf<'certificate'>>();
 
-  const answer = (message: unknown): ExchangeAnswer | undefined => {
+  const answer = async (message: unknown): Promise<ExchangeAnswer | undefined> => {
     if (!isIssuanceRequest(message)) return undefined;
     const sessionId = message.kind === 'rm' ? message.meterId : message.clientId;
     received.set(sessionId, [...(received.get(sessionId) ?? []), message.request]);
     const bytes = fromBase64Url(message.request);
     const reply =
       message.kind === 'rm'
-        ? handleRmRequest(rm, { meterId: message.meterId }, bytes, nowMs)
+        ? await handleRmRequest(rm, { meterId: message.meterId }, bytes, nowMs)
         : handleMmRequest(mm, { clientId: message.clientId }, bytes, nowMs);
     if (message.kind === 'mm') {
       const decoded = decodeMessage(reply);

@@ -15,6 +15,8 @@ export interface IssuanceInput {
   readonly tcKey: RsaPublicKeyJson;
   /** MM's P-256 public key, base64url. */
   readonly mmPublicKey: string;
+  /** RM's P-256 challenge key, base64url. */
+  readonly rmChallengeKey: string;
   readonly candidates: number;
   readonly periodIndex: number;
   readonly periodMs: number;

@@ -101,7 +101,7 @@ async function main(): Promise<number> {
   const setupStart = performance.now();
   let issuance: IssuanceHost | undefined;
   try {
-    issuance = prepareIssuanceHost();
+    issuance = await prepareIssuanceHost();
   } catch (error) {
     tally.runFailed('issuance host setup', error instanceof Error ? error.message : String(error));
   }

@@ -27,6 +27,8 @@ export interface AuthorityKeys {
   readonly tcKey: RsaPublicKey;
   /** MM's certificate key (P-256). */
   readonly mmPublicKey: Uint8Array;
+  /** RM's challenge key (P-256): the meter opens candidates only for a challenge signed by it. */
+  readonly rmChallengeKey: Uint8Array;
 }
 
 export interface Candidate {

@@ -2,6 +2,10 @@
  * The meter's side of one pseudonym issuance (DESIGN 4.2): commit to k blinded candidates, open
  * all but RM's choice, finalise RM's blind signature into an ordinary RSA-PSS signature on
  * (P, T, E). A plain state machine: messages in, messages out; the driver does retries.
+ *
+ * The meter opens only for a challenge RM signed for this very commit, and its signed opening
+ * names RM's choice and the commit's hash: whatever RM keeps as evidence, it cannot make up. The
+ * times it sends are the start of its current period, never its exact clock.
  */
 import { fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
@@ -10,7 +14,10 @@ import { finalize, gridbidBlindVariant } from '../../../shared/crypto/rsabssa.js
 import { GridbidError, ensure } from '../../../shared/errors.js';
 import { limits } from '../../../shared/limits.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
-import { signMessage } from '../../../shared/protocol/signing.js';
+import { signMessage, verifyMessageSignature } from '../../../shared/protocol/signing.js';
+import { commitHash } from '../../../shared/pseudonym/commit-hash.js';
+import { defaultPeriodMs, periodIndexAt, periodStartMs } from '../../../shared/time/period.js';
+import { randomFor } from '../meter-random.js';
 import { type AuthorityKeys, type Candidate, makeCandidate, openCandidate } from './candidate.js';
 import type { Credential } from './credential.js';
 
@@ -24,7 +31,10 @@ export interface IssuanceStart {
   readonly requestId: string;
   readonly periodIndex: number;
   readonly candidates: number;
+  /** The meter's clock; what is sent is only the start of its period. */
   readonly timeMs: number;
+  /** Length of the grid's delivery periods; the protocol default unless given. */
+  readonly periodMs?: number;
 }
 
 type Phase = 'committed' | 'opened' | 'finalised';
@@ -32,6 +42,8 @@ type Phase = 'committed' | 'opened' | 'finalised';
 export class IssuanceSession {
   private phase: Phase = 'committed';
   private chosenIndex = -1;
+  /** Names the commit in RM's challenge and in the opening. */
+  private readonly commitHash: string;
 
   private constructor(
     private readonly provider: CryptoProvider,
@@ -41,7 +53,9 @@ export class IssuanceSession {
     private readonly candidates: readonly Candidate[],
     /** The signed commit, kept so retries resend exactly the same bytes. */
     readonly commit: MessageOf<'issuance.commit'>,
-  ) {}
+  ) {
+    this.commitHash = commitHash(provider, commit);
+  }
 
   static begin(
     provider: CryptoProvider,
@@ -55,8 +69,10 @@ export class IssuanceSession {
       'OUT_OF_RANGE',
       `candidates must be ${limits.minCandidates}..${limits.maxCandidates}`,
     );
+    // A domain of its own per session and purpose: no two sessions share randomness.
+    const candidateRandom = randomFor(random, `issuance/${start.periodIndex}/candidates`);
     const candidates = Array.from({ length: start.candidates }, () =>
-      makeCandidate(provider, random, keys, identity.meterId, start.periodIndex),
+      makeCandidate(provider, candidateRandom, keys, identity.meterId, start.periodIndex),
     );
     return IssuanceSession.fromCandidates(provider, identity, keys, start, candidates);
   }
@@ -75,14 +91,20 @@ export class IssuanceSession {
       meterId: identity.meterId,
       periodIndex: start.periodIndex,
       blindedMessages: candidates.map((c) => toBase64Url(c.blinded.blindedMessage)),
-      timeMs: start.timeMs,
+      timeMs: coarseTimeMs(start, start.timeMs),
     });
     return new IssuanceSession(provider, identity, keys, start, candidates, commit);
   }
 
-  /** Answers RM's challenge by opening every candidate except the chosen one. */
+  /** Answers RM's signed challenge by opening every candidate except the chosen one. */
   open(challenge: MessageOf<'issuance.challenge'>, timeMs: number): MessageOf<'issuance.opening'> {
     this.expectSameSession(challenge);
+    ensure(
+      verifyMessageSignature(this.provider, this.keys.rmChallengeKey, challenge),
+      'BAD_SIGNATURE',
+      "challenge is not signed by RM's challenge key",
+    );
+    ensure(challenge.commitHash === this.commitHash, 'NO_SESSION', 'challenge answers another commit', 'commitHash');
     ensure(
       challenge.chosenIndex < this.candidates.length,
       'OUT_OF_RANGE',
@@ -102,10 +124,12 @@ export class IssuanceSession {
       requestId: this.start.requestId,
       meterId: this.identity.meterId,
       periodIndex: this.start.periodIndex,
+      chosenIndex: this.chosenIndex,
+      commitHash: this.commitHash,
       openings: this.candidates.flatMap((candidate, index) =>
         index === this.chosenIndex ? [] : [openCandidate(candidate, index)],
       ),
-      timeMs,
+      timeMs: coarseTimeMs(this.start, timeMs),
     });
   }
 
@@ -152,4 +176,10 @@ export class IssuanceSession {
       'message belongs to another issuance session',
     );
   }
+}
+
+/** The start of the period `timeMs` falls in: the only time the meter tells RM. */
+function coarseTimeMs(start: IssuanceStart, timeMs: number): number {
+  const periodMs = start.periodMs ?? defaultPeriodMs;
+  return periodStartMs(periodIndexAt(timeMs, periodMs), periodMs);
 }

@@ -68,6 +68,7 @@ export async function obtainPseudonym(driver: PseudonymDriver, periodIndex: numb
     periodIndex,
     candidates: driver.candidates,
     timeMs: driver.nowMs(),
+    periodMs: driver.periodMs,
   });
   const challenge = await exchange(driver, driver.rm, session.commit, 'issuance.challenge');
   const opening = session.open(challenge, driver.nowMs());

@@ -1,7 +1,9 @@
 /**
- * RM's check of one cut-and-choose opening: from the authenticated meter id and the opened
- * values alone, rebuild the trace tag, the prepared message and the blinded value, and compare
- * with what the meter committed to. Returns the reason on failure (kept as evidence).
+ * RM's check of a cut-and-choose opening: from the authenticated meter id and the opened values
+ * alone, rebuild each trace tag, prepared message and blinded value, and compare with what the
+ * meter committed to. The verdict tells a protocol slip (the opening answers another challenge,
+ * has the wrong indices or a malformed field) from cheating: a well-formed opened candidate that
+ * does not reproduce its committed blinded message. Only the latter is evidence against a meter.
  */
 import { bytesEqual, fromBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
@@ -10,13 +12,9 @@ import { gridbidBlindVariant, reblind } from '../../../shared/crypto/rsabssa.js'
 import type { RsaPublicKey } from '../../../shared/crypto/rsa-key.js';
 import { isGridbidError } from '../../../shared/errors.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
+import { commitHash } from '../../../shared/pseudonym/commit-hash.js';
 import { preparedPseudonymMessage } from '../../../shared/pseudonym/pseudonym-message.js';
 import { makeTraceTag } from '../../../shared/pseudonym/trace-tag.js';
-
-export interface OpeningFailure {
-  readonly index: number;
-  readonly reason: string;
-}
 
 export interface OpeningContext {
   readonly provider: CryptoProvider;
@@ -26,34 +24,58 @@ export interface OpeningContext {
   readonly periodIndex: number;
 }
 
-type Opening = MessageOf<'issuance.opening'>['openings'][number];
+export type Opening = MessageOf<'issuance.opening'>['openings'][number];
 
-/** Checks the set of opened indices, then each opening; the first failure is returned. */
-export function checkOpenings(
+export type OpeningVerdict =
+  | { readonly kind: 'sound' }
+  | { readonly kind: 'slip'; readonly reason: string }
+  | { readonly kind: 'cheat'; readonly index: number; readonly reason: string };
+
+/** What one opened candidate shows against its committed blinded value. */
+export type Reproduction =
+  | { readonly kind: 'reproduces' }
+  | { readonly kind: 'differs'; readonly reason: string }
+  | { readonly kind: 'malformed'; readonly reason: string };
+
+const differsReason = 'opened values do not reproduce the committed blinded message';
+
+/**
+ * Judges a signed opening against its session. Every candidate opened once at a proper index is
+ * checked even when something else is wrong, so a slip cannot hide a non-reproducing candidate.
+ */
+export function judgeOpening(
   context: OpeningContext,
-  blindedMessages: readonly string[],
-  chosenIndex: number,
-  openings: readonly Opening[],
-): OpeningFailure | undefined {
-  const expected = blindedMessages.length - 1;
-  if (openings.length !== expected)
-    return { index: -1, reason: `expected ${expected} openings, got ${openings.length}` };
-  const seenIndices = new Set<number>();
-  const seenKeys = new Set<string>();
-  for (const opening of openings) {
-    if (opening.index === chosenIndex) return { index: opening.index, reason: 'opened the chosen candidate' };
-    if (opening.index >= blindedMessages.length) return { index: opening.index, reason: 'no such candidate' };
-    if (seenIndices.has(opening.index)) return { index: opening.index, reason: 'candidate opened twice' };
-    seenIndices.add(opening.index);
-    if (seenKeys.has(opening.pseudonymPublicKey)) return { index: opening.index, reason: 'pseudonym key repeated' };
-    seenKeys.add(opening.pseudonymPublicKey);
-    const reason = checkOne(context, blindedMessages[opening.index]!, opening);
-    if (reason !== undefined) return { index: opening.index, reason };
+  commit: MessageOf<'issuance.commit'>,
+  challenge: MessageOf<'issuance.challenge'>,
+  opening: MessageOf<'issuance.opening'>,
+): OpeningVerdict {
+  // Evidence must name its commit and challenge; an opening that names others is only a slip.
+  if (opening.chosenIndex !== challenge.chosenIndex) return { kind: 'slip', reason: 'opening names another choice' };
+  if (opening.commitHash !== commitHash(context.provider, commit)) {
+    return { kind: 'slip', reason: 'opening names another commit' };
   }
-  return undefined;
+  const k = commit.blindedMessages.length;
+  const counts = new Map<number, number>();
+  for (const { index } of opening.openings) counts.set(index, (counts.get(index) ?? 0) + 1);
+  let slip: string | undefined;
+  const seenKeys = new Set<string>();
+  for (const entry of opening.openings) {
+    if (entry.index === challenge.chosenIndex) slip ??= `opened the chosen candidate ${entry.index}`;
+    else if (entry.index >= k) slip ??= `no candidate ${entry.index}`;
+    else if (counts.get(entry.index) !== 1) slip ??= `candidate ${entry.index} opened twice`;
+    else {
+      if (seenKeys.has(entry.pseudonymPublicKey)) slip ??= `candidate ${entry.index} repeats a pseudonym key`;
+      seenKeys.add(entry.pseudonymPublicKey);
+      const result = reproduction(context, commit.blindedMessages[entry.index]!, entry);
+      if (result.kind === 'differs') return { kind: 'cheat', index: entry.index, reason: result.reason };
+      if (result.kind === 'malformed') slip ??= `candidate ${entry.index}: ${result.reason}`;
+    }
+  }
+  if (opening.openings.length !== k - 1) slip ??= `expected ${k - 1} openings, got ${opening.openings.length}`;
+  return slip === undefined ? { kind: 'sound' } : { kind: 'slip', reason: slip };
 }
 
-function checkOne(context: OpeningContext, committed: string, opening: Opening): string | undefined {
+export function reproduction(context: OpeningContext, committed: string, opening: Opening): Reproduction {
   try {
     const pseudonymPublicKey = fromBase64Url(opening.pseudonymPublicKey);
     decodePoint(pseudonymPublicKey);
@@ -79,10 +101,10 @@ function checkOne(context: OpeningContext, committed: string, opening: Opening):
       fromBase64Url(opening.blindingInverse),
     );
     return bytesEqual(blinded, fromBase64Url(committed))
-      ? undefined
-      : 'opened values do not reproduce the committed blinded message';
+      ? { kind: 'reproduces' }
+      : { kind: 'differs', reason: differsReason };
   } catch (error) {
-    if (isGridbidError(error)) return `malformed opening: ${error.message}`;
+    if (isGridbidError(error)) return { kind: 'malformed', reason: `malformed opening: ${error.message}` };
     throw error;
   }
 }

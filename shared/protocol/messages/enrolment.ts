@@ -17,7 +17,8 @@ export const enrolmentRequest = object({
 export const enrolmentStatus = object({
   type: literal('enrolment.status'),
   meterId,
-  status: oneOf(['pending', 'approved', 'rejected', 'banned']),
+  /** `suspended`: caught in cut-and-choose, or too many unfinished sessions, until an operator clears it. */
+  status: oneOf(['pending', 'approved', 'suspended', 'rejected', 'banned']),
   /** First 16 hex digits of SHA-256(devicePublicKey), shown on the meter and to the operator. */
   fingerprint: text(16, 16, /^[0-9a-f]+$/, 'lower-case hex'),
   timeMs,

@@ -1,6 +1,12 @@
 /**
  * DESIGN 4.2, pseudonym issuance: a fair blind signature with cut-and-choose over k candidates.
  * commit (meter) -> challenge (RM) -> opening (meter) -> blindSignature (RM).
+ *
+ * The transcript is attributable both ways: the meter signs its commit and its opening, the
+ * opening names the commit (by hash) and RM's choice, and RM signs the challenge. So a
+ * non-reproducing opening is evidence a third party can check, and RM cannot fabricate one.
+ * Times are coarse: every `timeMs` here is the start of the sender's current period, so RM holds
+ * no per-meter time finer than the period.
  */
 import { limits } from '../../limits.js';
 import {
@@ -13,6 +19,7 @@ import {
   randomPrefix,
   requestId,
   rsaValue,
+  sha256Digest,
   timeMs,
 } from '../fields.js';
 import { array, literal, object } from '../schema.js';
@@ -24,6 +31,7 @@ export const issuanceCommit = object({
   periodIndex,
   /** k RFC 9474 blinded messages, one per candidate pseudonym. */
   blindedMessages: array(rsaValue, limits.minCandidates, limits.maxCandidates),
+  /** The start of the meter's current period. */
   timeMs,
   sig: ecdsaSignature,
 });
@@ -35,7 +43,12 @@ export const issuanceChallenge = object({
   periodIndex,
   /** j*: the candidate RM will sign; every other one must be opened. */
   chosenIndex: candidateIndex,
+  /** SHA-256 of the canonical encoding of the signed commit this answers. */
+  commitHash: sha256Digest,
+  /** The start of RM's current period. */
   timeMs,
+  /** By RM's challenge key (P-256), pinned in the meter. */
+  sig: ecdsaSignature,
 });
 
 export const candidateOpening = object({
@@ -54,7 +67,11 @@ export const issuanceOpening = object({
   requestId,
   meterId,
   periodIndex,
+  /** The j* of RM's challenge, and the hash of the commit it answered: what this opening opens. */
+  chosenIndex: candidateIndex,
+  commitHash: sha256Digest,
   openings: array(candidateOpening, limits.minCandidates - 1, limits.maxCandidates - 1),
+  /** The start of the meter's current period. */
   timeMs,
   sig: ecdsaSignature,
 });
@@ -66,5 +83,6 @@ export const issuanceBlindSignature = object({
   periodIndex,
   chosenIndex: candidateIndex,
   blindSignature: rsaValue,
+  /** The start of RM's current period. */
   timeMs,
 });

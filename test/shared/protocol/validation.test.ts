@@ -103,9 +103,9 @@ rejects(
 );
 rejects(
   'a short blinded value names its index',
-  { ...commit, blindedMessages: [blinded, toBase64Url(new Uint8Array(100))] },
+  { ...commit, blindedMessages: [...Array(limits.minCandidates - 1).fill(blinded), toBase64Url(new Uint8Array(100))] },
   'BAD_LENGTH',
-  'blindedMessages.1',
+  `blindedMessages.${limits.minCandidates - 1}`,
 );
 rejects(
   'arrays beyond the JSON limit',

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { meterRandom } from '../../../../firmware/core/meter-random.js';
+import { type CounterStore, meterRandom } from '../../../../firmware/core/meter-random.js';
 import { certificateWindow } from '../../../../firmware/core/pseudonym/certificate-moment.js';
 import { type PseudonymDriver, obtainPseudonym } from '../../../../firmware/core/pseudonym/obtain-pseudonym.js';
 import { handleMmRequest } from '../../../../gateway/authorities/mm/mm-endpoint.js';
@@ -24,8 +24,14 @@ import { lossyExchange } from '../../../support/lossy-exchange.js';
 
 const { rm, mm, keys } = makeAuthorities({ candidates: 16 });
 
-function driverFor(meterId: string, lossPercent: number, seed: string, startMs = nowMs) {
-  const identity = enrolMeter(rm, meterId);
+/** The meter's flash, where its randomness counter survives reboots. */
+function counterStore(): CounterStore {
+  let saved: number | undefined;
+  return { load: () => saved, save: (value) => (saved = value) };
+}
+
+async function driverFor(meterId: string, lossPercent: number, seed: string, startMs = nowMs) {
+  const identity = await enrolMeter(rm, meterId);
   const pure = createPureCryptoProvider(seededRandom(`${seed}/device-rng`));
   const loss = seededRandom(`${seed}/loss`);
   const clock = { nowMs: startMs, slept: [] as number[] };
@@ -53,7 +59,7 @@ function driverFor(meterId: string, lossPercent: number, seed: string, startMs =
   );
   const driver: PseudonymDriver = {
     provider: pure,
-    random: meterRandom(pure, identity.deviceKey),
+    random: meterRandom(pure, identity.deviceKey, counterStore()),
     identity,
     keys,
     periodMs,
@@ -75,14 +81,14 @@ function driverFor(meterId: string, lossPercent: number, seed: string, startMs =
 }
 
 test('a meter on the pure (XS-safe) provider obtains a certificate MM issued and OpenSSL verifies', async () => {
-  const { driver } = driverFor('driver-meter-1', 0, 'clean');
+  const { driver } = await driverFor('driver-meter-1', 0, 'clean');
   const { credential, certificate } = await obtainPseudonym(driver, periodIndex);
   checkCertificate(provider, keys.mmPublicKey, certificate, nowMs);
   assert.is(certificate.pseudonymPublicKey, toBase64Url(credential.pseudonymPublicKey));
 });
 
 test('with 30% of requests and replies lost, retries still complete with one session and one certificate', async () => {
-  const { driver, rmStats, mmStats } = driverFor('driver-meter-2', 30, 'lossy');
+  const { driver, rmStats, mmStats } = await driverFor('driver-meter-2', 30, 'lossy');
   const { certificate } = await obtainPseudonym(driver, periodIndex);
   assert.ok(
     rmStats.lostRequests + rmStats.lostReplies + mmStats.lostRequests + mmStats.lostReplies > 0,
@@ -95,7 +101,7 @@ test('with 30% of requests and replies lost, retries still complete with one ses
 test('the certificate is asked for in the window, on a fresh session, with fresh ids and a coarse time', async () => {
   const next = periodIndex + 1;
   const issuedAtMs = periodStartMs(periodIndex, periodMs) + 60_000; // early in the period before
-  const { driver, clock, sessions, seen } = driverFor('driver-meter-4', 0, 'window', issuedAtMs);
+  const { driver, clock, sessions, seen } = await driverFor('driver-meter-4', 0, 'window', issuedAtMs);
   const pseudonym = await obtainPseudonym(driver, next);
   const window = certificateWindow(next, periodMs);
   assert.is(clock.slept.length, 1);
@@ -112,8 +118,8 @@ test('the certificate is asked for in the window, on a fresh session, with fresh
 });
 
 test('each certificate request has its own anonymous client id and request id', async () => {
-  const first = driverFor('driver-meter-5', 0, 'fresh-a');
-  const second = driverFor('driver-meter-6', 0, 'fresh-b');
+  const first = await driverFor('driver-meter-5', 0, 'fresh-a');
+  const second = await driverFor('driver-meter-6', 0, 'fresh-b');
   const a = await obtainPseudonym(first.driver, periodIndex);
   const b = await obtainPseudonym(second.driver, periodIndex);
   assert.is.not(a.anonymousClientId, b.anonymousClientId);
@@ -124,7 +130,7 @@ test('each certificate request has its own anonymous client id and request id', 
 });
 
 test('a refusal reaches the meter as a typed error (a second pseudonym for the same period)', async () => {
-  const { driver } = driverFor('driver-meter-3', 0, 'twice');
+  const { driver } = await driverFor('driver-meter-3', 0, 'twice');
   await obtainPseudonym(driver, periodIndex);
   try {
     await obtainPseudonym(driver, periodIndex);
@@ -136,8 +142,8 @@ test('a refusal reaches the meter as a typed error (a second pseudonym for the s
   }
 });
 
-test('RM and MM answer garbage, unknown types and wrong senders with error replies, never a throw', () => {
-  const identity = enrolMeter(rm, 'endpoint-meter');
+test('RM and MM answer garbage, unknown types and wrong senders with error replies, never a throw', async () => {
+  const identity = await enrolMeter(rm, 'endpoint-meter');
   const samples = [
     utf8Encode('not json'),
     new Uint8Array([0xff, 0xfe]),
@@ -153,7 +159,7 @@ test('RM and MM answer garbage, unknown types and wrong senders with error repli
   ];
   for (const bytes of samples) {
     for (const reply of [
-      handleRmRequest(rm, { meterId: 'endpoint-meter' }, bytes, nowMs),
+      await handleRmRequest(rm, { meterId: 'endpoint-meter' }, bytes, nowMs),
       handleMmRequest(mm, { clientId: 'c' }, bytes, nowMs),
     ]) {
       const decoded = decodeMessage(reply);

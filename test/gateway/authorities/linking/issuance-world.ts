@@ -81,8 +81,12 @@ export async function simulateIssuance(options: {
 
   const meterIds = Array.from({ length: options.meters }, (_, i) => `meter-${i}`);
   const tasks = meterIds.map(async (meterId) => {
-    const identity = enrolMeter(rm, meterId);
-    const random = meterRandom(provider, identity.deviceKey);
+    const identity = await enrolMeter(rm, meterId);
+    let savedCounter: number | undefined;
+    const random = meterRandom(provider, identity.deviceKey, {
+      load: () => savedCounter,
+      save: (value) => (savedCounter = value),
+    });
     for (const period of periods) {
       const offset = Number(bytesToBigInt(schedule(4)) % BigInt(issuanceSpreadMs));
       await clock.sleepUntil(periodStartMs(period - 1, periodMs) + offset);

@@ -23,27 +23,31 @@ import { seededRandom } from '../../../portable/seeded-random.js';
 import { enrolMeter, makeAuthorities, nowMs, periodIndex, periodMs, provider } from '../../../support/authorities.js';
 import { errorCode } from '../../../support/error-code.js';
 
-const { rm, mm, keys } = makeAuthorities({ candidates: 4 });
+const { rm, mm, keys } = makeAuthorities({ candidates: 16 });
 const random = seededRandom('mm-tests');
 const pure = createPureCryptoProvider(random);
 
 let meterCount = 0;
-function credential(period = periodIndex): Credential {
-  const identity = enrolMeter(rm, `mm-meter-${meterCount++}`);
+async function credential(period = periodIndex): Promise<Credential> {
+  const identity = await enrolMeter(rm, `mm-meter-${meterCount++}`);
   const meter = IssuanceSession.begin(provider, random, identity, keys, {
     requestId: 'r',
     periodIndex: period,
-    candidates: 4,
+    candidates: 16,
     timeMs: nowMs,
   });
-  const reply = rm.open(identity.meterId, meter.open(rm.commit(identity.meterId, meter.commit, nowMs), nowMs), nowMs);
+  const reply = await rm.open(
+    identity.meterId,
+    meter.open(await rm.commit(identity.meterId, meter.commit, nowMs), nowMs),
+    nowMs,
+  );
   return meter.finalise(reply);
 }
 
 const session = { requestId: 'c', clientId: 'anon-1', nowMs, periodMs };
 
-test('a valid request gets a certificate that anyone, including a meter, can check', () => {
-  const own = credential();
+test('a valid request gets a certificate that anyone, including a meter, can check', async () => {
+  const own = await credential();
   const certificate = mm.certify('anon-1', certificateRequest(provider, own, session), nowMs);
   assert.is(certificate.pseudonymPublicKey, toBase64Url(own.pseudonymPublicKey));
   assert.is(certificate.validUntilMs, periodEndMs(periodIndex, periodMs));
@@ -55,8 +59,8 @@ test('a valid request gets a certificate that anyone, including a meter, can che
   );
 });
 
-test('a certificate obtained ahead for the next period is not valid before that period starts', () => {
-  const next = credential(periodIndex + 1);
+test('a certificate obtained ahead for the next period is not valid before that period starts', async () => {
+  const next = await credential(periodIndex + 1);
   const certificate = mm.certify('anon-1', certificateRequest(provider, next, session), nowMs);
   assert.is(certificate.validFromMs, periodEndMs(periodIndex, periodMs));
   assert.is(
@@ -67,8 +71,8 @@ test('a certificate obtained ahead for the next period is not valid before that 
   acceptCertificate(pure, keys.mmPublicKey, next, certificate, { nowMs, periodMs }); // the meter keeps it for later
 });
 
-test('one certificate per pseudonym per period; a resent identical request is a retry', () => {
-  const own = credential();
+test('one certificate per pseudonym per period; a resent identical request is a retry', async () => {
+  const own = await credential();
   const request = certificateRequest(provider, own, session);
   const first = mm.certify('anon-1', request, nowMs);
   assert.equal(mm.certify('anon-1', request, nowMs), first);
@@ -83,8 +87,8 @@ test('one certificate per pseudonym per period; a resent identical request is a 
   );
 });
 
-test('the request is bound to its session, its time and an open period', () => {
-  const own = credential();
+test('the request is bound to its session, its time and an open period', async () => {
+  const own = await credential();
   assert.is(
     errorCode(() => mm.certify('anon-other', certificateRequest(provider, own, session), nowMs)),
     'BAD_CREDENTIAL',
@@ -104,9 +108,9 @@ test('the request is bound to its session, its time and an open period', () => {
 
 const requestFields = ['pseudonymPublicKey', 'traceTag', 'periodIndex', 'messagePrefix', 'rmSignature'] as const;
 
-test('unforgeability: a request with any credential field changed is refused, even re-signed by its holder', () => {
-  const own = credential();
-  const other = credential();
+test('unforgeability: a request with any credential field changed is refused, even re-signed by its holder', async () => {
+  const own = await credential();
+  const other = await credential();
   const otherRequest = certificateRequest(provider, other, session);
   fc.assert(
     fc.property(fc.constantFrom(...requestFields), fc.boolean(), (field, fromOther) => {
@@ -140,24 +144,28 @@ test('unforgeability: a request with any credential field changed is refused, ev
   );
 });
 
-test('unforgeability: a credential from another RM key, or a tag not made for TC, is refused', () => {
-  const rogue = makeAuthorities({ candidates: 4 });
-  const identity = enrolMeter(rogue.rm, 'rogue-meter');
+test('unforgeability: a credential from another RM key, or a tag not made for TC, is refused', async () => {
+  const rogue = makeAuthorities({ candidates: 16 });
+  const identity = await enrolMeter(rogue.rm, 'rogue-meter');
   const meter = IssuanceSession.begin(provider, random, identity, rogue.keys, {
     requestId: 'r',
     periodIndex,
-    candidates: 4,
+    candidates: 16,
     timeMs: nowMs,
   });
   const rogueCredential = meter.finalise(
-    rogue.rm.open(identity.meterId, meter.open(rogue.rm.commit(identity.meterId, meter.commit, nowMs), nowMs), nowMs),
+    await rogue.rm.open(
+      identity.meterId,
+      meter.open(await rogue.rm.commit(identity.meterId, meter.commit, nowMs), nowMs),
+      nowMs,
+    ),
   );
   assert.is(
     errorCode(() => mm.certify('anon-1', certificateRequest(provider, rogueCredential, session), nowMs)),
     'BAD_CREDENTIAL',
   );
   const shortTag = {
-    ...certificateRequest(provider, credential(), session),
+    ...certificateRequest(provider, await credential(), session),
     traceTag: toBase64Url(random(200)),
     sig: undefined,
   };
@@ -173,8 +181,8 @@ test('unforgeability: a credential from another RM key, or a tag not made for TC
   );
 });
 
-test('unforgeability: the possession proof must be by the pseudonym key', () => {
-  const own = credential();
+test('unforgeability: the possession proof must be by the pseudonym key', async () => {
+  const own = await credential();
   const request = certificateRequest(provider, own, session);
   const byStranger = signMessage(provider, drawP256PrivateKey(random), {
     ...request,
@@ -186,8 +194,8 @@ test('unforgeability: the possession proof must be by the pseudonym key', () => 
   );
 });
 
-test('unforgeability: certificates not signed by MM, or with any field changed, fail to check', () => {
-  const certificate = mm.certify('anon-1', certificateRequest(provider, credential(), session), nowMs);
+test('unforgeability: certificates not signed by MM, or with any field changed, fail to check', async () => {
+  const certificate = mm.certify('anon-1', certificateRequest(provider, await credential(), session), nowMs);
   const fake = signMessage(provider, drawP256PrivateKey(random), {
     ...certificate,
     sig: undefined,
@@ -196,7 +204,7 @@ test('unforgeability: certificates not signed by MM, or with any field changed, 
     errorCode(() => checkCertificate(provider, keys.mmPublicKey, fake, nowMs)),
     'BAD_CERTIFICATE',
   );
-  const other = mm.certify('anon-1', certificateRequest(provider, credential(), session), nowMs);
+  const other = mm.certify('anon-1', certificateRequest(provider, await credential(), session), nowMs);
   for (const field of ['pseudonymPublicKey', 'traceTag', 'periodIndex', 'validFromMs', 'validUntilMs'] as const) {
     const changed = {
       ...certificate,

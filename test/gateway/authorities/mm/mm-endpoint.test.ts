@@ -16,7 +16,7 @@ import type { MessageOf } from '../../../../shared/protocol/messages.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { enrolMeter, makeAuthorities, nowMs, periodIndex, periodMs, provider } from '../../../support/authorities.js';
 
-const candidates = 2;
+const candidates = 16;
 const authorities = makeAuthorities({ candidates });
 const { rm, mm, keys } = authorities;
 const random = seededRandom('mm-endpoint');
@@ -30,21 +30,21 @@ const failingSigner: CryptoProvider = {
   },
 };
 
-function credential(meterId: string): Credential {
-  const identity = enrolMeter(rm, meterId);
+async function credential(meterId: string): Promise<Credential> {
+  const identity = await enrolMeter(rm, meterId);
   const meter = IssuanceSession.begin(provider, random, identity, keys, {
     requestId: 'r',
     periodIndex,
     candidates,
     timeMs: nowMs,
   });
-  const reply = rm.open(meterId, meter.open(rm.commit(meterId, meter.commit, nowMs), nowMs), nowMs);
+  const reply = await rm.open(meterId, meter.open(await rm.commit(meterId, meter.commit, nowMs), nowMs), nowMs);
   return meter.finalise(reply);
 }
 
-function requestBytes(meterId: string, clientId: string): Uint8Array {
+async function requestBytes(meterId: string, clientId: string): Promise<Uint8Array> {
   return encodeMessage(
-    certificateRequest(provider, credential(meterId), { requestId: 'c1', clientId, nowMs, periodMs }),
+    certificateRequest(provider, await credential(meterId), { requestId: 'c1', clientId, nowMs, periodMs }),
   );
 }
 
@@ -54,11 +54,11 @@ function errorOf(reply: Uint8Array): MessageOf<'error'> {
   return decoded.value as MessageOf<'error'>;
 }
 
-test('a failure of MM itself is answered and counted as INTERNAL, not BAD_INPUT', () => {
+test('a failure of MM itself is answered and counted as INTERNAL, not BAD_INPUT', async () => {
   const failingMm = new MarketManager(failingSigner, authorities.mmPrivateKey, keys.rmKey, keys.tcKey, mm.config);
   const refusals = new RefusalCounts();
   const reply = errorOf(
-    handleMmRequest(failingMm, { clientId: 'anon-1' }, requestBytes('mm-meter-1', 'anon-1'), nowMs, refusals),
+    handleMmRequest(failingMm, { clientId: 'anon-1' }, await requestBytes('mm-meter-1', 'anon-1'), nowMs, refusals),
   );
   assert.is(reply.code, 'INTERNAL');
   assert.is(reply.requestId, 'c1');
@@ -68,14 +68,14 @@ test('a failure of MM itself is answered and counted as INTERNAL, not BAD_INPUT'
   assert.is(refusals.lastInternalError, keyStoreFailure);
 });
 
-test('input MM refuses is still answered and counted with its own code', () => {
+test('input MM refuses is still answered and counted with its own code', async () => {
   const refusals = new RefusalCounts();
   const otherSession = errorOf(
-    handleMmRequest(mm, { clientId: 'anon-other' }, requestBytes('mm-meter-2', 'anon-2'), nowMs, refusals),
+    handleMmRequest(mm, { clientId: 'anon-other' }, await requestBytes('mm-meter-2', 'anon-2'), nowMs, refusals),
   );
   assert.is(otherSession.code, 'BAD_CREDENTIAL');
   const commit = encodeMessage(
-    IssuanceSession.begin(provider, random, enrolMeter(rm, 'mm-meter-3'), keys, {
+    IssuanceSession.begin(provider, random, await enrolMeter(rm, 'mm-meter-3'), keys, {
       requestId: 'r',
       periodIndex,
       candidates,

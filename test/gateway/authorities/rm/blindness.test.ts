@@ -15,7 +15,7 @@ import { preparedPseudonymMessage } from '../../../../shared/pseudonym/pseudonym
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { enrolMeter, makeAuthorities, nowMs, periodIndex, provider } from '../../../support/authorities.js';
 
-const { rm, keys, rmPrivateKey } = makeAuthorities({ candidates: 8 });
+const { rm, keys, rmPrivateKey } = makeAuthorities({ candidates: 16 });
 const random = seededRandom('blindness');
 
 interface Run {
@@ -25,22 +25,22 @@ interface Run {
   readonly opening: MessageOf<'issuance.opening'>;
 }
 
-function issue(meterId: string): Run {
-  const identity = enrolMeter(rm, meterId);
+async function issue(meterId: string): Promise<Run> {
+  const identity = await enrolMeter(rm, meterId);
   const meter = IssuanceSession.begin(provider, random, identity, keys, {
     requestId: 'r',
     periodIndex,
-    candidates: 8,
+    candidates: 16,
     timeMs: nowMs,
   });
-  const challenge = rm.commit(meterId, meter.commit, nowMs);
+  const challenge = await rm.commit(meterId, meter.commit, nowMs);
   const opening = meter.open(challenge, nowMs);
-  const reply = rm.open(meterId, opening, nowMs);
+  const reply = await rm.open(meterId, opening, nowMs);
   return { credential: meter.finalise(reply), commit: meter.commit, reply, opening };
 }
 
-const runs = [issue('meter-a'), issue('meter-b')];
-const viewText = JSON.stringify(rm.view(), (_key, value: unknown) =>
+const runs = [await issue('meter-a'), await issue('meter-b')];
+const viewText = JSON.stringify(await rm.view(), (_key, value: unknown) =>
   value instanceof Uint8Array ? toBase64Url(value) : value,
 );
 
