@@ -23,8 +23,8 @@ export function blindrsaMeterEstimate(candidates: number): Reference {
   return { label: `notes estimate: blindrsa-ts meter k=${candidates}, ~${ms} ms`, msPerOp: ms };
 }
 
-/** Shoup prototype (BigInt): 1-4 s per dealt 2048-bit key (two 1024-bit safe primes). */
-export const dealingEstimate = estimate('dealing, 1–4 s per key', 1000, 4000);
-export const partialWithProofEstimate = estimate('trustee partial+proof, 86–153 ms', 86, 153);
-export const verifyPartialEstimate = estimate('combiner verify one proof, 56–102 ms', 56, 102);
-export const combineEstimate = estimate('combine, 3–11 ms', 3, 11);
+/**
+ * The trusted dealer the TC key generation replaced (Shoup threshold RSA-2048, BigInt
+ * prototype): 1-4 s per dealt key, mostly the search for two 1024-bit safe primes.
+ */
+export const shoupDealingEstimate = estimate('replaced Shoup RSA dealing, 1–4 s', 1000, 4000);

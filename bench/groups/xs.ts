@@ -1,7 +1,9 @@
 /**
  * The meter-side operations inside the XS engine (the firmware's JavaScript engine), with the
- * pure TypeScript provider: single operations, then one meter's side of a pseudonym issuance at
- * k = 4, 16, 32 with RM answering from this process. Each guest gets its input from `runInXs`.
+ * pure TypeScript provider: single operations (among them the TDH2 trace tag's core, made once
+ * per candidate, and its validity proof, made once per session), then one meter's side of a
+ * pseudonym issuance at each k of the issuance group (16, 32) with RM answering from this
+ * process. Each guest gets its input from `runInXs`.
  *
  * Runs last: starting the XS host locks down this process's intrinsics (SES).
  */
@@ -16,9 +18,9 @@ import {
   prepare,
 } from '../../shared/crypto/rsabssa.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
-import { rsaPublicKeyToJson } from '../../tools/xs/json-keys.js';
+import { rsaPublicKeyToJson, thresholdKeyToJson } from '../../tools/xs/json-keys.js';
 import { runInXs, xsnapVersion } from '../../tools/xs/run-in-xs.js';
-import { type BenchIssuer, benchIssuer, benchNowMs, benchPeriodIndex } from '../authorities.js';
+import { type BenchIssuer, benchIssuer, benchNowMs, benchPeriodIndex, benchTcKey } from '../authorities.js';
 import { type Group, type GroupContext, figure } from '../figures.js';
 import { hostSeededRandom } from '../host-random.js';
 import { pool } from '../inputs.js';
@@ -27,7 +29,6 @@ import type { MeterOpsInput, MeterOpsMessage, XsIssuanceInput, XsIssuanceRequest
 import { credentialMessageBytes } from './blind.js';
 import { ecdsaMessageBytes } from './ecdsa.js';
 import { issuanceCandidateCounts } from './issuance.js';
-import { traceTagPlaintextBytes } from './oaep.js';
 
 const finalizeCaseCount = 4;
 
@@ -59,7 +60,9 @@ function meterOpsInput(context: GroupContext): MeterOpsInput {
     finalizeCases,
     credentialMessageBytes,
     ecdsaMessageBytes,
-    traceTagPlaintextBytes,
+    tcKey: thresholdKeyToJson(benchTcKey()),
+    meterId: 'bench-meter',
+    periodIndex: benchPeriodIndex,
     hashInputBytes: 1024,
   };
 }
@@ -105,6 +108,9 @@ async function runGuest(
 
 async function run(context: GroupContext): Promise<void> {
   await runGuest(context, 'meter-ops.ts', 'bench-meter-ops', meterOpsInput(context));
+  context.note(
+    '  TDH2 tag core: paid k times per issuance (one per candidate); tag proof: once, for the candidate RM signed',
+  );
 
   // One RM per k (RM expects a fixed candidate count); every issuer shares the same keys.
   const issuers = new Map<number, BenchIssuer>(issuanceCandidateCounts.map((k) => [k, benchIssuer(context.seed, k)]));
@@ -117,7 +123,7 @@ async function run(context: GroupContext): Promise<void> {
   const input: XsIssuanceInput = {
     seed: context.seed,
     rmKey: rsaPublicKeyToJson(keys.rmKey),
-    tcKey: rsaPublicKeyToJson(keys.tcKey),
+    tcKey: thresholdKeyToJson(keys.tcKey),
     mmPublicKey: toHex(keys.mmPublicKey),
     rmChallengeKey: toHex(keys.rmChallengeKey),
     candidateCounts: issuanceCandidateCounts,

@@ -4,7 +4,6 @@
  * not import Node modules.
  */
 import { fromHex } from '../../shared/bytes.js';
-import { oaepEncrypt, oaepLabel } from '../../shared/crypto/oaep.js';
 import { createPureCryptoProvider } from '../../shared/crypto/pure-provider.js';
 import {
   blind,
@@ -15,8 +14,9 @@ import {
   prepare,
 } from '../../shared/crypto/rsabssa.js';
 import { sha256 } from '../../shared/crypto/sha256.js';
+import { makeTraceTagCore, proveTraceTag, traceSeedBytes, traceTagValid } from '../../shared/pseudonym/trace-tag.js';
 import { hostInput, nowMs, send } from '../../tools/xs/guest.js';
-import { rsaPublicKeyFromJson } from '../../tools/xs/json-keys.js';
+import { rsaPublicKeyFromJson, thresholdKeyFromJson } from '../../tools/xs/json-keys.js';
 import { cycle, p256PrivateKey, pool } from '../inputs.js';
 import { seededRandom } from '../random.js';
 import { measure } from '../timing.js';
@@ -75,11 +75,31 @@ function runMeterOps(input: MeterOpsInput): void {
       return finalize(provider.sha384, variant, key, c.input, c.blindSignature, c.inverse);
     });
 
-    const label = oaepLabel('gridbid/v1/trace-tag');
-    const plaintexts = pool(poolSize, () => random(input.traceTagPlaintextBytes));
-    timed(`OAEP encrypt ${input.traceTagPlaintextBytes} B, seeded`, (i) =>
-      oaepEncrypt(provider.sha256, key, cycle(plaintexts, i), random(provider.sha256.outputBytes), label),
+    // The trace tag: its core for each of the k candidates, its proof for the one RM signed.
+    const tcKey = thresholdKeyFromJson(input.tcKey);
+    const tags = pool(poolSize, () => {
+      const seed = random(traceSeedBytes);
+      const pseudonymPublicKey = provider.p256PublicKey(p256PrivateKey(random));
+      return { seed, pseudonymPublicKey, core: makeTraceTagCore(provider.sha256, tcKey, input.meterId, seed) };
+    });
+    const first = tags[0]!;
+    const firstTag = proveTraceTag(
+      provider.sha256,
+      first.core,
+      first.seed,
+      first.pseudonymPublicKey,
+      input.periodIndex,
+      random,
     );
+    if (!traceTagValid(provider.sha256, firstTag, first.pseudonymPublicKey, input.periodIndex))
+      throw new Error('trace tag proof does not verify');
+    timed('TDH2 tag core (makeTraceTagCore)', (i) =>
+      makeTraceTagCore(provider.sha256, tcKey, input.meterId, cycle(tags, i).seed),
+    );
+    timed('TDH2 tag proof (proveTraceTag)', (i) => {
+      const c = cycle(tags, i);
+      return proveTraceTag(provider.sha256, c.core, c.seed, c.pseudonymPublicKey, input.periodIndex, random);
+    });
 
     const data = random(input.hashInputBytes);
     timed(`SHA-256 ${input.hashInputBytes} B`, () => provider.sha256.digest(data));

@@ -1,6 +1,6 @@
 /** What the host hands the XS guest and what the guest sends back. Types only: no runtime code. */
 import type { MessageOf } from '../../shared/protocol/messages.js';
-import type { RsaPublicKeyJson } from '../../tools/xs/json-keys.js';
+import type { RsaPublicKeyJson, ThresholdPublicKeyJson } from '../../tools/xs/json-keys.js';
 import type { Timing, TimingPlan } from '../timing.js';
 
 export interface FinalizeCase {
@@ -19,7 +19,11 @@ export interface MeterOpsInput {
   readonly finalizeCases: readonly FinalizeCase[];
   readonly credentialMessageBytes: number;
   readonly ecdsaMessageBytes: number;
-  readonly traceTagPlaintextBytes: number;
+  /** The TC's threshold key, for the trace tag figures. */
+  readonly tcKey: ThresholdPublicKeyJson;
+  /** Whose id the tags carry, and the period their proofs name. */
+  readonly meterId: string;
+  readonly periodIndex: number;
   readonly hashInputBytes: number;
 }
 
@@ -32,7 +36,7 @@ export type MeterOpsMessage =
 export interface XsIssuanceInput {
   readonly seed: string;
   readonly rmKey: RsaPublicKeyJson;
-  readonly tcKey: RsaPublicKeyJson;
+  readonly tcKey: ThresholdPublicKeyJson;
   /** MM's P-256 public key, hex. */
   readonly mmPublicKey: string;
   /** RM's P-256 challenge key, hex. */
