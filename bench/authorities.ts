@@ -3,14 +3,14 @@
  * issuance session per meter per period, so every timed issuance uses a freshly enrolled meter.
  */
 import { createNodeCryptoProvider } from '../gateway/crypto/node-provider.js';
-import { generateRsaKey } from '../gateway/crypto/rsa-keygen.js';
 import { MarketManager, defaultMmConfig } from '../gateway/authorities/mm/market-manager.js';
 import { MemoryRmStore } from '../gateway/authorities/rm/memory-rm-store.js';
 import { RegistrationManager, defaultRmConfig } from '../gateway/authorities/rm/registration-manager.js';
 import type { AuthorityKeys } from '../firmware/core/pseudonym/candidate.js';
 import type { MeterIdentity } from '../firmware/core/pseudonym/issuance-session.js';
 import { toBase64Url } from '../shared/bytes.js';
-import { type RsaPublicKey, publicPart } from '../shared/crypto/rsa-key.js';
+import { runCeremony } from '../gateway/authorities/tc/dkg-run.js';
+import type { ThresholdPublicKey } from '../shared/crypto/threshold-key.js';
 import { signMessage } from '../shared/protocol/signing.js';
 import { defaultPeriodMs } from '../shared/time/period.js';
 import { hostSeededRandom } from './host-random.js';
@@ -23,15 +23,29 @@ export const benchPeriodIndex = 1_900_000;
 export const benchNowMs = benchPeriodIndex * benchPeriodMs + 5 * 60_000;
 
 const provider = createNodeCryptoProvider();
-let tcKey: RsaPublicKey | undefined;
+let tcKey: ThresholdPublicKey | undefined;
 
 /**
- * The TC's trace-tag key. Issuance only encrypts to it, and RSA-OAEP with e = 65537 costs the
- * same for any 2048-bit modulus, so an ordinary key stands in for a dealt one (the tracing group
- * times dealing).
+ * The TC's threshold key for trace tags, made by the trustees' key generation (3 of 5) once per
+ * run. Issuance only encrypts to it: its cost does not depend on how the key was made (the
+ * tracing group times the key generation).
  */
-export function benchTcKey(): RsaPublicKey {
-  tcKey ??= publicPart(generateRsaKey(2048));
+export function benchTcKey(): ThresholdPublicKey {
+  if (tcKey === undefined) {
+    const random = hostSeededRandom('bench/tc-key');
+    const nodeKeys = Array.from({ length: 5 }, () => p256PrivateKey(random));
+    tcKey = runCeremony({
+      provider,
+      random,
+      ceremony: {
+        ceremonyId: 'bench-tc',
+        threshold: 3,
+        trustees: 5,
+        nodePublicKeys: nodeKeys.map((key) => provider.p256PublicKey(key)),
+      },
+      nodePrivateKeys: nodeKeys,
+    }).key;
+  }
   return tcKey;
 }
 
@@ -57,13 +71,7 @@ export function benchIssuer(seed: string, candidates: number): BenchIssuer {
     config: { ...defaultRmConfig(benchPeriodMs), candidates },
     store: new MemoryRmStore(),
   });
-  const mm = new MarketManager(
-    provider,
-    p256PrivateKey(random),
-    publicKey,
-    benchTcKey(),
-    defaultMmConfig(benchPeriodMs),
-  );
+  const mm = new MarketManager(provider, p256PrivateKey(random), publicKey, defaultMmConfig(benchPeriodMs));
   let meters = 0;
   return {
     rm,

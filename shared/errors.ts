@@ -46,6 +46,8 @@ export const errorCodes = [
   'ALREADY_CERTIFIED',
   'BAD_CERTIFICATE',
   // tracing and escrow
+  /** Tracing asked for a dispute that is not on the ledger. */
+  'NO_DISPUTE',
   'BAD_PARTIAL',
   'NOT_ENOUGH_PARTIALS',
   'TRACE_MISMATCH',

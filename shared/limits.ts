@@ -34,6 +34,8 @@ export const limits = {
    * enrolments, which share one queue, are bounded alike); more are refused until some finish.
    */
   maxQueuedRmRequestsPerMeter: 8,
+  /** Enrolment requests of all meters waiting at RM at once (they share one lane: a grid's first boot). */
+  maxQueuedEnrolments: 4_096,
   /** How long an enrolment request stays pending without an operator's approval (24 hours). */
   pendingEnrolmentTtlMs: 24 * 60 * 60 * 1000,
   /**

@@ -9,7 +9,7 @@ import { createPureCryptoProvider } from '../../shared/crypto/pure-provider.js';
 import { sha256 } from '../../shared/crypto/sha256.js';
 import type { MessageOf } from '../../shared/protocol/messages.js';
 import { hostInput, nowMs, request, send } from '../../tools/xs/guest.js';
-import { rsaPublicKeyFromJson } from '../../tools/xs/json-keys.js';
+import { rsaPublicKeyFromJson, thresholdKeyFromJson } from '../../tools/xs/json-keys.js';
 import { meterSideIssuance } from '../issuance-flow.js';
 import { seededRandom } from '../random.js';
 import { timingOfSamples } from '../timing.js';
@@ -29,7 +29,7 @@ async function run(input: XsIssuanceInput): Promise<void> {
   const provider = createPureCryptoProvider(seededRandom(`${input.seed}/xs-issuance`, sha256));
   const keys: AuthorityKeys = {
     rmKey: rsaPublicKeyFromJson(input.rmKey),
-    tcKey: rsaPublicKeyFromJson(input.tcKey),
+    tcKey: thresholdKeyFromJson(input.tcKey),
     mmPublicKey: fromHex(input.mmPublicKey),
     rmChallengeKey: fromHex(input.rmChallengeKey),
   };

@@ -1,5 +1,6 @@
 /** Field schemas shared by several messages, each bounded by `limits`. */
 import { limits } from '../limits.js';
+import { traceTagBytes } from '../pseudonym/trace-tag-size.js';
 import { bytes, integer, text } from './schema.js';
 
 const maxRsaBytes = limits.maxRsaModulusBits / 8;
@@ -25,11 +26,14 @@ export const p256PublicKey = bytes(65);
 export const ecdsaSignature = bytes(64);
 /** A value the size of an RSA modulus (2048 to 4096 bits): blinded messages, signatures, tags. */
 export const rsaValue = bytes(minRsaBytes, maxRsaBytes);
+/** A TDH2 trace tag with its validity proof, as MM certifies it (see pseudonym/trace-tag.ts). */
+export const traceTag = bytes(traceTagBytes);
+/** A 32-byte seed from which a trace tag's randomness is derived. */
+export const traceSeed = bytes(32);
 /** SHA-256 output. */
 export const sha256Digest = bytes(32);
-/** RFC 9474 Prepare prefix and OAEP-SHA-256 seeds are 32 bytes. */
+/** RFC 9474 Prepare prefix: 32 bytes. */
 export const randomPrefix = bytes(32);
-export const oaepSeed = bytes(32);
 
 export const energyWh = integer(limits.minOrderEnergyWh, limits.maxOrderEnergyWh);
 export const meteredEnergyWh = integer(0, limits.maxMeteredEnergyWh);

@@ -9,7 +9,7 @@ import { errorReply } from './messages/error.js';
 import { issuanceBlindSignature, issuanceChallenge, issuanceCommit, issuanceOpening } from './messages/issuance.js';
 import { cancel, order, trade } from './messages/market.js';
 import { bill, transactionRecord } from './messages/settlement.js';
-import { trace, trusteePartial } from './messages/tracing.js';
+import { trace, trusteeShare } from './messages/tracing.js';
 import type { Infer } from './schema.js';
 
 export const messageSchemas = {
@@ -29,7 +29,7 @@ export const messageSchemas = {
   'transaction.record': transactionRecord,
   'delivery.report': deliveryReport,
   dispute,
-  'trustee.partial': trusteePartial,
+  'trustee.share': trusteeShare,
   trace,
   error: errorReply,
 } as const;
@@ -61,7 +61,7 @@ export const signatureFields: { readonly [T in MessageType]: readonly string[] }
   'transaction.record': ['buyerSig', 'sellerSig'],
   'delivery.report': ['sig'],
   dispute: ['sig'],
-  'trustee.partial': ['sig'],
+  'trustee.share': ['sig'],
   trace: [],
   error: [],
 };

@@ -1,6 +1,7 @@
 /**
  * M = (P, T, E), the message RM blind-signs: a domain line and the canonical JSON of the three
- * values, prepared (RFC 9474) with a 32-byte random prefix. The same bytes are rebuilt by RM
+ * values, prepared (RFC 9474) with a 32-byte random prefix. T is the trace tag's committed core
+ * (c, U, Ubar); its validity proof is added after issuance and checked by MM. The same bytes are rebuilt by RM
  * from an opening, by MM from a certificate request, and by anyone checking a credential.
  */
 import { concatBytes, toBase64Url, utf8Encode } from '../bytes.js';
@@ -13,7 +14,7 @@ const domain = utf8Encode('gridbid/v1/pseudonym\n');
 
 export function pseudonymMessage(
   pseudonymPublicKey: Uint8Array,
-  traceTag: Uint8Array,
+  traceTagCore: Uint8Array,
   periodIndex: number,
 ): Uint8Array {
   return concatBytes(
@@ -21,7 +22,7 @@ export function pseudonymMessage(
     canonicalJsonBytes({
       periodIndex,
       pseudonymPublicKey: toBase64Url(pseudonymPublicKey),
-      traceTag: toBase64Url(traceTag),
+      traceTagCore: toBase64Url(traceTagCore),
     }),
   );
 }
@@ -29,10 +30,10 @@ export function pseudonymMessage(
 export function preparedPseudonymMessage(
   prefix: Uint8Array,
   pseudonymPublicKey: Uint8Array,
-  traceTag: Uint8Array,
+  traceTagCore: Uint8Array,
   periodIndex: number,
 ): Uint8Array {
-  return prepare(gridbidBlindVariant, pseudonymMessage(pseudonymPublicKey, traceTag, periodIndex), prefix);
+  return prepare(gridbidBlindVariant, pseudonymMessage(pseudonymPublicKey, traceTagCore, periodIndex), prefix);
 }
 
 /** Checks RM's finalised signature on (P, T, E) with the given prefix. */
@@ -42,7 +43,7 @@ export function verifyRmSignature(
   credential: {
     prefix: Uint8Array;
     pseudonymPublicKey: Uint8Array;
-    traceTag: Uint8Array;
+    traceTagCore: Uint8Array;
     periodIndex: number;
     signature: Uint8Array;
   },
@@ -50,7 +51,7 @@ export function verifyRmSignature(
   const input = preparedPseudonymMessage(
     credential.prefix,
     credential.pseudonymPublicKey,
-    credential.traceTag,
+    credential.traceTagCore,
     credential.periodIndex,
   );
   return verify(sha384, gridbidBlindVariant, rmKey, input, credential.signature);

@@ -1,10 +1,11 @@
 /**
  * Real keys and authorities for tests, made once per test file: an RM blind-signing key and
- * challenge key, a dealt TC threshold key, an MM certificate key, and helpers to enrol meters.
+ * challenge key, a TC threshold key made by the trustees' key generation (no dealer), an MM
+ * certificate key, and helpers to enrol meters.
  */
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
 import { generateRsaKey } from '../../gateway/crypto/rsa-keygen.js';
-import { type DealtKey, dealThresholdKey } from '../../gateway/authorities/tc/dealing.js';
+import { runCeremony } from '../../gateway/authorities/tc/dkg-run.js';
 import { MarketManager, defaultMmConfig } from '../../gateway/authorities/mm/market-manager.js';
 import { MemoryRmStore } from '../../gateway/authorities/rm/memory-rm-store.js';
 import {
@@ -18,7 +19,8 @@ import type { Credential } from '../../firmware/core/pseudonym/credential.js';
 import { IssuanceSession, type MeterIdentity } from '../../firmware/core/pseudonym/issuance-session.js';
 import { toBase64Url } from '../../shared/bytes.js';
 import type { RandomSource } from '../../shared/crypto/random.js';
-import { type RsaPrivateKey, type RsaPublicKey, publicPart } from '../../shared/crypto/rsa-key.js';
+import { type RsaPrivateKey, publicPart } from '../../shared/crypto/rsa-key.js';
+import type { KeyShare, ThresholdPublicKey } from '../../shared/crypto/threshold-key.js';
 import { signMessage } from '../../shared/protocol/signing.js';
 import { defaultPeriodMs, periodStartMs } from '../../shared/time/period.js';
 import { seededRandom } from '../portable/seeded-random.js';
@@ -34,7 +36,7 @@ export const periodStart = periodStartMs(periodIndex, periodMs);
 export interface Authorities {
   readonly rm: RegistrationManager;
   readonly mm: MarketManager;
-  readonly tc: DealtKey;
+  readonly tc: TcKey;
   readonly keys: AuthorityKeys;
   /** RM's private blind-signing key, for tests that build more RMs or check blindness. */
   readonly rmPrivateKey: RsaPrivateKey;
@@ -47,7 +49,7 @@ export interface Authorities {
 export interface RmParts {
   readonly rmPrivateKey: RsaPrivateKey;
   readonly rmChallengeKey: Uint8Array;
-  readonly keys: { readonly tcKey: RsaPublicKey };
+  readonly keys: { readonly tcKey: ThresholdPublicKey };
 }
 
 /** An RM over `store` (a new one unless given: passing the old store models a restart). */
@@ -66,12 +68,39 @@ export function makeRm(
   });
 }
 
-let dealt: DealtKey | undefined;
+/** The TC key as 3 of 5 trustees made it, with each trustee's node key and share. */
+export interface TcKey {
+  readonly key: ThresholdPublicKey;
+  readonly shares: readonly KeyShare[];
+  readonly nodeKeys: readonly Uint8Array[];
+}
 
-/** The TC key is dealt once per process: safe primes take seconds. */
-export function testTcKey(): DealtKey {
-  dealt ??= dealThresholdKey(provider, { threshold: 3, trustees: 5 });
-  return dealt;
+let generated: TcKey | undefined;
+
+/** The trustees' key generation, run once per process (3 of 5, all honest). */
+export function testTcKey(): TcKey {
+  if (generated === undefined) {
+    const random = seededRandom('tc-key-generation');
+    const nodeKeys = Array.from({ length: 5 }, (_, i) => {
+      const key = random(32);
+      key[0] = 5 + i; // keeps the scalar below the P-256 group order
+      return key;
+    });
+    const outcome = runCeremony({
+      provider,
+      random,
+      ceremony: {
+        ceremonyId: 'test-tc',
+        threshold: 3,
+        trustees: 5,
+        nodePublicKeys: nodeKeys.map((key) => provider.p256PublicKey(key)),
+      },
+      nodePrivateKeys: nodeKeys,
+    });
+    const shares = [...outcome.results.values()].map((result) => result.share).sort((a, b) => a.index - b.index);
+    generated = { key: outcome.key, shares, nodeKeys };
+  }
+  return generated;
 }
 
 export function makeAuthorities(options: { candidates?: number; random?: RandomSource } = {}): Authorities {
@@ -80,7 +109,7 @@ export function makeAuthorities(options: { candidates?: number; random?: RandomS
   const rmChallengeKey = provider.randomBytes(32);
   rmChallengeKey[0] = 4; // keeps the scalar below the P-256 group order
   const rm = makeRm(
-    { rmPrivateKey: rmKey, rmChallengeKey, keys: { tcKey: tc.rsaPublicKey } },
+    { rmPrivateKey: rmKey, rmChallengeKey, keys: { tcKey: tc.key } },
     {
       ...(options.random === undefined ? {} : { random: options.random }),
       ...(options.candidates === undefined ? {} : { config: { candidates: options.candidates } }),
@@ -88,14 +117,14 @@ export function makeAuthorities(options: { candidates?: number; random?: RandomS
   );
   const mmKey = provider.randomBytes(32);
   mmKey[0] = 1;
-  const mm = new MarketManager(provider, mmKey, publicPart(rmKey), tc.rsaPublicKey, defaultMmConfig(periodMs));
+  const mm = new MarketManager(provider, mmKey, publicPart(rmKey), defaultMmConfig(periodMs));
   return {
     rm,
     mm,
     tc,
     keys: {
       rmKey: publicPart(rmKey),
-      tcKey: tc.rsaPublicKey,
+      tcKey: tc.key,
       mmPublicKey: mm.publicKey,
       rmChallengeKey: rm.challengePublicKey,
     },

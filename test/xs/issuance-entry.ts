@@ -15,7 +15,7 @@ import { createPureCryptoProvider } from '../../shared/crypto/pure-provider.js';
 import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
 import type { Message, MessageOf, MessageType } from '../../shared/protocol/messages.js';
 import { hostInput, request } from '../../tools/xs/guest.js';
-import { rsaPublicKeyFromJson } from '../../tools/xs/json-keys.js';
+import { rsaPublicKeyFromJson, thresholdKeyFromJson } from '../../tools/xs/json-keys.js';
 import { seededRandom } from '../portable/seeded-random.js';
 import { CaseReporter, describeError } from './cases.js';
 import type { ExchangeAnswer, GuestMeter, IssuanceInput, IssuanceRequest } from './issuance-protocol.js';
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   const input = hostInput() as IssuanceInput;
   const keys: AuthorityKeys = {
     rmKey: rsaPublicKeyFromJson(input.rmKey),
-    tcKey: rsaPublicKeyFromJson(input.tcKey),
+    tcKey: thresholdKeyFromJson(input.tcKey),
     mmPublicKey: fromBase64Url(input.mmPublicKey),
     rmChallengeKey: fromBase64Url(input.rmChallengeKey),
   };

@@ -6,12 +6,13 @@
 import { handleMmRequest } from '../../gateway/authorities/mm/mm-endpoint.js';
 import { handleRmRequest } from '../../gateway/authorities/rm/rm-endpoint.js';
 import { TraceCombiner } from '../../gateway/authorities/tc/trace-combiner.js';
+import { TracingBook } from '../support/tracing-book.js';
 import { Trustee } from '../../gateway/authorities/tc/trustee.js';
 import { fromBase64Url, toBase64Url } from '../../shared/bytes.js';
 import { decodeMessage } from '../../shared/protocol/codec.js';
 import type { MessageOf } from '../../shared/protocol/messages.js';
 import { checkCertificate } from '../../shared/pseudonym/certificate.js';
-import { rsaPublicKeyToJson } from '../../tools/xs/json-keys.js';
+import { rsaPublicKeyToJson, thresholdKeyToJson } from '../../tools/xs/json-keys.js';
 import { seededRandom } from '../portable/seeded-random.js';
 import {
   type Authorities,
@@ -53,7 +54,7 @@ export async function prepareIssuanceHost(): Promise<IssuanceHost> {
   const input: IssuanceInput = {
     seed: 'xs-issuance',
     rmKey: rsaPublicKeyToJson(keys.rmKey),
-    tcKey: rsaPublicKeyToJson(keys.tcKey),
+    tcKey: thresholdKeyToJson(keys.tcKey),
     mmPublicKey: toBase64Url(keys.mmPublicKey),
     rmChallengeKey: toBase64Url(keys.rmChallengeKey),
     candidates: issuanceCandidates,
@@ -84,11 +85,11 @@ export async function prepareIssuanceHost(): Promise<IssuanceHost> {
     return { reply: toBase64Url(reply) };
   };
 
-  const trustees = tc.shares.map((share, i) => {
-    const nodeKey = seededRandom(`trustee-node-${i}`)(32);
-    nodeKey[0] = 3; // keeps the scalar below the P-256 group order
-    return new Trustee(provider, seededRandom(`trustee-${i}`), tc.thresholdKey, share, nodeKey);
-  });
+  const book = new TracingBook((period, pseudonym) => mm.certificateOf(period, pseudonym));
+  const trustees = tc.shares.map(
+    (share, i) =>
+      new Trustee(provider, seededRandom(`trustee-${i}`), tc.key, share, tc.nodeKeys[i]!, mm.publicKey, book),
+  );
 
   /** The anonymous session a guest meter used: its given client id, or the one MM saw besides. */
   const clientIdOf = (meter: GuestMeter): string | undefined =>
@@ -120,19 +121,14 @@ export async function prepareIssuanceHost(): Promise<IssuanceHost> {
         `${meter.meterId}: trace tag made in XS traces back to the meter (3 of 5 trustees)`,
         () => {
           const issued = certificate();
-          const dispute = {
-            disputeId: `xs-${meter.meterId}`,
-            pseudonymPublicKey: issued.pseudonymPublicKey,
-            traceTag: issued.traceTag,
-            periodIndex,
-          };
+          const dispute = book.file(`xs-${meter.meterId}`, issued.pseudonymPublicKey, periodIndex);
           const combiner = new TraceCombiner(
             provider,
-            tc.thresholdKey,
+            tc.key,
             trustees.map((t) => t.nodePublicKey),
             dispute,
           );
-          for (const trustee of trustees.slice(1, 4)) combiner.add(trustee.approve(dispute, nowMs));
+          for (const trustee of trustees.slice(1, 4)) combiner.add(trustee.approve(dispute.disputeId, nowMs));
           const trace = combiner.trace(nowMs);
           if (trace.meterId !== meter.meterId) throw new Error(`traced to ${trace.meterId}`);
         },

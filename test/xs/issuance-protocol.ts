@@ -1,5 +1,5 @@
 /** What the issuance test's host hands its XS guest and what the guest asks for. Types only. */
-import type { RsaPublicKeyJson } from '../../tools/xs/json-keys.js';
+import type { RsaPublicKeyJson, ThresholdPublicKeyJson } from '../../tools/xs/json-keys.js';
 
 export interface GuestMeter {
   readonly meterId: string;
@@ -12,7 +12,7 @@ export interface GuestMeter {
 export interface IssuanceInput {
   readonly seed: string;
   readonly rmKey: RsaPublicKeyJson;
-  readonly tcKey: RsaPublicKeyJson;
+  readonly tcKey: ThresholdPublicKeyJson;
   /** MM's P-256 public key, base64url. */
   readonly mmPublicKey: string;
   /** RM's P-256 challenge key, base64url. */

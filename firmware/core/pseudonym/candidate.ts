@@ -1,7 +1,8 @@
 /**
- * One cut-and-choose candidate: a fresh pseudonym key P, its trace tag T (OAEP with a recorded
- * seed), the prepared message M = (P, T, E) and its RFC 9474 blinding. Everything needed to open
- * it later (key, seed, prefix, inverse) is kept.
+ * One cut-and-choose candidate: a fresh pseudonym key P, the committed core of its trace tag T
+ * (TDH2 to the TC key, deterministic from a recorded seed), the prepared message M = (P, T, E) and
+ * its RFC 9474 blinding. Everything needed to open it later (key, seed, prefix, inverse) is kept;
+ * the tag's validity proof is made only for the candidate RM signs.
  */
 import { toBase64Url } from '../../../shared/bytes.js';
 import { decodePrivateScalar } from '../../../shared/crypto/ecdsa-p256.js';
@@ -15,16 +16,17 @@ import {
   messagePrefixBytes,
 } from '../../../shared/crypto/rsabssa.js';
 import type { RsaPublicKey } from '../../../shared/crypto/rsa-key.js';
+import type { ThresholdPublicKey } from '../../../shared/crypto/threshold-key.js';
 import { isGridbidError } from '../../../shared/errors.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { preparedPseudonymMessage } from '../../../shared/pseudonym/pseudonym-message.js';
-import { makeTraceTag, traceSeedBytes } from '../../../shared/pseudonym/trace-tag.js';
+import { makeTraceTagCore, traceSeedBytes } from '../../../shared/pseudonym/trace-tag.js';
 
 export interface AuthorityKeys {
   /** RM's RSABSSA key, pinned in the meter (a signer key chosen per meter could link signatures). */
   readonly rmKey: RsaPublicKey;
-  /** TC's RSA-OAEP key for trace tags. */
-  readonly tcKey: RsaPublicKey;
+  /** TC's threshold key (TDH2 over P-256) that trace tags are encrypted to. */
+  readonly tcKey: ThresholdPublicKey;
   /** MM's certificate key (P-256). */
   readonly mmPublicKey: Uint8Array;
   /** RM's challenge key (P-256): the meter opens candidates only for a challenge signed by it. */
@@ -35,7 +37,8 @@ export interface Candidate {
   readonly pseudonymPrivateKey: Uint8Array;
   readonly pseudonymPublicKey: Uint8Array;
   readonly traceSeed: Uint8Array;
-  readonly traceTag: Uint8Array;
+  /** c || U || Ubar: what M commits to. */
+  readonly traceTagCore: Uint8Array;
   readonly messagePrefix: Uint8Array;
   readonly inputMessage: Uint8Array;
   readonly blinded: BlindResult;
@@ -67,9 +70,9 @@ export function makeCandidate(
   const pseudonymPrivateKey = drawP256PrivateKey(random);
   const pseudonymPublicKey = provider.p256PublicKey(pseudonymPrivateKey);
   const traceSeed = random(traceSeedBytes);
-  const traceTag = makeTraceTag(provider, keys.tcKey, tagMeterId, periodIndex, pseudonymPublicKey, traceSeed);
+  const traceTagCore = makeTraceTagCore(provider.sha256, keys.tcKey, tagMeterId, traceSeed);
   const messagePrefix = random(messagePrefixBytes);
-  const inputMessage = preparedPseudonymMessage(messagePrefix, pseudonymPublicKey, traceTag, periodIndex);
+  const inputMessage = preparedPseudonymMessage(messagePrefix, pseudonymPublicKey, traceTagCore, periodIndex);
   const blinded = blind(
     provider.sha384,
     gridbidBlindVariant,
@@ -77,7 +80,7 @@ export function makeCandidate(
     inputMessage,
     drawBlindingRandomness(gridbidBlindVariant, keys.rmKey, random),
   );
-  return { pseudonymPrivateKey, pseudonymPublicKey, traceSeed, traceTag, messagePrefix, inputMessage, blinded };
+  return { pseudonymPrivateKey, pseudonymPublicKey, traceSeed, traceTagCore, messagePrefix, inputMessage, blinded };
 }
 
 export function openCandidate(candidate: Candidate, index: number): MessageOf<'issuance.opening'>['openings'][number] {

@@ -1,7 +1,7 @@
 /**
  * The meter's side of one pseudonym issuance (DESIGN 4.2): commit to k blinded candidates, open
  * all but RM's choice, finalise RM's blind signature into an ordinary RSA-PSS signature on
- * (P, T, E). A plain state machine: messages in, messages out; the driver does retries.
+ * (P, T, E), and prove the signed candidate's trace tag valid under its pseudonym's label. A plain state machine: messages in, messages out; the driver does retries.
  *
  * The meter opens only for a challenge RM signed for this very commit, and its signed opening
  * names RM's choice and the commit's hash: whatever RM keeps as evidence, it cannot make up. The
@@ -16,6 +16,7 @@ import { limits } from '../../../shared/limits.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { signMessage, verifyMessageSignature } from '../../../shared/protocol/signing.js';
 import { commitHash } from '../../../shared/pseudonym/commit-hash.js';
+import { proveTraceTag } from '../../../shared/pseudonym/trace-tag.js';
 import { defaultPeriodMs, periodIndexAt, periodStartMs } from '../../../shared/time/period.js';
 import { randomFor } from '../meter-random.js';
 import { type AuthorityKeys, type Candidate, makeCandidate, openCandidate } from './candidate.js';
@@ -53,6 +54,8 @@ export class IssuanceSession {
     private readonly candidates: readonly Candidate[],
     /** The signed commit, kept so retries resend exactly the same bytes. */
     readonly commit: MessageOf<'issuance.commit'>,
+    /** Fresh input to the hedged nonce of the trace tag's validity proof. */
+    private readonly proofRandom: RandomSource,
   ) {
     this.commitHash = commitHash(provider, commit);
   }
@@ -74,7 +77,8 @@ export class IssuanceSession {
     const candidates = Array.from({ length: start.candidates }, () =>
       makeCandidate(provider, candidateRandom, keys, identity.meterId, start.periodIndex),
     );
-    return IssuanceSession.fromCandidates(provider, identity, keys, start, candidates);
+    const proofRandom = randomFor(random, `issuance/${start.periodIndex}/tag-proof`);
+    return IssuanceSession.fromCandidates(provider, identity, keys, start, candidates, proofRandom);
   }
 
   /** Builds a session from prepared candidates (used by tests to model cheating meters). */
@@ -84,6 +88,7 @@ export class IssuanceSession {
     keys: AuthorityKeys,
     start: IssuanceStart,
     candidates: readonly Candidate[],
+    proofRandom: RandomSource = provider.randomBytes,
   ): IssuanceSession {
     const commit = signMessage(provider, identity.deviceKey, {
       type: 'issuance.commit',
@@ -93,7 +98,7 @@ export class IssuanceSession {
       blindedMessages: candidates.map((c) => toBase64Url(c.blinded.blindedMessage)),
       timeMs: coarseTimeMs(start, start.timeMs),
     });
-    return new IssuanceSession(provider, identity, keys, start, candidates, commit);
+    return new IssuanceSession(provider, identity, keys, start, candidates, commit, proofRandom);
   }
 
   /** Answers RM's signed challenge by opening every candidate except the chosen one. */
@@ -156,12 +161,21 @@ export class IssuanceSession {
     } catch (error) {
       throw new GridbidError('BAD_CREDENTIAL', `RM's blind signature does not finalise: ${String(error)}`);
     }
+    // The tag's validity proof, for this pseudonym and period only: MM and trustees check it.
+    const traceTag = proveTraceTag(
+      this.provider.sha256,
+      candidate.traceTagCore,
+      candidate.traceSeed,
+      candidate.pseudonymPublicKey,
+      this.start.periodIndex,
+      this.proofRandom,
+    );
     this.phase = 'finalised';
     return {
       periodIndex: this.start.periodIndex,
       pseudonymPrivateKey: candidate.pseudonymPrivateKey,
       pseudonymPublicKey: candidate.pseudonymPublicKey,
-      traceTag: candidate.traceTag,
+      traceTag,
       messagePrefix: candidate.messagePrefix,
       rmSignature: signature,
     };

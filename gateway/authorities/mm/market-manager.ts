@@ -6,7 +6,7 @@
  * serial, no issue time, only the period (a counter or a clock reading would order certificates
  * by issuance and so link them to RM's sessions).
  */
-import { fromBase64Url } from '../../../shared/bytes.js';
+import { fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import type { RsaPublicKey } from '../../../shared/crypto/rsa-key.js';
 import { decodePoint } from '../../../shared/crypto/p256.js';
@@ -15,6 +15,7 @@ import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { signMessage, verifyMessageSignature } from '../../../shared/protocol/signing.js';
 import { isCoarseTime, isFreshCoarseTime } from '../../../shared/pseudonym/coarse-time.js';
 import { verifyRmSignature } from '../../../shared/pseudonym/pseudonym-message.js';
+import { traceTagCore, traceTagValid } from '../../../shared/pseudonym/trace-tag.js';
 import { periodEndMs, periodIndexAt, periodStartMs } from '../../../shared/time/period.js';
 
 export interface MmConfig {
@@ -41,7 +42,6 @@ export class MarketManager {
     private readonly provider: CryptoProvider,
     private readonly certificateKey: Uint8Array,
     private readonly rmKey: RsaPublicKey,
-    private readonly tcKey: RsaPublicKey,
     readonly config: MmConfig,
   ) {
     this.publicKey = provider.p256PublicKey(certificateKey);
@@ -89,31 +89,35 @@ export class MarketManager {
       `certificates are issued for periods ${current}..${current + this.config.periodsAhead}`,
     );
     const traceTag = fromBase64Url(request.traceTag);
+    // Tags are compared by their committed core: the part RM signed and the proof is about.
+    const coreKey = toBase64Url(traceTagCore(traceTag));
+    // A tag belongs to one pseudonym: the same tag under another pseudonym or period is a copy,
+    // made to have a dispute against the copy open someone else's identity.
+    const taggedPeriod = this.certifiedTags.get(coreKey);
     ensure(
-      traceTag.length === this.tcKey.modulusBytes,
-      'BAD_CREDENTIAL',
-      'trace tag is not a TC ciphertext',
+      taggedPeriod === undefined,
+      'ALREADY_CERTIFIED',
+      `trace tag was already certified, in period ${taggedPeriod}`,
+      'traceTag',
+    );
+    // The tag's validity proof must hold under this pseudonym's label: a copied or mauled tag
+    // cannot be proved by anyone but the meter that made it, for its own pseudonym and period.
+    ensure(
+      traceTagValid(this.provider.sha256, traceTag, pseudonym, request.periodIndex),
+      'BAD_CIPHERTEXT',
+      'trace tag is malformed or its proof does not hold for this pseudonym and period',
       'traceTag',
     );
     ensure(
       verifyRmSignature(this.provider.sha384, this.rmKey, {
         prefix: fromBase64Url(request.messagePrefix),
         pseudonymPublicKey: pseudonym,
-        traceTag,
+        traceTagCore: traceTagCore(traceTag),
         periodIndex: request.periodIndex,
         signature: fromBase64Url(request.rmSignature),
       }),
       'BAD_CREDENTIAL',
       'RM signature does not cover this pseudonym, tag and period',
-    );
-    // A tag belongs to one pseudonym: the same tag under another pseudonym or period is a copy,
-    // made to have a dispute against the copy open someone else's identity.
-    const taggedPeriod = this.certifiedTags.get(request.traceTag);
-    ensure(
-      taggedPeriod === undefined,
-      'ALREADY_CERTIFIED',
-      `trace tag was already certified, in period ${taggedPeriod}`,
-      'traceTag',
     );
     const period = this.periodTable(request.periodIndex);
     ensure(
@@ -132,7 +136,7 @@ export class MarketManager {
       validUntilMs: periodEndMs(request.periodIndex, this.config.periodMs),
     });
     period.set(request.pseudonymPublicKey, { requestSig: request.sig, certificate });
-    this.certifiedTags.set(request.traceTag, request.periodIndex);
+    this.certifiedTags.set(coreKey, request.periodIndex);
     return certificate;
   }
 

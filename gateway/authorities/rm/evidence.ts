@@ -15,6 +15,7 @@ import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { verifyMessageSignature } from '../../../shared/protocol/signing.js';
 import { commitHash } from '../../../shared/pseudonym/commit-hash.js';
 import { reproduction } from './opening-check.js';
+import type { ThresholdPublicKey } from '../../../shared/crypto/threshold-key.js';
 
 export interface Evidence {
   readonly meterId: string;
@@ -33,7 +34,7 @@ export interface Evidence {
 /** The public keys a check needs; the device key comes from the meter's enrolment record. */
 export interface EvidenceKeys {
   readonly rmKey: RsaPublicKey;
-  readonly tcKey: RsaPublicKey;
+  readonly tcKey: ThresholdPublicKey;
   readonly rmChallengeKey: Uint8Array;
   readonly devicePublicKey: Uint8Array;
 }

@@ -18,6 +18,7 @@ import { checkCoarseTime, periodStartAt } from './coarse-time.js';
 import * as records from './enrolment-registry.js';
 import { judgeOpening } from './opening-check.js';
 import type { MeterRecord, RmStore, SessionOutcome, SessionRecord } from './rm-store.js';
+import type { ThresholdPublicKey } from '../../../shared/crypto/threshold-key.js';
 
 export interface IssuanceContext {
   readonly provider: CryptoProvider;
@@ -25,7 +26,7 @@ export interface IssuanceContext {
   readonly blindKey: RsaPrivateKey;
   readonly publicKey: RsaPublicKey;
   readonly challengeKey: Uint8Array;
-  readonly tcKey: RsaPublicKey;
+  readonly tcKey: ThresholdPublicKey;
   readonly store: RmStore;
   readonly candidates: number;
   readonly periodMs: number;

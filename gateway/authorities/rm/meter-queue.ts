@@ -16,12 +16,13 @@ export class MeterQueue {
   private readonly lanes = new Map<string, Lane>();
 
   /** True when `run(key, ...)` would be refused now. */
-  isFull(key: string): boolean {
-    return (this.lanes.get(key)?.waiting ?? 0) >= limits.maxQueuedRmRequestsPerMeter;
+  isFull(key: string, maxWaiting: number = limits.maxQueuedRmRequestsPerMeter): boolean {
+    return (this.lanes.get(key)?.waiting ?? 0) >= maxWaiting;
   }
 
-  run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    ensure(!this.isFull(key), 'OUT_OF_RANGE', 'too many requests are waiting here; resend later');
+  /** `maxWaiting` is one meter's bound unless the lane is shared (the enrolment lane). */
+  run<T>(key: string, work: () => Promise<T>, maxWaiting: number = limits.maxQueuedRmRequestsPerMeter): Promise<T> {
+    ensure(!this.isFull(key, maxWaiting), 'OUT_OF_RANGE', 'too many requests are waiting here; resend later');
     const lane = this.lanes.get(key) ?? { tail: Promise.resolve(), waiting: 0 };
     lane.waiting++;
     this.lanes.set(key, lane);

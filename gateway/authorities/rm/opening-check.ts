@@ -14,12 +14,13 @@ import { isGridbidError } from '../../../shared/errors.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { commitHash } from '../../../shared/pseudonym/commit-hash.js';
 import { preparedPseudonymMessage } from '../../../shared/pseudonym/pseudonym-message.js';
-import { makeTraceTag } from '../../../shared/pseudonym/trace-tag.js';
+import { makeTraceTagCore } from '../../../shared/pseudonym/trace-tag.js';
+import type { ThresholdPublicKey } from '../../../shared/crypto/threshold-key.js';
 
 export interface OpeningContext {
   readonly provider: CryptoProvider;
   readonly rmKey: RsaPublicKey;
-  readonly tcKey: RsaPublicKey;
+  readonly tcKey: ThresholdPublicKey;
   readonly meterId: string;
   readonly periodIndex: number;
 }
@@ -79,12 +80,10 @@ export function reproduction(context: OpeningContext, committed: string, opening
   try {
     const pseudonymPublicKey = fromBase64Url(opening.pseudonymPublicKey);
     decodePoint(pseudonymPublicKey);
-    const tag = makeTraceTag(
-      context.provider,
+    const tag = makeTraceTagCore(
+      context.provider.sha256,
       context.tcKey,
       context.meterId,
-      context.periodIndex,
-      pseudonymPublicKey,
       fromBase64Url(opening.traceSeed),
     );
     const input = preparedPseudonymMessage(

@@ -25,6 +25,7 @@ import type { Evidence } from './evidence.js';
 import { type IssuanceContext, answerOpening, challengeCommit, settleEnded } from './issuance-steps.js';
 import { MeterQueue } from './meter-queue.js';
 import type { MeterRecord, RmStore, SessionRecord } from './rm-store.js';
+import type { ThresholdPublicKey } from '../../../shared/crypto/threshold-key.js';
 
 export interface RmConfig {
   /** k: candidates per session (the cheat probability is 1/k), at least `limits.minCandidates`. */
@@ -44,7 +45,7 @@ export interface RmOptions {
   readonly blindKey: RsaPrivateKey;
   /** P-256 private key RM signs its challenges with; meters pin its public key. */
   readonly challengeKey: Uint8Array;
-  readonly tcKey: RsaPublicKey;
+  readonly tcKey: ThresholdPublicKey;
   readonly config: RmConfig;
   readonly store: RmStore;
 }
@@ -89,21 +90,25 @@ export class RegistrationManager {
   /** A meter's enrolment request (the session must be that meter's: see rm-endpoint). */
   async enrol(message: MessageOf<'enrolment.request'>, nowMs: number): Promise<MeterRecord> {
     return this.queue.run(message.meterId, () =>
-      this.queue.run(enrolmentLane, async () => {
-        const current = periodIndexAt(nowMs, this.config.periodMs);
-        const stored = await this.store.meter(message.meterId);
-        const expired = stored !== undefined && records.isExpired(stored, current, this.config.periodMs);
-        const known = expired ? undefined : stored;
-        const record = records.requestedRecord(this.provider, known, message, current);
-        if (record === known) return record;
-        ensure(
-          stored !== undefined || (await this.store.meterCount()) < this.config.maxMeters,
-          'OUT_OF_RANGE',
-          'enrolment registry is full',
-        );
-        await this.store.write({ meters: [record] });
-        return record;
-      }),
+      this.queue.run(
+        enrolmentLane,
+        async () => {
+          const current = periodIndexAt(nowMs, this.config.periodMs);
+          const stored = await this.store.meter(message.meterId);
+          const expired = stored !== undefined && records.isExpired(stored, current, this.config.periodMs);
+          const known = expired ? undefined : stored;
+          const record = records.requestedRecord(this.provider, known, message, current);
+          if (record === known) return record;
+          ensure(
+            stored !== undefined || (await this.store.meterCount()) < this.config.maxMeters,
+            'OUT_OF_RANGE',
+            'enrolment registry is full',
+          );
+          await this.store.write({ meters: [record] });
+          return record;
+        },
+        limits.maxQueuedEnrolments,
+      ),
     );
   }
 

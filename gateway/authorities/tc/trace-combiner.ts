@@ -1,32 +1,34 @@
 /**
- * Collects trustee partials for one dispute, checks each (node signature, same tag, Shoup
- * proof) and names the trustee of any bad one; from t valid partials it recovers the tag's
- * plaintext and checks it belongs to the disputed pseudonym before producing the trace.
+ * Collects trustees' decryption shares for one dispute. It checks the disputed tag's form and
+ * validity proof before anything else, then each share (node signature, same dispute and tag,
+ * Chaum-Pedersen proof against the trustee's verification key), naming the trustee of any bad
+ * one; from t valid shares it recovers the meter id.
  */
-import { bigIntToBytes, bytesToBigInt, fromBase64Url } from '../../../shared/bytes.js';
-import { oaepDecode } from '../../../shared/crypto/oaep.js';
+import { bytesToBigInt, fromBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import {
-  type PartialDecryption,
-  type ThresholdPublicKey,
-  combinePartials,
-  verifyPartial,
-} from '../../../shared/crypto/threshold-rsa.js';
+  type Tdh2Ciphertext,
+  type Tdh2DecryptionShare,
+  tdh2Combine,
+  tdh2ShareValid,
+} from '../../../shared/crypto/tdh2.js';
+import type { ThresholdPublicKey } from '../../../shared/crypto/threshold-key.js';
 import { GridbidError, ensure } from '../../../shared/errors.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { verifyMessageSignature } from '../../../shared/protocol/signing.js';
-import { decodeTraceTagPlaintext, tagNamesPseudonym, traceTagLabel } from '../../../shared/pseudonym/trace-tag.js';
+import { decodeTraceTag, decodeTraceTagPlaintext, traceTagValid } from '../../../shared/pseudonym/trace-tag.js';
 
 export interface DisputedPseudonym {
   readonly disputeId: string;
   readonly pseudonymPublicKey: string;
+  /** The tag from the pseudonym's MM certificate. */
   readonly traceTag: string;
   readonly periodIndex: number;
 }
 
 export class TraceCombiner {
-  private readonly valid = new Map<number, PartialDecryption>();
-  private readonly ciphertext: bigint;
+  private readonly valid = new Map<number, Tdh2DecryptionShare>();
+  private readonly ciphertext: Tdh2Ciphertext;
 
   constructor(
     private readonly provider: CryptoProvider,
@@ -36,60 +38,71 @@ export class TraceCombiner {
     readonly dispute: DisputedPseudonym,
   ) {
     ensure(trusteeKeys.length === key.trustees, 'BAD_KEY', 'one node key per trustee');
-    this.ciphertext = bytesToBigInt(fromBase64Url(dispute.traceTag));
+    const tag = fromBase64Url(dispute.traceTag);
+    // The form first: a tag of the wrong size or with points off the curve is refused here.
+    this.ciphertext = decodeTraceTag(tag);
+    ensure(
+      traceTagValid(provider.sha256, tag, fromBase64Url(dispute.pseudonymPublicKey), dispute.periodIndex),
+      'BAD_CIPHERTEXT',
+      'the trace tag was not made for this pseudonym and period',
+      'traceTag',
+    );
   }
 
-  /** Accepts a valid partial; throws BAD_PARTIAL naming the trustee for anything else. */
-  add(message: MessageOf<'trustee.partial'>): void {
+  /** Accepts a valid share; throws BAD_PARTIAL naming the trustee for anything else. */
+  add(message: MessageOf<'trustee.share'>): void {
     const who = `trustee ${message.trusteeIndex}`;
     const bad = (reason: string) => new GridbidError('BAD_PARTIAL', `${who}: ${reason}`, 'trusteeIndex');
     if (message.trusteeIndex > this.key.trustees) throw bad('no such trustee');
-    if (message.disputeId !== this.dispute.disputeId || message.traceTag !== this.dispute.traceTag)
-      throw bad('partial is for another dispute or tag');
+    if (
+      message.disputeId !== this.dispute.disputeId ||
+      message.traceTag !== this.dispute.traceTag ||
+      message.pseudonymPublicKey !== this.dispute.pseudonymPublicKey ||
+      message.periodIndex !== this.dispute.periodIndex
+    )
+      throw bad('share is for another dispute or tag');
     if (!verifyMessageSignature(this.provider, this.trusteeKeys[message.trusteeIndex - 1]!, message))
       throw bad('not signed by the trustee');
-    const partial: PartialDecryption = {
+    const share: Tdh2DecryptionShare = {
       index: message.trusteeIndex,
-      value: bytesToBigInt(fromBase64Url(message.partialDecryption)),
-      challenge: bytesToBigInt(fromBase64Url(message.proofChallenge)),
-      response: bytesToBigInt(fromBase64Url(message.proofResponse)),
+      ui: fromBase64Url(message.sharePoint),
+      e: bytesToBigInt(fromBase64Url(message.proofChallenge)),
+      f: bytesToBigInt(fromBase64Url(message.proofResponse)),
     };
-    if (!verifyPartial(this.provider.sha256, this.key, this.ciphertext, partial))
-      throw bad('proof of correct decryption fails');
-    this.valid.set(partial.index, partial);
+    let valid: boolean;
+    try {
+      valid = tdh2ShareValid(this.provider.sha256, this.ciphertext, this.key.verificationKeys[share.index - 1]!, share);
+    } catch (error) {
+      if (!(error instanceof GridbidError)) throw error;
+      valid = false;
+    }
+    if (!valid) throw bad('proof of correct decryption fails');
+    this.valid.set(share.index, share);
   }
 
   get validCount(): number {
     return this.valid.size;
   }
 
-  /** The trace, once t valid partials are in. */
+  /** The trace, once t valid shares are in. */
   trace(nowMs: number): MessageOf<'trace'> {
     ensure(
       this.valid.size >= this.key.threshold,
       'NOT_ENOUGH_PARTIALS',
-      `need ${this.key.threshold} valid partials, have ${this.valid.size}`,
+      `need ${this.key.threshold} valid decryption shares, have ${this.valid.size}`,
     );
-    const partials = [...this.valid.values()].slice(0, this.key.threshold);
-    const decrypted = combinePartials(this.key, this.ciphertext, partials);
-    const size = Math.ceil(this.key.n.toString(16).length / 2);
-    const contents = decodeTraceTagPlaintext(
-      oaepDecode(this.provider.sha256, bigIntToBytes(decrypted, size), traceTagLabel),
-    );
-    ensure(
-      tagNamesPseudonym(this.provider, contents, fromBase64Url(this.dispute.pseudonymPublicKey)) &&
-        contents.periodIndex === this.dispute.periodIndex,
-      'TRACE_MISMATCH',
-      'the tag was not made for this pseudonym and period',
+    const shares = [...this.valid.values()].slice(0, this.key.threshold);
+    const meterId = decodeTraceTagPlaintext(
+      tdh2Combine(this.provider.sha256, this.ciphertext, shares, this.key.threshold),
     );
     return {
       type: 'trace',
       disputeId: this.dispute.disputeId,
       pseudonymPublicKey: this.dispute.pseudonymPublicKey,
       traceTag: this.dispute.traceTag,
-      meterId: contents.meterId,
-      periodIndex: contents.periodIndex,
-      trusteeIndices: partials.map((p) => p.index),
+      meterId,
+      periodIndex: this.dispute.periodIndex,
+      trusteeIndices: shares.map((s) => s.index),
       timeMs: nowMs,
     };
   }

@@ -11,6 +11,7 @@ import {
   requestId,
   rsaValue,
   timeMs,
+  traceTag,
 } from '../fields.js';
 import { integer, literal, object } from '../schema.js';
 import { limits } from '../../limits.js';
@@ -20,7 +21,7 @@ export const certificateRequest = object({
   /** Drawn fresh by the meter: nothing from its identity session (RM's request id) is reused. */
   requestId,
   pseudonymPublicKey: p256PublicKey,
-  traceTag: rsaValue,
+  traceTag,
   periodIndex,
   messagePrefix: randomPrefix,
   /** RM's finalised RFC 9474 signature on the prepared (pseudonym, tag, period). */
@@ -40,7 +41,7 @@ export const certificateRequest = object({
 export const certificate = object({
   type: literal('certificate'),
   pseudonymPublicKey: p256PublicKey,
-  traceTag: rsaValue,
+  traceTag,
   periodIndex,
   /** The start of the period, whenever the certificate was issued. */
   validFromMs: timeMs,

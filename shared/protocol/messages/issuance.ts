@@ -13,7 +13,6 @@ import {
   candidateIndex,
   ecdsaSignature,
   meterId,
-  oaepSeed,
   p256PublicKey,
   periodIndex,
   randomPrefix,
@@ -21,6 +20,7 @@ import {
   rsaValue,
   sha256Digest,
   timeMs,
+  traceSeed,
 } from '../fields.js';
 import { array, literal, object } from '../schema.js';
 
@@ -55,7 +55,7 @@ export const candidateOpening = object({
   index: candidateIndex,
   pseudonymPublicKey: p256PublicKey,
   /** The OAEP seed of this candidate's trace tag, so RM can re-encrypt it. */
-  traceSeed: oaepSeed,
+  traceSeed,
   /** RFC 9474 Prepare prefix. */
   messagePrefix: randomPrefix,
   /** r^-1 mod n: with the prepared message it re-derives the blinded message. */

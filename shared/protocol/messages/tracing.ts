@@ -1,6 +1,7 @@
 /**
- * DESIGN 4.8, tracing: for an open dispute each approving trustee publishes a partial
- * decryption of the pseudonym's trace tag with a proof; t valid partials yield the meter id.
+ * DESIGN 4.8, tracing: for a dispute on the ledger each approving trustee publishes a TDH2
+ * decryption share of the disputed pseudonym's trace tag with a proof of correctness; t valid
+ * shares yield the meter id.
  */
 import { limits } from '../../limits.js';
 import {
@@ -9,23 +10,27 @@ import {
   meterId,
   p256PublicKey,
   periodIndex,
-  rsaValue,
-  sha256Digest,
   timeMs,
+  traceTag,
   trusteeIndex,
 } from '../fields.js';
 import { array, bytes, literal, object } from '../schema.js';
 
-export const trusteePartial = object({
-  type: literal('trustee.partial'),
+/** A scalar mod the P-256 group order, 32 bytes big-endian. */
+const scalar = bytes(32);
+
+export const trusteeShare = object({
+  type: literal('trustee.share'),
   disputeId,
   trusteeIndex,
-  traceTag: rsaValue,
-  /** Shoup's x_i = x^(2 Δ s_i) mod N. */
-  partialDecryption: rsaValue,
-  /** Proof of equality of discrete logs: challenge c and response z. */
-  proofChallenge: sha256Digest,
-  proofResponse: bytes(1, 2 * (limits.maxRsaModulusBits / 8)),
+  pseudonymPublicKey: p256PublicKey,
+  periodIndex,
+  traceTag,
+  /** U_i = x_i U, the trustee's share of the decryption. */
+  sharePoint: p256PublicKey,
+  /** Chaum-Pedersen proof that log_U(U_i) = log_G(H_i): challenge e_i and response f_i. */
+  proofChallenge: scalar,
+  proofResponse: scalar,
   timeMs,
   /** By the trustee's node key. */
   sig: ecdsaSignature,
@@ -35,7 +40,7 @@ export const trace = object({
   type: literal('trace'),
   disputeId,
   pseudonymPublicKey: p256PublicKey,
-  traceTag: rsaValue,
+  traceTag,
   meterId,
   periodIndex,
   trusteeIndices: array(trusteeIndex, 1, limits.maxTrustees),

@@ -16,6 +16,7 @@ import { decodeMessage } from '../../../../shared/protocol/codec.js';
 import type { Message, MessageOf } from '../../../../shared/protocol/messages.js';
 import { periodStartMs } from '../../../../shared/time/period.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
+import { limits } from '../../../../shared/limits.js';
 import { enrolMeter, makeAuthorities, periodIndex, periodMs, provider } from '../../../support/authorities.js';
 import { SimulatedClock } from '../../../support/simulated-clock.js';
 
@@ -41,12 +42,27 @@ export interface World {
   readonly mmLog: readonly LogEntry[];
 }
 
-export async function simulateIssuance(options: {
+export interface WorldOptions {
   readonly meters: number;
   readonly periods: number;
   readonly seed: string;
-}): Promise<World> {
-  const candidates = 2; // k does not bear on linking; the smallest keeps the run short
+}
+
+/** Worlds already run in this process: test files that ask for the same one share it (read-only). */
+const worlds = new Map<string, Promise<World>>();
+
+export function simulateIssuance(options: WorldOptions): Promise<World> {
+  const key = JSON.stringify([options.meters, options.periods, options.seed]);
+  let world = worlds.get(key);
+  if (world === undefined) {
+    world = runWorld(options);
+    worlds.set(key, world);
+  }
+  return world;
+}
+
+async function runWorld(options: WorldOptions): Promise<World> {
+  const candidates = limits.minCandidates; // k does not bear on linking; the smallest keeps the run short
   const { rm, mm, keys } = makeAuthorities({ candidates, random: seededRandom(`${options.seed}/rm`) });
   const schedule = seededRandom(`${options.seed}/schedule`);
   const clock = new SimulatedClock(periodStartMs(periodIndex, periodMs));

@@ -27,7 +27,7 @@ const draw = (n: number): number => Number(bytesToBigInt(shuffle(6)) % BigInt(n)
 
 let world: World;
 test.before(async () => {
-  world = await simulateIssuance({ meters, periods: 2, seed: 'linking/sessions' });
+  world = await simulateIssuance({ meters, periods: 2, seed: 'linking/world' });
 });
 
 function expectChance(results: readonly AttackResult[], what: string): void {

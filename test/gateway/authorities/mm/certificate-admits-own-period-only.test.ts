@@ -20,7 +20,7 @@ import {
 } from '../../../support/authorities.js';
 import { errorCode } from '../../../support/error-code.js';
 
-const authorities = makeAuthorities({ candidates: 2 });
+const authorities = makeAuthorities();
 const { mm, keys } = authorities;
 
 async function pseudonym(meterId: string, period: number) {

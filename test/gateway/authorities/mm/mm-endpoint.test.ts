@@ -55,7 +55,7 @@ function errorOf(reply: Uint8Array): MessageOf<'error'> {
 }
 
 test('a failure of MM itself is answered and counted as INTERNAL, not BAD_INPUT', async () => {
-  const failingMm = new MarketManager(failingSigner, authorities.mmPrivateKey, keys.rmKey, keys.tcKey, mm.config);
+  const failingMm = new MarketManager(failingSigner, authorities.mmPrivateKey, keys.rmKey, mm.config);
   const refusals = new RefusalCounts();
   const reply = errorOf(
     handleMmRequest(failingMm, { clientId: 'anon-1' }, await requestBytes('mm-meter-1', 'anon-1'), nowMs, refusals),

@@ -2,7 +2,9 @@
  * MM certifies a trace tag once: a tag already in a certificate is refused (ALREADY_CERTIFIED,
  * at `traceTag`) under any other pseudonym and in any period MM still holds. The attack: a meter
  * that wins the 1/k cut-and-choose gamble gets RM to sign its own pseudonym with a copy of a
- * victim's public tag; a dispute against that pseudonym would then trace to the victim.
+ * victim's public tag; a dispute against that pseudonym would then trace to the victim. A mauled
+ * copy is not certified either: its validity proof fails (BAD_CIPHERTEXT), and only the meter that
+ * made a tag can prove it, for its own pseudonym and period.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,6 +20,7 @@ import {
 import { toBase64Url } from '../../../../shared/bytes.js';
 import { GridbidError } from '../../../../shared/errors.js';
 import { preparedPseudonymMessage } from '../../../../shared/pseudonym/pseudonym-message.js';
+import { traceTagCore } from '../../../../shared/pseudonym/trace-tag.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import {
   issueCredential,
@@ -28,7 +31,7 @@ import {
   provider,
 } from '../../../support/authorities.js';
 
-const authorities = makeAuthorities({ candidates: 2 });
+const authorities = makeAuthorities();
 const { mm, keys, rmPrivateKey } = authorities;
 const random = seededRandom('trace-tag-once');
 
@@ -37,7 +40,7 @@ function credentialWithTag(traceTag: Uint8Array, period: number): Credential {
   const pseudonymPrivateKey = drawP256PrivateKey(random);
   const pseudonymPublicKey = provider.p256PublicKey(pseudonymPrivateKey);
   const messagePrefix = random(32);
-  const input = preparedPseudonymMessage(messagePrefix, pseudonymPublicKey, traceTag, period);
+  const input = preparedPseudonymMessage(messagePrefix, pseudonymPublicKey, traceTagCore(traceTag), period);
   const blinded = blind(
     provider.sha384,
     gridbidBlindVariant,
@@ -85,6 +88,20 @@ test("a victim's certified tag is refused under another pseudonym, in the same p
     assert.is(mm.certificateOf(period, toBase64Url(copy.pseudonymPublicKey)), undefined, 'no certificate for the copy');
   }
   assert.equal(mm.certificateOf(periodIndex, original.pseudonymPublicKey), original, "the victim's stands");
+});
+
+test("a mauled copy of a victim's tag is refused: its proof does not hold, whatever the pseudonym", async () => {
+  const victim = await issueCredential(authorities, 'maul-victim');
+  certify(victim, 'maul-victim');
+  // Flip one bit of c (the plaintext would change predictably) or of U: a different core.
+  for (const at of [0, 70]) {
+    const mauled = victim.traceTag.slice();
+    mauled[at] = mauled[at]! ^ 0x01;
+    const copy = credentialWithTag(mauled, periodIndex);
+    const error = refusal(() => certify(copy, `maul-${at}`));
+    assert.is(error.code, 'BAD_CIPHERTEXT');
+    assert.is(error.path, 'traceTag');
+  }
 });
 
 test("the tag's own pseudonym still gets its certificate again on a retry", async () => {

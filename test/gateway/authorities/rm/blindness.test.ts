@@ -12,6 +12,7 @@ import { modInverse, modPow } from '../../../../shared/crypto/modular.js';
 import { pssEncode } from '../../../../shared/crypto/pss.js';
 import type { MessageOf } from '../../../../shared/protocol/messages.js';
 import { preparedPseudonymMessage } from '../../../../shared/pseudonym/pseudonym-message.js';
+import { traceTagCore } from '../../../../shared/pseudonym/trace-tag.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { enrolMeter, makeAuthorities, nowMs, periodIndex, provider } from '../../../support/authorities.js';
 
@@ -39,10 +40,14 @@ async function issue(meterId: string): Promise<Run> {
   return { credential: meter.finalise(reply), commit: meter.commit, reply, opening };
 }
 
-const runs = [await issue('meter-a'), await issue('meter-b')];
-const viewText = JSON.stringify(await rm.view(), (_key, value: unknown) =>
-  value instanceof Uint8Array ? toBase64Url(value) : value,
-);
+let runs: Awaited<ReturnType<typeof issue>>[] = [];
+let viewText = '';
+test.before(async () => {
+  runs = [await issue('meter-a'), await issue('meter-b')];
+  viewText = JSON.stringify(await rm.view(), (_key, value: unknown) =>
+    value instanceof Uint8Array ? toBase64Url(value) : value,
+  );
+});
 
 test('RM never saw the chosen candidate opened', () => {
   for (const run of runs) {
@@ -70,7 +75,7 @@ function encodedMessage(credential: Credential): bigint {
   const input = preparedPseudonymMessage(
     credential.messagePrefix,
     credential.pseudonymPublicKey,
-    credential.traceTag,
+    traceTagCore(credential.traceTag),
     credential.periodIndex,
   );
   return bytesToBigInt(pssEncode(provider.sha384, input, new Uint8Array(0), keys.rmKey.modulusBits - 1));

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { makeCandidate } from '../../../../firmware/core/pseudonym/candidate.js';
 import { IssuanceSession, type MeterIdentity } from '../../../../firmware/core/pseudonym/issuance-session.js';
 import { type Evidence, type EvidenceKeys, verifyEvidence } from '../../../../gateway/authorities/rm/evidence.js';
+import { defined } from '../../../../shared/assert.js';
 import { toBase64Url } from '../../../../shared/bytes.js';
 import { limits } from '../../../../shared/limits.js';
 import type { MessageOf } from '../../../../shared/protocol/messages.js';
@@ -23,8 +24,9 @@ const authorities = makeAuthorities({ candidates: k });
 const { keys } = authorities;
 const random = seededRandom('evidence');
 const rm = makeRm(authorities, { random: seededRandom('evidence/rm') });
-const identity = await enrolMeter(rm, 'caught-meter');
-const evidenceKeys: EvidenceKeys = { ...keys, devicePublicKey: provider.p256PublicKey(identity.deviceKey) };
+let identity: MeterIdentity;
+let evidenceKeys: EvidenceKeys;
+let genuine: Evidence;
 
 function sessionFor(meter: MeterIdentity, period: number, badPosition?: number): IssuanceSession {
   const candidates = Array.from({ length: k }, (_, i) =>
@@ -40,11 +42,16 @@ function sessionFor(meter: MeterIdentity, period: number, badPosition?: number):
 }
 
 // The meter is caught: every candidate but one is honest, and RM's (seeded) choice misses it.
-const caught = sessionFor(identity, periodIndex, 3);
-const caughtChallenge = await rm.commit(identity.meterId, caught.commit, nowMs);
-assert.is.not(caughtChallenge.chosenIndex, 3, 'seeded choice misses the bad candidate');
-assert.is(await rejectionCode(rm.open(identity.meterId, caught.open(caughtChallenge, nowMs), nowMs)), 'BAD_OPENING');
-const [genuine] = await rm.evidence();
+test.before(async () => {
+  identity = await enrolMeter(rm, 'caught-meter');
+  evidenceKeys = { ...keys, devicePublicKey: provider.p256PublicKey(identity.deviceKey) };
+  const caught = sessionFor(identity, periodIndex, 3);
+  const caughtChallenge = await rm.commit(identity.meterId, caught.commit, nowMs);
+  assert.is.not(caughtChallenge.chosenIndex, 3, 'seeded choice misses the bad candidate');
+  assert.is(await rejectionCode(rm.open(identity.meterId, caught.open(caughtChallenge, nowMs), nowMs)), 'BAD_OPENING');
+  const [first] = await rm.evidence();
+  genuine = defined(first, 'RM kept the evidence');
+});
 
 function signChallenge(challenge: MessageOf<'issuance.challenge'>): MessageOf<'issuance.challenge'> {
   return signMessage(provider, authorities.rmChallengeKey, {
