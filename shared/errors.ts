@@ -45,13 +45,43 @@ export const errorCodes = [
   'BAD_CREDENTIAL',
   'ALREADY_CERTIFIED',
   'BAD_CERTIFICATE',
+  // book of record: settlement, delivery reports and disputes
+  /** A command names a trade the book does not hold. */
+  'NO_TRADE',
+  /** A bill, record or dispute differs from its trade (id, energy, price or amount). */
+  'TRADE_MISMATCH',
+  /** A pseudonym that is not the trade's party in the role the command needs. */
+  'NOT_A_PARTY',
+  /** The trade has another bill already. */
+  'ALREADY_BILLED',
+  /** A transaction record for a trade that has no bill yet. */
+  'NOT_BILLED',
+  /** A record's bill hash is not the hash of the bill on the book. */
+  'BILL_MISMATCH',
+  /** The trade has another transaction record already (or, for non-payment, is paid). */
+  'ALREADY_SETTLED',
+  /** A delivery report from a pseudonym with no trade in that period. */
+  'NOT_TRADED',
+  /** The pseudonym reported other figures for that period already. */
+  'ALREADY_REPORTED',
+  /** A dispute id the book holds for another dispute. */
+  'DISPUTE_ID_USED',
+  /** An id of the form only the rules may use (`auto-...`). */
+  'RESERVED_ID',
+  /** The trade has a dispute of that kind already. */
+  'ALREADY_DISPUTED',
   // tracing and escrow
   /** Tracing asked for a dispute that is not on the ledger. */
   'NO_DISPUTE',
   'BAD_PARTIAL',
   'NOT_ENOUGH_PARTIALS',
+  /** A trustee share names another dispute, pseudonym, period or tag than the one disputed. */
   'TRACE_MISMATCH',
   'ESCROW_FAILED',
+  /** A trustee already counted for this dispute sends a different share. */
+  'ALREADY_SHARED',
+  /** The dispute is traced already: it takes no more shares. */
+  'ALREADY_TRACED',
   // distributed key generation of the TC key and re-issuing of trustee shares
   /** The key generation cannot finish: fewer than t dealers qualified, or the outputs disagree. */
   'DKG_FAILED',

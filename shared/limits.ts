@@ -69,6 +69,12 @@ export const limits = {
   maxOpenPeriods: 96,
   /** Metered energy per pseudonym and period. */
   maxMeteredEnergyWh: 100_000_000,
+  /**
+   * Imbalance penalty rate in minor units per kWh of a seller's shortfall: ten times the highest
+   * price. The delivery tolerance and the non-delivery threshold are energies of one period, so
+   * they are bounded by maxMeteredEnergyWh.
+   */
+  maxPenaltyMinorPerKwh: 10_000_000,
 
   /** Threshold tracing: trustees n and threshold t. */
   maxTrustees: 32,
