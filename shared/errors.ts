@@ -103,6 +103,17 @@ export const errorCodes = [
   'HEADER_NOT_HELD',
   /** A block's batch does not match its header's size or Merkle root. */
   'BAD_BATCH',
+  // the book of record: commands refused by the ledger's application
+  /** A well-formed message that is not a command the book executes (a trade, a trace, a result). */
+  'NOT_A_COMMAND',
+  /** No certificate for this pseudonym and period is registered in the book. */
+  'NOT_CERTIFIED',
+  /** A bound of the book (certificates per period, meters) is reached. */
+  'LIMIT_REACHED',
+  /** A genesis document whose parameters do not fit together (or the limits). */
+  'BAD_GENESIS',
+  /** A book snapshot that cannot be read, or is of another grid. */
+  'BAD_SNAPSHOT',
   // the server itself
   /**
    * The server failed on its own account (a bug, a failing dependency), not because of the

@@ -99,6 +99,29 @@ export const limits = {
   /** Headers a light client holds by default (the latest is always among them). */
   maxLightClientHeaders: 10_000,
 
+  /** The book of record (shared/book): grid parameters a genesis document may choose, and its own bounds. */
+  /** Operators whose keys sign enrolment approvals and bans. */
+  maxOperators: 16,
+  /** Delivery period lengths a grid may choose: 1 minute to 1 day. */
+  minPeriodMs: 60_000,
+  maxPeriodMs: 24 * 60 * 60 * 1000,
+  /** Longest settlement deadline (from the trade) and delivery report window (after the period): 7 days. */
+  maxSettlementDeadlineMs: 7 * 24 * 60 * 60 * 1000,
+  maxDeliveryReportWindowMs: 7 * 24 * 60 * 60 * 1000,
+  /** Pseudonym certificates the book registers per period: far above any microgrid's meter count. */
+  maxCertificatesPerPeriod: 100_000,
+  /** Meters the book holds (approved and banned). */
+  maxMeters: 1_000_000,
+  /**
+   * Periods the book keeps after their delivery check: older trades, reports, penalties, disputes
+   * and certificates leave the state (they stay in the chain's blocks). 30 days of 15-minute periods.
+   */
+  bookRetentionPeriods: 2_880,
+  /** Signature checks a replica remembers (valid ones), so a request checked before execution is not checked again. */
+  maxCachedSignatureChecks: 65_536,
+  /** Largest RSA public exponent in a genesis document, in bytes. */
+  maxRsaExponentBytes: 8,
+
   /**
    * When a meter asks MM for period E's certificate: at a moment drawn uniformly from a window
    * in the period before E, fixed by E alone, so the request's time says nothing about when RM

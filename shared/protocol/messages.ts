@@ -2,6 +2,7 @@
  * The registry of every protocol message: its schema and which of its fields are signatures.
  * A message's type is its `type` field; decoding dispatches on it.
  */
+import { bookResult, genesis, operatorEnrolment } from './messages/book.js';
 import { certificate, certificateRequest } from './messages/certificate.js';
 import { deliveryReport, dispute } from './messages/delivery.js';
 import { deviceLogin, enrolmentRequest, enrolmentStatus } from './messages/enrolment.js';
@@ -32,6 +33,9 @@ export const messageSchemas = {
   'trustee.share': trusteeShare,
   trace,
   error: errorReply,
+  genesis,
+  'operator.enrolment': operatorEnrolment,
+  'book.result': bookResult,
 } as const;
 
 export type MessageType = keyof typeof messageSchemas;
@@ -64,6 +68,9 @@ export const signatureFields: { readonly [T in MessageType]: readonly string[] }
   'trustee.share': ['sig'],
   trace: [],
   error: [],
+  genesis: [],
+  'operator.enrolment': ['sig'],
+  'book.result': [],
 };
 
 export function isMessageType(value: unknown): value is MessageType {
