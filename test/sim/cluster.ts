@@ -13,8 +13,9 @@
  * the input's effects run in order up to and including the first COMMIT sent, and everything
  * after it, records too, is lost.
  */
-import { utf8Encode } from '../../shared/bytes.js';
+import { utf8Decode, utf8Encode } from '../../shared/bytes.js';
 import { type ReplicaSet, replicaSet } from '../../shared/ledger/certificate.js';
+import type { Application } from '../../gateway/ledger/pbft/application.js';
 import { Client, type ClientEffect } from '../../gateway/ledger/pbft/client.js';
 import type { ReplicaConfig } from '../../gateway/ledger/pbft/config.js';
 import type { Effect } from '../../gateway/ledger/pbft/effects.js';
@@ -22,13 +23,14 @@ import type { Request } from '../../gateway/ledger/pbft/messages.js';
 import { Replica } from '../../gateway/ledger/pbft/replica.js';
 import { MemoryStorage } from '../../gateway/ledger/pbft/storage.js';
 import { Byzantine, type ByzantineBehaviour } from './byzantine.js';
-import { CounterApp } from './counter-app.js';
+import type { CounterApp } from './counter-app.js';
 import { EventQueue } from './event-queue.js';
 import { Checker } from './invariants.js';
 import { type VerifyCache, cachingProvider, replicaKeys, replySigner, replyVerifier } from './keys.js';
 import { Prng } from './random.js';
+import { type SimApplication, counterApplication, observedApplication } from './sim-app.js';
 
-export interface ClusterOptions {
+export interface ClusterOptions<A extends Application = CounterApp> {
   readonly n: number;
   readonly seed: number;
   readonly clients: number;
@@ -44,6 +46,8 @@ export interface ClusterOptions {
   /** Send every message through JSON text, as a real transport would. */
   readonly wireRoundTrip?: boolean;
   readonly verifyCache?: VerifyCache;
+  /** What every replica runs; the counter application unless given. */
+  readonly application?: SimApplication<A>;
 }
 
 export const simReplicaParameters = {
@@ -70,11 +74,11 @@ type Event =
   | { readonly kind: 'client-tick'; readonly client: number }
   | { readonly kind: 'action'; readonly run: () => void };
 
-export interface ReplicaNode {
+export interface ReplicaNode<A extends Application = CounterApp> {
   readonly index: number;
   readonly storage: MemoryStorage;
   readonly config: ReplicaConfig;
-  app: CounterApp;
+  app: A;
   replica: Replica | undefined;
   readonly byzantine: Byzantine | undefined;
   /** Crash while writing the records of the next input. */
@@ -93,25 +97,31 @@ export interface ClientNode {
   readonly index: number;
   readonly clientId: string;
   readonly client: Client;
-  /** Counter value after each accepted request, if executed exactly once. */
+  /** Counter value after each accepted request, if executed exactly once (counter requests only). */
   readonly expected: number[];
+  /** Per request (requestSeq - 1): checks the result the client accepted; a problem, or undefined. */
+  readonly checks: ResultCheck[];
   submitted: number;
   accepted: number;
   lastAcceptedMs: number;
 }
 
+/** What a submitter knows about its request's result: a problem with it, or undefined. */
+export type ResultCheck = (result: Uint8Array) => string | undefined;
+
 function isCommit(effect: Effect): boolean {
   return (effect.kind === 'send' || effect.kind === 'broadcast') && effect.message.type === 'commit';
 }
 
-export class Cluster {
+export class Cluster<A extends Application = CounterApp> {
   readonly n: number;
   readonly f: number;
   readonly set: ReplicaSet;
   readonly prng: Prng;
   readonly cache: VerifyCache;
   readonly checker: Checker;
-  readonly nodes: ReplicaNode[] = [];
+  readonly nodes: ReplicaNode<A>[] = [];
+  readonly application: SimApplication<A>;
   readonly clients: ClientNode[] = [];
   nowMs: number;
   lossRate = 0;
@@ -132,12 +142,15 @@ export class Cluster {
   onEffect: ((replica: number, effect: Effect) => void) | undefined;
   private readonly internalErrors: string[] = [];
 
-  constructor(readonly options: ClusterOptions) {
+  constructor(readonly options: ClusterOptions<A>) {
     this.n = options.n;
     this.f = (options.n - 1) / 3;
     this.prng = new Prng(options.seed);
     this.netPrng = this.prng.fork(1);
     this.cache = options.verifyCache ?? cachingProvider();
+    // Without an application the cluster runs counters: A is CounterApp then (its default).
+    this.application =
+      options.application ?? (counterApplication(this.cache.provider.sha256) as unknown as SimApplication<A>);
     const keys = replicaKeys(options.n);
     this.set = replicaSet(keys.publicKeys);
     this.nowMs = simReplicaParameters.genesisTimeMs;
@@ -169,11 +182,11 @@ export class Cluster {
               this.prng.fork(100 + index),
               config.checkpointIntervalSeqs,
             );
-      const node: ReplicaNode = {
+      const node: ReplicaNode<A> = {
         index,
         storage: new MemoryStorage(),
         config,
-        app: new CounterApp(this.cache.provider.sha256),
+        app: this.application.create(index),
         replica: undefined,
         byzantine,
         tornCrash: false,
@@ -184,7 +197,7 @@ export class Cluster {
         crashes: 0,
       };
       this.nodes.push(node);
-      this.boot(node);
+      this.boot(node, node.app);
     }
     for (let index = 0; index < options.clients; index++) {
       const clientId = `client-${index}`;
@@ -198,7 +211,16 @@ export class Cluster {
         },
         { authenticate: () => new Uint8Array(0), verifyReply: replyVerifier(this.cache.provider, keys.publicKeys) },
       );
-      this.clients.push({ index, clientId, client, expected: [], submitted: 0, accepted: 0, lastAcceptedMs: 0 });
+      this.clients.push({
+        index,
+        clientId,
+        client,
+        expected: [],
+        checks: [],
+        submitted: 0,
+        accepted: 0,
+        lastAcceptedMs: 0,
+      });
       this.queue.push(this.nowMs + index, { kind: 'client-tick', client: index });
     }
   }
@@ -218,14 +240,23 @@ export class Cluster {
     return request.auth === '';
   }
 
-  private boot(node: ReplicaNode): void {
-    node.app = new CounterApp(this.cache.provider.sha256);
+  /** Starts the replica's process; a restart gives it a fresh application, restored from storage. */
+  private boot(node: ReplicaNode<A>, app = this.application.create(node.index)): void {
+    node.app = app;
     node.incarnation++;
+    const view = this.application.view;
+    // Correct replicas report each block they execute, so the checker compares what they hold.
+    const application =
+      view === undefined || node.byzantine !== undefined
+        ? app
+        : observedApplication(app, (height, stateRoot) =>
+            this.checker.onExecuted(node.index, height, stateRoot, view(app)),
+          );
     node.replica = new Replica(
       node.config,
       {
         crypto: this.cache.provider,
-        application: node.app,
+        application,
         verifyRequest: Cluster.verifyRequest,
         authenticateReply: replySigner(this.cache.provider, node.config.privateKey),
       },
@@ -278,7 +309,7 @@ export class Cluster {
     });
   }
 
-  private down(node: ReplicaNode): void {
+  private down(node: ReplicaNode<A>): void {
     node.stalledUntilMs = undefined;
     node.stalledInbox.length = 0;
     const errors = node.replica?.metrics.internalError ?? 0;
@@ -318,13 +349,28 @@ export class Cluster {
 
   // Clients ------------------------------------------------------------------------------------
 
-  /** Client `index` adds `delta` to its own counter. */
+  /** Client `index` adds `delta` to its own counter (the counter application's request). */
   submit(index: number, delta: number): void {
     const node = this.clients[index]!;
     const previous = node.expected.at(-1) ?? 0;
-    node.expected.push(previous + delta);
+    const expected = previous + delta;
+    node.expected.push(expected);
+    this.submitPayload(index, utf8Encode(`${node.clientId}:${delta}`), (result) => {
+      const text = utf8Decode(result);
+      return text === String(expected) ? undefined : `got ${text}, exactly-once gives ${expected}`;
+    });
+  }
+
+  /**
+   * Client `index` submits `payload` (queued behind its unanswered requests); `check` judges the
+   * result it accepts. Returns the request's sequence number.
+   */
+  submitPayload(index: number, payload: Uint8Array, check: ResultCheck = () => undefined): number {
+    const node = this.clients[index]!;
+    node.checks.push(check);
     node.submitted++;
-    this.clientEffects(node, node.client.submit(utf8Encode(`${node.clientId}:${delta}`)));
+    this.clientEffects(node, node.client.submit(payload));
+    return node.checks.length;
   }
 
   /** Every client submits `count` requests, one after the other (each waits for the last). */
@@ -342,10 +388,10 @@ export class Cluster {
       else if (effect.kind === 'broadcast')
         for (let to = 0; to < this.n; to++) this.transmit('client', to, effect.request);
       else {
-        const expected = node.expected[effect.requestSeq - 1];
-        if (expected === undefined)
+        const check = node.checks[effect.requestSeq - 1];
+        if (check === undefined)
           this.checker.violations.push(`client ${node.clientId} accepted unknown request ${effect.requestSeq}`);
-        this.checker.onAccepted(node.clientId, effect, expected ?? -1, this.f);
+        this.checker.onAccepted(node.clientId, effect, this.f, check ?? (() => undefined));
         node.accepted++;
         node.lastAcceptedMs = this.nowMs;
       }
@@ -480,7 +526,7 @@ export class Cluster {
    * Performs a replica's effects: every persist first, then the rest in order; on a replica armed
    * to crash after a COMMIT, in order with each persist where it comes, up to that COMMIT.
    */
-  private apply(node: ReplicaNode, effects: Effect[]): void {
+  private apply(node: ReplicaNode<A>, effects: Effect[]): void {
     const persists = effects.filter((effect) => effect.kind === 'persist');
     if (node.tornCrash) {
       // Crash in the middle of writing: some records are durable, nothing was sent.
@@ -505,7 +551,7 @@ export class Cluster {
   }
 
   /** Performs one effect other than a persist (records are written by the caller). */
-  private perform(node: ReplicaNode, effect: Effect): void {
+  private perform(node: ReplicaNode<A>, effect: Effect): void {
     const correct = node.byzantine === undefined;
     switch (effect.kind) {
       case 'persist':
@@ -537,7 +583,7 @@ export class Cluster {
     this.onEffect?.(node.index, effect);
   }
 
-  private persist(node: ReplicaNode, effect: Effect): void {
+  private persist(node: ReplicaNode<A>, effect: Effect): void {
     if (effect.kind !== 'persist') return;
     node.storage.write(effect.record);
     if (node.byzantine === undefined) this.checker.onPersist(node.index, effect.record);

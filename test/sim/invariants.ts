@@ -12,11 +12,14 @@
  *    pre-prepares, checkpoints, block votes or view changes for the same slot, even across
  *    crashes and restarts;
  *  - announced blocks form a chain with valid commit certificates;
- *  - every result a client accepts is backed by f + 1 matching validly authenticated replies and is
- *    the value an exactly-once execution gives.
+ *  - application state: correct replicas that executed a height hold the same state root and the
+ *    same public view of the application (the counter's count; the book's trades, settlements,
+ *    disputes and traces) after it;
+ *  - every result a client accepts is backed by f + 1 matching validly authenticated replies and
+ *    passes its submitter's check (for counters, the value an exactly-once execution gives).
  */
-import { bytesEqual, fromBase64Url, toBase64Url, utf8Decode } from '../../shared/bytes.js';
-import { canonicalJson } from '../../shared/codec/canonical-json.js';
+import { bytesEqual, fromBase64Url, toBase64Url } from '../../shared/bytes.js';
+import { canonicalJson, canonicalJsonBytes } from '../../shared/codec/canonical-json.js';
 import type { JsonValue } from '../../shared/codec/json-value.js';
 import type { CryptoProvider } from '../../shared/crypto/provider.js';
 import { type ReplicaSet, verifyCertificate } from '../../shared/ledger/certificate.js';
@@ -32,6 +35,7 @@ import {
 import { verifyPbft } from '../../gateway/ledger/pbft/signing.js';
 import type { ReplyVerifier } from '../../gateway/ledger/pbft/application.js';
 import type { PersistRecord } from '../../gateway/ledger/pbft/storage.js';
+import type { ResultCheck } from './cluster.js';
 import { replyVerifier } from './keys.js';
 
 export class Checker {
@@ -39,6 +43,10 @@ export class Checker {
   /** Height to header hash, from the first correct replica that executed it. */
   readonly blockHashes = new Map<number, string>();
   readonly checkpointDigests = new Map<number, string>();
+  /** Height to the state root and view digest after it, from the first correct replica that executed it. */
+  readonly executedStates = new Map<number, { replica: number; root: string; view: string }>();
+  /** Blocks whose state correct replicas reported, and views compared (for the run's summary). */
+  statesCompared = 0;
   private readonly said = new Map<string, string>();
   private readonly announced = new Map<number, { height: number; hash: Uint8Array | undefined }>();
   acceptedResults = 0;
@@ -180,8 +188,25 @@ export class Checker {
     this.announced.set(replica, { height: toHeight, hash: undefined });
   }
 
-  /** `expected` is the counter value an exactly-once execution of the client's requests gives. */
-  onAccepted(client: string, effect: Extract<ClientEffect, { kind: 'accepted' }>, expected: number, f: number): void {
+  /** A correct replica executed block `height`: its state root and its application's public view after it. */
+  onExecuted(replica: number, height: number, stateRoot: Uint8Array, view: JsonValue): void {
+    this.statesCompared++;
+    const root = toBase64Url(stateRoot);
+    const digest = toBase64Url(this.crypto.sha256.digest(canonicalJsonBytes(view)));
+    const known = this.executedStates.get(height);
+    if (known === undefined) this.executedStates.set(height, { replica, root, view: digest });
+    else if (known.root !== root)
+      this.fail(
+        `replica ${replica} has state root ${root} after block ${height}, replica ${known.replica} ${known.root}`,
+      );
+    else if (known.view !== digest)
+      this.fail(
+        `replica ${replica} holds another application view after block ${height} than replica ${known.replica}`,
+      );
+  }
+
+  /** `check` is what the submitter knows the result must be. */
+  onAccepted(client: string, effect: Extract<ClientEffect, { kind: 'accepted' }>, f: number, check: ResultCheck): void {
     this.acceptedResults++;
     const signers = new Set<number>();
     for (const reply of effect.replies) {
@@ -196,8 +221,7 @@ export class Checker {
       signers.add(reply.replica);
     }
     if (signers.size < f + 1) this.fail(`client ${client} accepted a result backed by ${signers.size} replicas`);
-    const result = utf8Decode(effect.result);
-    if (result !== String(expected))
-      this.fail(`client ${client} request ${effect.requestSeq} got ${result}, exactly-once gives ${expected}`);
+    const problem = check(effect.result);
+    if (problem !== undefined) this.fail(`client ${client} request ${effect.requestSeq}: ${problem}`);
   }
 }
