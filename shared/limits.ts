@@ -113,10 +113,11 @@ export const limits = {
   /** Meters the book holds (approved and banned). */
   maxMeters: 1_000_000,
   /**
-   * Periods the book keeps after their delivery check: older trades, reports, penalties, disputes
-   * and certificates leave the state (they stay in the chain's blocks). 30 days of 15-minute periods.
+   * How long the book keeps a period after it ends: then its trades, reports, penalties, disputes
+   * and certificates leave the state (they stay in the chain's blocks). 30 days, well past the
+   * longest settlement deadline and report window, so nothing pending is ever forgotten.
    */
-  bookRetentionPeriods: 2_880,
+  bookRetentionMs: 30 * 24 * 60 * 60 * 1000,
   /** Signature checks a replica remembers (valid ones), so a request checked before execution is not checked again. */
   maxCachedSignatureChecks: 65_536,
   /** Largest RSA public exponent in a genesis document, in bytes. */

@@ -1,0 +1,102 @@
+/**
+ * `order` and `cancel`: signed by a pseudonym that has a certificate for the period on the book
+ * (checkCertificateCovers), then handed to the market engine, which owns the rest: the period
+ * open and before gate closure, price and size within the genesis limits, open orders per
+ * pseudonym and per book, cancel and replace of the pseudonym's own open orders only (orders
+ * are keyed by their owner, so another pseudonym's order is not found). The engine's refusals
+ * come back with its codes; its trades go on the book, each to be settled.
+ */
+import { isGridbidError } from '../../errors.js';
+import type { MarketCommand, MarketEvent } from '../../market/types.js';
+import type { MessageOf } from '../../protocol/messages.js';
+import { verifyMessageSignature } from '../../protocol/signing.js';
+import { checkCertificateCovers } from '../../pseudonym/certificate.js';
+import { fromBase64Url } from '../../bytes.js';
+import { type CommandContext, type Outcome, type Produced, accept, refuse } from '../command.js';
+import { recordMarketEvents } from '../market-events.js';
+
+type Signed = MessageOf<'order'> | MessageOf<'cancel'>;
+
+export function handleOrder(context: CommandContext, order: MessageOf<'order'>): Outcome {
+  const problem = checkSigned(context, order);
+  if (problem !== undefined) return problem;
+  return applyToMarket(context, {
+    kind: 'submit',
+    periodIndex: order.periodIndex,
+    owner: order.pseudonymPublicKey,
+    clientOrderId: order.clientOrderId,
+    side: order.side,
+    energyWh: order.energyWh,
+    limitPriceMinorPerKwh: order.limitPriceMinorPerKwh,
+    ...(order.replacesClientOrderId === undefined ? {} : { replaces: order.replacesClientOrderId }),
+  });
+}
+
+export function handleCancel(context: CommandContext, cancel: MessageOf<'cancel'>): Outcome {
+  const problem = checkSigned(context, cancel);
+  if (problem !== undefined) return problem;
+  return applyToMarket(context, {
+    kind: 'cancel',
+    periodIndex: cancel.periodIndex,
+    owner: cancel.pseudonymPublicKey,
+    clientOrderId: cancel.clientOrderId,
+  });
+}
+
+function checkSigned(context: CommandContext, command: Signed): Outcome | undefined {
+  const certificate = context.store.certificate(command.periodIndex, command.pseudonymPublicKey);
+  if (certificate === undefined) {
+    return refuse('NOT_CERTIFIED', `no certificate of this pseudonym for period ${command.periodIndex}`);
+  }
+  try {
+    checkCertificateCovers(context.provider, context.rules.mmPublicKey, certificate, command);
+    if (!verifyMessageSignature(context.provider, fromBase64Url(command.pseudonymPublicKey), command)) {
+      return refuse('BAD_SIGNATURE', 'not signed by the pseudonym');
+    }
+  } catch (error) {
+    if (!isGridbidError(error)) throw error;
+    return refuse(error.code, error.detail);
+  }
+  return undefined;
+}
+
+function applyToMarket(context: CommandContext, command: MarketCommand): Outcome {
+  const { store } = context;
+  store.takeMarketEvents();
+  store.market.apply(command);
+  const events = store.takeMarketEvents();
+  const rejected = events.find((event) => event.kind === 'rejected');
+  if (rejected !== undefined) {
+    return refuse(rejected.code, rejected.reason);
+  }
+  recordMarketEvents(store, events, context.timeMs);
+  return accept(summary(command, events));
+}
+
+/** What one order or cancel did, from the engine's events. */
+function summary(command: MarketCommand, events: readonly MarketEvent[]): Produced {
+  let orderSeq: number | undefined;
+  let filledWh = 0;
+  let cancelledWh = 0;
+  let firstTradeSeq: number | undefined;
+  let tradeCount = 0;
+  for (const event of events) {
+    if (event.kind === 'accepted') orderSeq = event.orderSeq;
+    if (event.kind === 'trade') {
+      filledWh += event.energyWh;
+      firstTradeSeq ??= event.tradeSeq;
+      tradeCount++;
+    }
+    if (event.kind === 'cancelled' && event.reason !== 'replaced') cancelledWh += event.remainingWh;
+  }
+  if (command.kind !== 'submit') return { periodIndex: command.periodIndex, cancelledWh };
+  return {
+    periodIndex: command.periodIndex,
+    ...(orderSeq === undefined ? {} : { orderSeq }),
+    filledWh,
+    restingWh: command.energyWh - filledWh - cancelledWh,
+    cancelledWh,
+    ...(firstTradeSeq === undefined ? {} : { firstTradeSeq }),
+    tradeCount,
+  };
+}
