@@ -218,7 +218,7 @@ export function trustees(book: BookOfRecord): Trustee[] {
 /** Drives a book one command per block, as a ledger would, and decodes each result. */
 export class Driver {
   height = 0;
-  private seq = 0;
+  requestSeq = 0;
   readonly book: BookOfRecord;
 
   constructor(book?: BookOfRecord) {
@@ -226,11 +226,15 @@ export class Driver {
   }
 
   context(timeMs: number): BlockContext {
-    return { clientId: 'tester', requestSeq: ++this.seq, height: ++this.height, timeMs, index: 0 };
+    return { clientId: 'tester', requestSeq: ++this.requestSeq, height: ++this.height, timeMs, index: 0 };
   }
+
+  /** Every command run, with its block time: to replay on other books. */
+  readonly log: { readonly payload: Uint8Array; readonly timeMs: number }[] = [];
 
   run(command: Message | Uint8Array, timeMs: number): MessageOf<'book.result'> {
     const payload = command instanceof Uint8Array ? command : encodeMessage(command);
+    this.log.push({ payload, timeMs });
     const bytes = this.book.execute(payload, this.context(timeMs));
     const decoded = decodeMessageOf('book.result', bytes);
     if (!decoded.ok) throw decoded.error;
