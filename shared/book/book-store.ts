@@ -34,6 +34,8 @@ export class BookStore {
   private readonly periods = new Map<number, PeriodRecord>();
   private readonly tradePeriods = new Map<string, number>();
   private readonly disputePeriods = new Map<string, number>();
+  /** Dispute ids by the trade they are over. */
+  private readonly tradeDisputes = new Map<string, string[]>();
   private readonly tagPeriods = new Map<string, number>();
   /** Trades in the order they were made (block time never goes back): the deadline sweep reads its tail. */
   private timeline: TradeEntry[] = [];
@@ -93,11 +95,9 @@ export class BookStore {
 
   /** Disputes over one trade, by dispute id. */
   disputesOver(tradeId: string): DisputeEntry[] {
-    const period = this.tradePeriods.get(tradeId);
-    if (period === undefined) return [];
-    return defined(this.periods.get(period), 'record of a trade')
-      .sortedDisputes()
-      .filter((dispute) => dispute.tradeId === tradeId);
+    return [...(this.tradeDisputes.get(tradeId) ?? [])]
+      .sort(compareText)
+      .map((disputeId) => defined(this.dispute(disputeId), 'a dispute over a trade'));
   }
 
   /** Trades made after `afterMs`, oldest first. */
@@ -164,6 +164,9 @@ export class BookStore {
     const record = this.periodRecord(dispute.periodIndex);
     record.disputes.set(dispute.disputeId, dispute);
     this.disputePeriods.set(dispute.disputeId, dispute.periodIndex);
+    if (dispute.tradeId !== null) {
+      this.tradeDisputes.set(dispute.tradeId, [...(this.tradeDisputes.get(dispute.tradeId) ?? []), dispute.disputeId]);
+    }
     record.changed();
   }
 
@@ -179,7 +182,10 @@ export class BookStore {
     for (const [index, record] of [...this.periods]) {
       if (index >= periodIndex) continue;
       for (const tradeId of record.trades.keys()) this.tradePeriods.delete(tradeId);
-      for (const disputeId of record.disputes.keys()) this.disputePeriods.delete(disputeId);
+      for (const dispute of record.disputes.values()) {
+        this.disputePeriods.delete(dispute.disputeId);
+        if (dispute.tradeId !== null) this.tradeDisputes.delete(dispute.tradeId);
+      }
       for (const certificate of record.certificates.values()) this.tagPeriods.delete(certificate.traceTag);
       this.periods.delete(index);
     }
