@@ -110,6 +110,11 @@ export const limits = {
   maxDeliveryReportWindowMs: 7 * 24 * 60 * 60 * 1000,
   /** Pseudonym certificates the book registers per period: far above any microgrid's meter count. */
   maxCertificatesPerPeriod: 100_000,
+  /**
+   * Orders one pseudonym may place in one period's book. The book remembers every client order
+   * id used, so a signed order executes once however often it is replayed.
+   */
+  maxOrdersPerPseudonymPerPeriod: 1_000,
   /** Meters the book holds (approved and banned). */
   maxMeters: 1_000_000,
   /**

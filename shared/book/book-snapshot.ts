@@ -14,6 +14,8 @@ import { limits } from '../limits.js';
 import type { MarketSnapshot } from '../market/snapshot.js';
 import {
   amountMinor,
+  clientOrderId,
+  ecdsaSignature,
   disputeId,
   energyWh,
   identifier,
@@ -29,11 +31,14 @@ import {
 import { messageSchemas } from '../protocol/messages.js';
 import { type Schema, array, integer, object, oneOf, optional } from '../protocol/schema.js';
 import type { BookState } from './book-state.js';
+import type { OrderIdsOfPeriod } from './book-store.js';
 import { compareText } from './rules/ordering.js';
 
 export interface BookSnapshot {
   readonly genesisHash: Uint8Array;
   readonly book: BookState;
+  /** Client order ids used, per period and pseudonym (book-store.ts). */
+  readonly orderIds: readonly OrderIdsOfPeriod[];
   /** The height whose results the state root commits to, and their leaves. */
   readonly resultsHeight: number;
   readonly resultLeaves: readonly Uint8Array[];
@@ -44,6 +49,7 @@ export function encodeSnapshot(snapshot: BookSnapshot): Uint8Array {
     version: 1,
     genesisHash: toBase64Url(snapshot.genesisHash),
     book: snapshot.book as unknown as JsonValue,
+    orderIds: snapshot.orderIds as unknown as JsonValue,
     results: { height: snapshot.resultsHeight, leaves: snapshot.resultLeaves.map(toBase64Url) },
   });
 }
@@ -61,9 +67,12 @@ export function decodeSnapshot(bytes: Uint8Array): BookSnapshot {
     const parsed = snapshotSchema.parse(value, '');
     const book = parsed.book as unknown as BookState;
     checkUnique(book);
+    const orderIds = parsed.orderIds as unknown as OrderIdsOfPeriod[];
+    checkUniqueOrderIds(orderIds);
     return {
       genesisHash: fromBase64Url(parsed.genesisHash),
       book,
+      orderIds,
       resultsHeight: parsed.results.height,
       resultLeaves: parsed.results.leaves.map(fromBase64Url),
     };
@@ -182,12 +191,56 @@ const book = object({
   executed: count,
 });
 
+/** [clientOrderId, sig] */
+const usedOrderId = custom<[string, string]>(
+  'a used order id [clientOrderId, sig]',
+  (value) =>
+    Array.isArray(value) &&
+    value.length === 2 &&
+    isParsed(clientOrderId, value[0]) &&
+    isParsed(ecdsaSignature, value[1]),
+);
+
 const snapshotSchema = object({
   version: one,
   genesisHash: sha256Digest,
   book,
+  orderIds: array(
+    object({
+      periodIndex,
+      pseudonym: p256PublicKey,
+      used: array(usedOrderId, 1, limits.maxOrdersPerPseudonymPerPeriod),
+    }),
+    0,
+    many,
+  ),
   results: object({ height: count, leaves: array(sha256Digest, 0, limits.maxBatchRequests) }),
 });
+
+function isParsed(schema: Schema<unknown>, value: unknown): boolean {
+  try {
+    schema.parse(value, '');
+    return true;
+  } catch (error) {
+    if (!isGridbidError(error)) throw error;
+    return false;
+  }
+}
+
+function checkUniqueOrderIds(orderIds: readonly OrderIdsOfPeriod[]): void {
+  const keys = new Set<string>();
+  for (const { periodIndex, pseudonym, used } of orderIds) {
+    const key = `${periodIndex}/${pseudonym}`;
+    ensure(!keys.has(key), 'BAD_SNAPSHOT', `order ids of ${key} appear twice`, 'orderIds');
+    keys.add(key);
+    ensure(
+      new Set(used.map(([id]) => id)).size === used.length,
+      'BAD_SNAPSHOT',
+      `an order id of ${key} appears twice`,
+      'orderIds',
+    );
+  }
+}
 
 /** Keys the book indexes by must be unique, or rebuilding it would lose entries. */
 function checkUnique(state: BookState): void {

@@ -19,8 +19,12 @@ import type {
   TradeEntry,
 } from './book-state.js';
 import { sectionHash } from './entry-hash.js';
-import { type Certificate, PeriodRecord } from './period-record.js';
+import { type Certificate, type OrderIds, PeriodRecord } from './period-record.js';
 import { compareText, compareTradeIds } from './rules/ordering.js';
+
+export interface OrderIdsOfPeriod extends OrderIds {
+  readonly periodIndex: number;
+}
 
 export class BookStore {
   clock: PeriodClockState;
@@ -73,6 +77,11 @@ export class BookStore {
     return this.periods.get(periodIndex)?.certificates.get(pseudonym);
   }
 
+  /** The client order ids a pseudonym used in a period. */
+  orderIds(periodIndex: number, pseudonym: string): OrderIds | undefined {
+    return this.periods.get(periodIndex)?.orderIds.get(pseudonym);
+  }
+
   /** The period a trace tag was registered in, if it was. */
   tagPeriod(traceTag: string): number | undefined {
     return this.tagPeriods.get(traceTag);
@@ -120,6 +129,18 @@ export class BookStore {
     assert(!this.tagPeriods.has(certificate.traceTag), 'one certificate per trace tag');
     record.certificates.set(certificate.pseudonymPublicKey, certificate);
     this.tagPeriods.set(certificate.traceTag, certificate.periodIndex);
+    record.changed();
+  }
+
+  /** An accepted order's client order id, with the order's signature (what makes a replay a retry). */
+  useOrderId(periodIndex: number, pseudonym: string, clientOrderId: string, sig: string): void {
+    const record = this.periodRecord(periodIndex);
+    const used = record.orderIds.get(pseudonym)?.used ?? [];
+    assert(
+      used.every(([id]) => id !== clientOrderId),
+      'a client order id is used once',
+    );
+    record.orderIds.set(pseudonym, { pseudonym, used: [...used, [clientOrderId, sig]] });
     record.changed();
   }
 
@@ -204,6 +225,13 @@ export class BookStore {
     return [...this.periods.values()].filter((record) => !record.empty).sort((a, b) => a.periodIndex - b.periodIndex);
   }
 
+  /** Every period's order ids, by period and pseudonym: kept beside the plain state in snapshots. */
+  orderIdState(): OrderIdsOfPeriod[] {
+    return this.sortedRecords().flatMap((record) =>
+      record.sortedOrderIds().map((ids) => ({ periodIndex: record.periodIndex, ...ids })),
+    );
+  }
+
   toState(): BookState {
     const records = this.sortedRecords();
     return {
@@ -221,8 +249,11 @@ export class BookStore {
   }
 
   /** Rebuilds a store from a checked plain state (see book-snapshot.ts for the checks). */
-  static fromState(limits: MarketLimits, state: BookState): BookStore {
+  static fromState(limits: MarketLimits, state: BookState, orderIds: readonly OrderIdsOfPeriod[]): BookStore {
     const store = new BookStore(limits, state.clock, state.market);
+    for (const { periodIndex, pseudonym, used } of orderIds) {
+      for (const [clientOrderId, sig] of used) store.useOrderId(periodIndex, pseudonym, clientOrderId, sig);
+    }
     store.executed = state.executed;
     for (const meter of state.meters) store.setMeter(meter);
     for (const certificate of state.certificates) store.addCertificate(certificate);

@@ -161,6 +161,7 @@ export class BookOfRecord {
     return encodeSnapshot({
       genesisHash: this.rules.hash,
       book: this.store.toState(),
+      orderIds: this.store.orderIdState(),
       resultsHeight: this.resultsHeight,
       resultLeaves: this.resultLeaves,
     });
@@ -174,12 +175,12 @@ export class BookOfRecord {
     }
     let store: BookStore;
     try {
-      store = BookStore.fromState(this.rules.marketLimits, decoded.book);
+      store = BookStore.fromState(this.rules.marketLimits, decoded.book, decoded.orderIds);
     } catch (error) {
       if (!isGridbidError(error)) throw error;
       throw new GridbidError('BAD_SNAPSHOT', error.detail, error.path);
     }
-    const again = encodeSnapshot({ ...decoded, book: store.toState() });
+    const again = encodeSnapshot({ ...decoded, book: store.toState(), orderIds: store.orderIdState() });
     if (!bytesEqual(again, snapshot)) throw new GridbidError('BAD_SNAPSHOT', 'the snapshot is not in canonical form');
     this.store = store;
     this.resultsHeight = decoded.resultsHeight;

@@ -1,6 +1,7 @@
 /**
- * Everything the book holds about one delivery period: the certificates registered for it, its
- * trades with their settlement, the delivery reports, the imbalance penalties and the disputes.
+ * Everything the book holds about one delivery period: the certificates registered for it, the
+ * client order ids its orders used, its trades with their settlement, the delivery reports, the
+ * imbalance penalties and the disputes.
  * Entries are immutable; a change replaces one and marks the period changed, so its hash (one
  * part of the state root) is recomputed only for the periods a block touched.
  */
@@ -13,6 +14,12 @@ import { compareText, compareTradeIds } from './rules/ordering.js';
 
 export type Certificate = MessageOf<'certificate'>;
 
+/** The client order ids one pseudonym used in a period: [clientOrderId, sig] in the order used. */
+export interface OrderIds {
+  readonly pseudonym: string;
+  readonly used: readonly (readonly [string, string])[];
+}
+
 export class PeriodRecord {
   /** By pseudonym. */
   readonly certificates = new Map<string, Certificate>();
@@ -24,6 +31,8 @@ export class PeriodRecord {
   penalties: readonly PenaltyEntry[] = [];
   /** By dispute id. */
   readonly disputes = new Map<string, DisputeEntry>();
+  /** By pseudonym: every client order id its orders used in this period, with the order's signature. */
+  readonly orderIds = new Map<string, OrderIds>();
   private hashed: Uint8Array | undefined;
 
   constructor(readonly periodIndex: number) {}
@@ -39,7 +48,8 @@ export class PeriodRecord {
       this.trades.size === 0 &&
       this.deliveries.size === 0 &&
       this.penalties.length === 0 &&
-      this.disputes.size === 0
+      this.disputes.size === 0 &&
+      this.orderIds.size === 0
     );
   }
 
@@ -59,6 +69,10 @@ export class PeriodRecord {
     return sortedValues(this.disputes, compareText);
   }
 
+  sortedOrderIds(): OrderIds[] {
+    return sortedValues(this.orderIds, compareText);
+  }
+
   hash(sha256: HashFunction): Uint8Array {
     if (this.hashed === undefined) {
       const label = `period ${this.periodIndex}`;
@@ -69,6 +83,7 @@ export class PeriodRecord {
           sectionHash(sha256, `${label} deliveries`, this.sortedDeliveries()),
           sectionHash(sha256, `${label} penalties`, this.penalties),
           sectionHash(sha256, `${label} disputes`, this.sortedDisputes()),
+          sectionHash(sha256, `${label} order ids`, this.sortedOrderIds()),
         ),
       );
     }

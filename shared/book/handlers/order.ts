@@ -5,8 +5,14 @@
  * pseudonym and per book, cancel and replace of the pseudonym's own open orders only (orders
  * are keyed by their owner, so another pseudonym's order is not found). The engine's refusals
  * come back with its codes; its trades go on the book, each to be settled.
+ *
+ * A client order id serves one order per pseudonym and period, ever: the engine only knows the
+ * open ones, so without this a filled order replayed by anyone who saw it would trade again in
+ * its owner's name. The identical signed order again changes nothing (a retry); another order
+ * with a used id is DUPLICATE_ORDER.
  */
 import { isGridbidError } from '../../errors.js';
+import { limits } from '../../limits.js';
 import type { MarketCommand, MarketEvent } from '../../market/types.js';
 import type { MessageOf } from '../../protocol/messages.js';
 import { verifyMessageSignature } from '../../protocol/signing.js';
@@ -20,7 +26,17 @@ type Signed = MessageOf<'order'> | MessageOf<'cancel'>;
 export function handleOrder(context: CommandContext, order: MessageOf<'order'>): Outcome {
   const problem = checkSigned(context, order);
   if (problem !== undefined) return problem;
-  return applyToMarket(context, {
+  const used = context.store.orderIds(order.periodIndex, order.pseudonymPublicKey)?.used ?? [];
+  const earlier = used.find(([clientOrderId]) => clientOrderId === order.clientOrderId);
+  if (earlier !== undefined) {
+    // The same signed order again is a retry (or a replay): it was executed once, and only once.
+    if (earlier[1] === order.sig) return accept({ periodIndex: order.periodIndex });
+    return refuse('DUPLICATE_ORDER', `client order id ${order.clientOrderId} was used in this period already`);
+  }
+  if (used.length >= limits.maxOrdersPerPseudonymPerPeriod) {
+    return refuse('LIMIT_REACHED', `at most ${limits.maxOrdersPerPseudonymPerPeriod} orders per pseudonym and period`);
+  }
+  const outcome = applyToMarket(context, {
     kind: 'submit',
     periodIndex: order.periodIndex,
     owner: order.pseudonymPublicKey,
@@ -30,6 +46,10 @@ export function handleOrder(context: CommandContext, order: MessageOf<'order'>):
     limitPriceMinorPerKwh: order.limitPriceMinorPerKwh,
     ...(order.replacesClientOrderId === undefined ? {} : { replaces: order.replacesClientOrderId }),
   });
+  if (outcome.ok) {
+    context.store.useOrderId(order.periodIndex, order.pseudonymPublicKey, order.clientOrderId, order.sig);
+  }
+  return outcome;
 }
 
 export function handleCancel(context: CommandContext, cancel: MessageOf<'cancel'>): Outcome {

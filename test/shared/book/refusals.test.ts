@@ -258,6 +258,12 @@ const cases: readonly Case[] = [
     command: () => order(e, 'sell', 10, 9_500, 'e5'),
     code: 'TOO_MANY_ORDERS',
   },
+  {
+    rule: 'a new order under the client order id of a filled one',
+    at: trading,
+    command: () => order(a, 'sell', 900, 100, 'a1'),
+    code: 'DUPLICATE_ORDER',
+  },
   { rule: 'cancelling an order that is not open', at: trading, command: () => cancel(e, 'e9'), code: 'UNKNOWN_ORDER' },
   { rule: "cancelling another pseudonym's order", at: trading, command: () => cancel(b, 'e1'), code: 'UNKNOWN_ORDER' },
   {
@@ -411,5 +417,16 @@ for (const c of cases) {
     assert.equal({ ...after, executed: before.executed }, before);
   });
 }
+
+test('a filled order replayed is a retry: it executes once, and nothing changes', () => {
+  const subject = new BookOfRecord(provider, genesis);
+  subject.restore(trading.snapshot);
+  const before = subject.state();
+  const filled = driver.log.find(({ payload }) => new TextDecoder().decode(payload).includes('"clientOrderId":"b1"'));
+  const result = new Driver(subject).run(filled!.payload, trading.timeMs);
+  assert.is(result.outcome, 'accepted');
+  assert.is(result.tradeCount, undefined);
+  assert.equal({ ...subject.state(), executed: before.executed }, before);
+});
 
 test.run();
