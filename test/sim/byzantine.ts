@@ -46,7 +46,16 @@ export const byzantineBehaviours = [
   'forged-newer-checkpoint',
 ] as const;
 
-export type ByzantineBehaviour = (typeof byzantineBehaviours)[number];
+/**
+ * Besides those: `reorder`, a primary that orders each batch otherwise than it received it (the
+ * requests reversed), the same way for every backup, re-signed. That is within a primary's
+ * power, so backups accept it; correct replicas must still agree on everything the application
+ * holds. Kept out of the list above so the seeded schedules drawn from it stay as they were.
+ */
+export type ByzantineBehaviour = (typeof byzantineBehaviours)[number] | 'reorder';
+
+/** The lies a faulty primary tells about order: to some backups (equivocate) or to all alike (reorder). */
+export const orderingLies = ['equivocate', 'reorder'] as const satisfies readonly ByzantineBehaviour[];
 
 export interface Delivery {
   readonly to: number;
@@ -125,18 +134,32 @@ export function commitsForForgery(
     );
 }
 
+/** An application state a forger can put in a snapshot: its own, for applications other than the counter. */
+export interface AppState {
+  snapshot(): Uint8Array;
+  stateRoot(): Uint8Array;
+}
+
 /**
- * A checkpoint snapshot at `seq` made up from nothing: a counter state no client ever produced,
- * an empty client table and a head that links to nothing. It decodes, gives its own digest and
- * restores to the state root its head claims: only the checkpoint proof can tell it is a lie.
+ * A checkpoint snapshot at `seq` made up from nothing: a counter state no client ever produced
+ * (or, given `state`, a real application state at a height it never had), an empty client table
+ * and a head that links to nothing. It decodes, gives its own digest and restores to the state
+ * root its head claims: only the checkpoint proof can tell it is a lie.
  */
 export function forgedSnapshot(
   crypto: CryptoProvider,
   seq: number,
   timeMs: number,
+  state?: AppState,
 ): { bytes: Uint8Array; digest: string } {
-  const app = new CounterApp(crypto.sha256);
-  app.restore(utf8Encode(JSON.stringify({ counters: { forged: 1_000_000 }, executed: seq, lastTimeMs: timeMs })));
+  let app = state;
+  if (app === undefined) {
+    const counters = new CounterApp(crypto.sha256);
+    counters.restore(
+      utf8Encode(JSON.stringify({ counters: { forged: 1_000_000 }, executed: seq, lastTimeMs: timeMs })),
+    );
+    app = counters;
+  }
   const head: BlockHeader = {
     height: seq,
     previousHash: crypto.sha256.digest(utf8Encode(`forged head ${seq}`)),
@@ -193,8 +216,9 @@ export function forgedNewerChunk(
   timeMs: number,
   forgery: ProofForgery,
   realProof: readonly Checkpoint[] = [],
+  state?: AppState,
 ): SnapshotChunk {
-  const snapshot = forgedSnapshot(crypto, seq, timeMs);
+  const snapshot = forgedSnapshot(crypto, seq, timeMs, state);
   return signAs<SnapshotChunk>(crypto, privateKey, {
     type: 'snapshot-chunk',
     seq,
@@ -221,6 +245,8 @@ export class Byzantine {
   private latestTimeMs = 0;
   /** One forged NEW-VIEW per view, so every backup is told the same lie, and its votes for it. */
   private readonly forgedNewViews = new Map<number, { message: NewView; commits: Commit[] }>();
+  /** Its reordered pre-prepares by view and sequence number, so every backup and retransmission gets the same. */
+  private readonly reordered = new Map<string, PrePrepare>();
   private lastForgedView = -1;
 
   constructor(
@@ -231,6 +257,8 @@ export class Byzantine {
     readonly behaviours: ReadonlySet<ByzantineBehaviour>,
     private readonly prng: Prng,
     private readonly checkpointIntervalSeqs = 4,
+    /** The state its forged snapshots hold; a made-up counter state when absent. */
+    private readonly forgedState?: () => AppState,
   ) {}
 
   private has(behaviour: ByzantineBehaviour): boolean {
@@ -294,6 +322,8 @@ export class Byzantine {
           { to, message },
           { to, message: variant },
         ];
+    } else if (this.has('reorder') && message.type === 'pre-prepare' && (message.requests?.length ?? 0) > 1) {
+      honest = this.reorder(message);
     } else if (
       this.has('conflicting-votes') &&
       (message.type === 'prepare' || message.type === 'commit') &&
@@ -364,7 +394,22 @@ export class Byzantine {
       this.latestTimeMs,
       forgery,
       this.lastProof,
+      this.forgedState?.(),
     );
+  }
+
+  /** Its batch for the slot in reverse order, one variant per slot. */
+  private reorder(pp: PrePrepare): PrePrepare {
+    const slot = `${pp.view}/${pp.seq}`;
+    let variant = this.reordered.get(slot);
+    if (variant === undefined) {
+      const requests = [...(pp.requests ?? [])].reverse();
+      const proposal = { ...pp.proposal, batchRoot: batchRootOf(this.crypto, requests) };
+      variant = this.sign<PrePrepare>({ ...pp, proposal, requests });
+      if (this.reordered.size >= 1_000) this.reordered.clear();
+      this.reordered.set(slot, variant);
+    }
+    return variant;
   }
 
   /** The same slot with another batch: the order reversed, or a later time when it is one request. */

@@ -181,6 +181,7 @@ export class Cluster<A extends Application = CounterApp> {
               new Set(behaviours),
               this.prng.fork(100 + index),
               config.checkpointIntervalSeqs,
+              this.application.forgeable === true ? () => this.nodes[index]!.app : undefined,
             );
       const node: ReplicaNode<A> = {
         index,
@@ -235,9 +236,10 @@ export class Cluster<A extends Application = CounterApp> {
     return replica;
   }
 
-  /** The request policy: what a meter's signature check would be; here the auth must be empty. */
-  private static verifyRequest(request: Request): boolean {
-    return request.auth === '';
+  /** The request policy: the auth must be empty, and the application may check the payload. */
+  private verifyRequest(node: ReplicaNode<A>, request: Request): boolean {
+    if (request.auth !== '') return false;
+    return this.application.admit?.(node.app, request) ?? true;
   }
 
   /** Starts the replica's process; a restart gives it a fresh application, restored from storage. */
@@ -257,7 +259,7 @@ export class Cluster<A extends Application = CounterApp> {
       {
         crypto: this.cache.provider,
         application,
-        verifyRequest: Cluster.verifyRequest,
+        verifyRequest: (request) => this.verifyRequest(node, request),
         authenticateReply: replySigner(this.cache.provider, node.config.privateKey),
       },
       node.storage.load(),
@@ -317,6 +319,8 @@ export class Cluster<A extends Application = CounterApp> {
       this.internalErrors.push(
         `replica ${node.index} had ${errors} internal errors: ${String(node.replica?.lastInternalError)}`,
       );
+    const thrown = node.replica?.metrics.applicationError ?? 0;
+    if (thrown > 0) this.internalErrors.push(`replica ${node.index}'s application threw ${thrown} times`);
     node.replica = undefined;
     node.crashes++;
   }
@@ -589,13 +593,16 @@ export class Cluster<A extends Application = CounterApp> {
     if (node.byzantine === undefined) this.checker.onPersist(node.index, effect.record);
   }
 
-  /** Problems found so far, including replicas that hit an internal error. */
+  /** Problems found so far, including replicas that hit an internal error or whose application threw. */
   violations(): string[] {
     const out = [...this.checker.violations, ...this.internalErrors];
     for (const node of this.nodes) {
       const errors = node.replica?.metrics.internalError ?? 0;
       if (errors > 0)
         out.push(`replica ${node.index} had ${errors} internal errors: ${String(node.replica?.lastInternalError)}`);
+      // An application must answer every payload; one that throws broke its contract.
+      const thrown = node.replica?.metrics.applicationError ?? 0;
+      if (thrown > 0) out.push(`replica ${node.index}'s application threw ${thrown} times`);
     }
     return out;
   }

@@ -45,7 +45,7 @@ export class Checker {
   readonly checkpointDigests = new Map<number, string>();
   /** Height to the state root and view digest after it, from the first correct replica that executed it. */
   readonly executedStates = new Map<number, { replica: number; root: string; view: string }>();
-  /** Blocks whose state correct replicas reported, and views compared (for the run's summary). */
+  /** Blocks correct replicas reported executing, each compared with the first report of its height. */
   statesCompared = 0;
   private readonly said = new Map<string, string>();
   private readonly announced = new Map<number, { height: number; hash: Uint8Array | undefined }>();

@@ -6,6 +6,7 @@
  * stay Byzantine) and every client request must then be accepted within `livenessBoundMs` of
  * simulated time.
  */
+import type { Application } from '../../gateway/ledger/pbft/application.js';
 import { type ByzantineBehaviour, byzantineBehaviours } from './byzantine.js';
 import { Cluster } from './cluster.js';
 import { Prng } from './random.js';
@@ -46,6 +47,23 @@ export interface ScenarioResult {
   readonly viewChanges: number;
   readonly snapshots: number;
   readonly blocksFetched: number;
+  /** What the workload did, when it was not the counters'. */
+  readonly summary?: string;
+}
+
+/**
+ * Requests other than the counters': a workload schedules its own submissions on the cluster's
+ * clock (`start`), and judges the run once every request was answered (`finish`: progress, and
+ * whatever the application's state must show). Liveness counts from its last submission.
+ */
+export interface Workload {
+  start(): void;
+  /** When its last submission is scheduled. */
+  readonly lastSubmitMs: number;
+  /** Every scheduled submission was made. */
+  readonly done: boolean;
+  finish(): string[];
+  summary(): string;
 }
 
 const startMs = 1_000;
@@ -131,16 +149,17 @@ export function makeScenario(seed: number, n: number): Scenario {
   };
 }
 
-export function runScenario(
+export function runScenario<A extends Application>(
   scenario: Scenario,
-  cluster = new Cluster({
+  cluster: Cluster<A> = new Cluster({
     n: scenario.n,
     seed: scenario.seed,
     clients: scenario.clients,
     byzantine: scenario.byzantine,
     clockSkewMs: scenario.clockSkewMs,
     maxDelayMs: scenario.maxDelayMs,
-  }),
+  }) as unknown as Cluster<A>,
+  workload?: Workload,
 ): ScenarioResult {
   cluster.lossRate = scenario.lossRate;
   cluster.duplicateRate = scenario.duplicateRate;
@@ -166,17 +185,24 @@ export function runScenario(
     cluster.lossRate = 0;
     cluster.duplicateRate = 0;
   });
-  cluster.workload(scenario.requestsPerClient);
-  const deadlineMs = scenario.healMs + scenario.livenessBoundMs;
+  if (workload === undefined) cluster.workload(scenario.requestsPerClient);
+  else workload.start();
+  const lastMs = Math.max(scenario.healMs, workload?.lastSubmitMs ?? 0);
+  const deadlineMs = lastMs + scenario.livenessBoundMs;
   const stopEarly = (): boolean => cluster.checker.violations.length > 0;
-  cluster.runUntil(() => stopEarly() || (cluster.nowMs >= scenario.healMs && cluster.allAccepted), deadlineMs);
+  cluster.runUntil(
+    () => stopEarly() || (cluster.nowMs >= lastMs && (workload?.done ?? true) && cluster.allAccepted),
+    deadlineMs,
+  );
   const violations = cluster.violations();
   if (violations.length === 0 && !cluster.allAccepted) {
     const missing = cluster.clients.map((c) => `${c.clientId} ${c.accepted}/${c.submitted}`).join(', ');
+    const after = workload === undefined ? 'the heal' : 'the heal and the last submission';
     violations.push(
-      `liveness: not every request was accepted within ${scenario.livenessBoundMs} ms after the heal (${missing})`,
+      `liveness: not every request was accepted within ${scenario.livenessBoundMs} ms after ${after} (${missing})`,
     );
   }
+  if (violations.length === 0 && workload !== undefined) violations.push(...workload.finish());
   if (violations.length === 0 && cluster.allAccepted && stallsOnly(scenario)) {
     // Stopped and resumed processes are the only fault: none may strand itself in a view change
     // the others never join (a lagging replica blames no primary; a stall restarts its timers).
@@ -203,6 +229,7 @@ export function runScenario(
     viewChanges: cluster.metric('newViewsInstalled'),
     snapshots: cluster.metric('snapshotsInstalled'),
     blocksFetched: cluster.metric('blocksFetched'),
+    ...(workload === undefined ? {} : { summary: workload.summary() }),
   };
 }
 

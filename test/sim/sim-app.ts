@@ -8,6 +8,7 @@
 import type { JsonValue } from '../../shared/codec/json-value.js';
 import type { HashFunction } from '../../shared/crypto/hash.js';
 import type { Application, ExecutionContext } from '../../gateway/ledger/pbft/application.js';
+import type { Request } from '../../gateway/ledger/pbft/messages.js';
 import { CounterApp } from './counter-app.js';
 
 export interface SimApplication<A extends Application> {
@@ -16,6 +17,17 @@ export interface SimApplication<A extends Application> {
   create(index: number): A;
   /** The state a ledger reader sees (trades, disputes, ...), compared across correct replicas per height. */
   view?(app: A): JsonValue;
+  /**
+   * The replica's request policy beyond the simulator's own (an empty auth): what it checks
+   * before it orders or accepts a request, e.g. a command's signatures. Default: everything.
+   */
+  admit?(app: A, request: Request): boolean;
+  /**
+   * What a Byzantine replica puts in the snapshots it forges: its own application, so a replica
+   * fooled into installing one would hold a real state at a height it never had. Without it,
+   * forged snapshots hold a made-up counter state.
+   */
+  forgeable?: boolean;
 }
 
 export function counterApplication(hash: HashFunction): SimApplication<CounterApp> {
