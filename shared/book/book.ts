@@ -15,9 +15,10 @@ import { assert } from '../assert.js';
 import { bytesEqual } from '../bytes.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { GridbidError, isGridbidError } from '../errors.js';
+import { inclusionProof } from '../ledger/merkle.js';
 import { limits } from '../limits.js';
-import type { MessageOf } from '../protocol/messages.js';
 import { decodeMessage } from '../protocol/codec.js';
+import type { MessageOf } from '../protocol/messages.js';
 import type { BookState, DisputeEntry, MeterEntry, TradeEntry } from './book-state.js';
 import { decodeSnapshot, encodeSnapshot } from './book-snapshot.js';
 import { BookStore } from './book-store.js';
@@ -29,10 +30,9 @@ import { genesisClock } from './period-clock.js';
 import { precheckCommand } from './precheck.js';
 import { bookResult, encodeResult } from './result.js';
 import { type ResultOrigin, type ResultProof, resultLeaf, resultsRoot, stateRootOf } from './result-proof.js';
-import { bookRoot as bookRootOf } from './state-root.js';
-import { inclusionProof } from '../ledger/merkle.js';
 import { type Statement, statement } from './rules/statement.js';
 import { CachedSignatureChecks, type SignatureChecks, verifyingThrough } from './signature-checks.js';
+import { bookRoot as bookRootOf } from './state-root.js';
 
 /** The PBFT layer's `ExecutionContext`: who asked, and the block executing it. */
 export interface BlockContext extends ResultOrigin {
@@ -50,7 +50,7 @@ export interface BookOptions {
 }
 
 /** What a trustee reads: a dispute's respondent and period (the shape of its `TracingLedger`). */
-export interface DisputedPseudonym {
+export interface DisputeForTrustees {
   readonly disputeId: string;
   readonly pseudonymPublicKey: string;
   readonly periodIndex: number;
@@ -220,7 +220,7 @@ export class BookOfRecord {
   }
 
   /** A dispute as trustees read it: whose tag it makes traceable, for which period. */
-  disputedPseudonym(disputeId: string): DisputedPseudonym | undefined {
+  disputedPseudonym(disputeId: string): DisputeForTrustees | undefined {
     const dispute = this.store.dispute(disputeId);
     return dispute === undefined
       ? undefined
