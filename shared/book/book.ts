@@ -34,6 +34,16 @@ import { type Statement, statement } from './rules/statement.js';
 import { CachedSignatureChecks, type SignatureChecks, verifyingThrough } from './signature-checks.js';
 import { bookRoot as bookRootOf } from './state-root.js';
 
+/**
+ * The reason a payload did not decode, in words that are the same on every engine: a JSON
+ * parser's own message differs between engines and versions, and a result's bytes are in the
+ * state root, so replicas on different runtimes must not diverge over a malformed command.
+ */
+function decodeReason(error: GridbidError): string {
+  if (error.code === 'MALFORMED_JSON') return 'the command is not well-formed JSON';
+  return error.path === '' ? error.detail : `${error.path}: ${error.detail}`;
+}
+
 /** The PBFT layer's `ExecutionContext`: who asked, and the block executing it. */
 export interface BlockContext extends ResultOrigin {
   readonly height: number;
@@ -98,7 +108,7 @@ export class BookOfRecord {
     const decoded = decodeMessage(payload);
     let outcome: Outcome;
     let command = 'unknown';
-    if (!decoded.ok) outcome = refuse(decoded.error.code, decoded.error.message);
+    if (!decoded.ok) outcome = refuse(decoded.error.code, decodeReason(decoded.error));
     else {
       command = decoded.value.type;
       outcome = isCommand(decoded.value)
