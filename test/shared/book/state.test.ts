@@ -4,6 +4,7 @@
  * same bytes and root, and executing the rest of the log from there ends where the original
  * ended; a snapshot that is not one is refused with BAD_SNAPSHOT and leaves the book as it was.
  */
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BookOfRecord } from '../../../shared/book/book.js';
@@ -171,6 +172,40 @@ test('a snapshot that is not one is refused and the book stays as it was', () =>
     assert.is(toHex(book.stateRoot()), root, `${name} changes nothing`);
     assert.equal(book.snapshot(), good);
   }
+});
+
+test('in any stream of commands, a refused one changes nothing but its own recorded refusal', () => {
+  // Commands from the scenario, some with a byte flipped, in random order at random later times.
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({
+          pick: fc.nat({ max: log.length - 1 }),
+          flip: fc.option(fc.nat(), { freq: 3 }),
+          advanceMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 20 * minute })),
+        }),
+        { maxLength: 40 },
+      ),
+      (steps) => {
+        const one = new Driver();
+        const two = new Driver();
+        let timeMs = genesisTimeMs;
+        for (const { pick, flip, advanceMs } of steps) {
+          timeMs += advanceMs;
+          const payload = log[pick]!.payload.slice();
+          if (flip !== null) payload[flip % payload.length] = payload[flip % payload.length]! ^ 0x20;
+          const before = one.book.state();
+          const result = one.run(payload, timeMs);
+          two.run(payload, timeMs);
+          assert.is(toHex(one.book.stateRoot()), toHex(two.book.stateRoot()));
+          if (result.outcome === 'refused' && advanceMs === 0) {
+            assert.equal({ ...one.book.state(), executed: before.executed }, before, `${result.code} changed nothing`);
+          }
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
 });
 
 test("a malformed command's recorded reason does not depend on the engine's JSON parser", () => {
