@@ -403,14 +403,14 @@ function unsigned<T extends { sig?: string }>(message: T): Omit<T, 'sig'> {
   return rest;
 }
 
-for (const c of cases) {
-  test(`${c.code}: ${c.rule}; nothing else changes`, () => {
+for (const entry of cases) {
+  test(`${entry.code}: ${entry.rule}; nothing else changes`, () => {
     const subject = new BookOfRecord(provider, genesis);
-    subject.restore(c.at.snapshot);
+    subject.restore(entry.at.snapshot);
     const before = subject.state();
-    const result = new Driver(subject).run(c.command(), c.at.timeMs);
+    const result = new Driver(subject).run(entry.command(), entry.at.timeMs);
     assert.is(result.outcome, 'refused');
-    assert.is(result.code, c.code, result.reason);
+    assert.is(result.code, entry.code, result.reason);
     assert.is(result.sequence, before.executed);
     const after = subject.state();
     assert.is(after.executed, before.executed + 1);
