@@ -6,12 +6,12 @@
  * (`keys/replica-<i>.json`, `keys/client-<c>.json` next to the cluster file, mode 0600).
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
 import { decodePrivateScalar } from '../../../shared/crypto/ecdsa-p256.js';
 import { ensure } from '../../../shared/errors.js';
 import { limits } from '../../../shared/limits.js';
-import { array, bytes, integer, literal, object, optional, text } from '../../../shared/protocol/schema.js';
+import { array, bytes, integer, literal, object, oneOf, optional, text } from '../../../shared/protocol/schema.js';
 import { type ReplicaConfig, defaultReplicaParameters } from '../pbft/config.js';
 import { pbftLimits } from '../pbft/pbft-limits.js';
 
@@ -47,7 +47,17 @@ const clusterSchema = object({
   replicas: array(object({ host: text(1, 255), port: integer(1, 65_535), publicKey }), 4, pbftLimits.maxReplicas),
   clients: array(object({ publicKey }), 0, 1_024),
   parameters: optional(parametersSchema),
+  application: optional(
+    object({ kind: oneOf(['digest-log', 'book'] as const), genesisFile: optional(text(1, 4_096)) }),
+  ),
 });
+
+/**
+ * What the replicas execute: the placeholder digest log (the default), or the book of record
+ * under the genesis document in `genesisFile` (a path relative to the cluster file, or absolute).
+ */
+export type ApplicationChoice =
+  { readonly kind: 'digest-log' } | { readonly kind: 'book'; readonly genesisFile: string };
 
 export interface ReplicaEntry {
   readonly host: string;
@@ -61,6 +71,8 @@ export interface ClusterConfig {
   readonly clientKeys: readonly Uint8Array[];
   /** Overrides of `nodeReplicaParameters`. */
   readonly parameters: Partial<ProtocolParameters>;
+  /** Absent: the digest log. */
+  readonly application?: ApplicationChoice;
 }
 
 export interface ClusterFile {
@@ -73,6 +85,19 @@ export function parseCluster(value: unknown): ClusterConfig {
   const parsed = clusterSchema.parse(value, '');
   const n = parsed.replicas.length;
   ensure(n % 3 === 1, 'BAD_INPUT', 'a replica set has n = 3f + 1 members', 'replicas');
+  const chosen = parsed.application;
+  ensure(
+    chosen === undefined || chosen.kind !== 'book' || chosen.genesisFile !== undefined,
+    'BAD_INPUT',
+    'the book needs a genesis file',
+    'application.genesisFile',
+  );
+  const application: ApplicationChoice | undefined =
+    chosen === undefined
+      ? undefined
+      : chosen.kind === 'book'
+        ? { kind: 'book', genesisFile: chosen.genesisFile! }
+        : { kind: 'digest-log' };
   return {
     genesisTimeMs: parsed.genesisTimeMs,
     replicas: parsed.replicas.map((replica) => ({
@@ -82,6 +107,7 @@ export function parseCluster(value: unknown): ClusterConfig {
     })),
     clientKeys: parsed.clients.map((client) => fromBase64Url(client.publicKey)),
     parameters: (parsed.parameters ?? {}) as Partial<ProtocolParameters>,
+    ...(application === undefined ? {} : { application }),
   };
 }
 
@@ -96,11 +122,18 @@ export function clusterToJson(config: ClusterConfig): unknown {
     })),
     clients: config.clientKeys.map((key) => ({ publicKey: toBase64Url(key) })),
     parameters: config.parameters,
+    ...(config.application === undefined ? {} : { application: config.application }),
   };
 }
 
+/** Reads and checks a cluster file; a relative genesis file path is made relative to it. */
 export function readClusterFile(path: string): ClusterFile {
-  const config = parseCluster(JSON.parse(readFileSync(path, 'utf8')) as unknown);
+  const parsed = parseCluster(JSON.parse(readFileSync(path, 'utf8')) as unknown);
+  const application = parsed.application;
+  const config =
+    application?.kind === 'book' && !isAbsolute(application.genesisFile)
+      ? { ...parsed, application: { ...application, genesisFile: join(dirname(path), application.genesisFile) } }
+      : parsed;
   return { config, keyDirectory: join(dirname(path), 'keys') };
 }
 

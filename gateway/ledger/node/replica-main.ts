@@ -4,13 +4,16 @@
  *   node --import tsx gateway/ledger/node/replica-main.ts --cluster <cluster.json> --index <i> --data <dir>
  *     [--key <key file>] [--status-ms 1000] [--tick-ms 10]
  *
- * stdout carries one JSON object per line: "started", "view" (every view or status change),
+ * The cluster file chooses the application (the digest log unless it names the book and its
+ * genesis file). stdout carries one JSON object per line: "started", "view" (every view or status change),
  * "link", "historyGap", "archive" (archive sync filling a gap), "internalError", "status"
  * (periodically, and at once on SIGUSR2) and "stopped" (after SIGTERM or SIGINT, when storage is
  * closed; then the exit code is 0). A failed write prints "fatal" and exits with 1: the replica
  * must not go on without its records.
  */
+import { createNodeCryptoProvider } from '../../crypto/node-provider.js';
 import { readClusterFile, readPrivateKey, replicaKeyFile } from './cluster-config.js';
+import { nodeApplication } from './node-application.js';
 import { type NodeEvent, ReplicaNode, defaultTickIntervalMs, statusSummary } from './replica-node.js';
 
 function argument(argv: readonly string[], name: string, fallback?: string): string {
@@ -41,10 +44,15 @@ async function main(argv: readonly string[]): Promise<void> {
     const { kind, ...fields } = event;
     line(kind, { replica: index, ...fields });
   };
+  const crypto = createNodeCryptoProvider();
+  const { application, precheck } = nodeApplication(config, crypto);
   const node = await ReplicaNode.start({
     cluster: config,
     index,
     privateKey,
+    crypto,
+    application,
+    ...(precheck === undefined ? {} : { precheckRequest: precheck }),
     dataDirectory: argument(argv, '--data'),
     tickIntervalMs: tickMs,
     onEvent,

@@ -15,7 +15,7 @@ import { toBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import { replicaSet } from '../../../shared/ledger/certificate.js';
 import { createNodeCryptoProvider } from '../../crypto/node-provider.js';
-import type { Application } from '../pbft/application.js';
+import type { Application, RequestPolicy } from '../pbft/application.js';
 import type { Effect } from '../pbft/effects.js';
 import type { Reply } from '../pbft/messages.js';
 import type { Metrics } from '../pbft/metrics.js';
@@ -47,6 +47,11 @@ export interface ReplicaNodeOptions {
   readonly privateKey: Uint8Array;
   readonly dataDirectory: string;
   readonly application?: Application;
+  /**
+   * A further check of each request, after its MAC: the application's (e.g. the book's signature
+   * precheck). Default: none.
+   */
+  readonly precheckRequest?: RequestPolicy;
   readonly tickIntervalMs?: number;
   readonly crypto?: CryptoProvider;
   readonly onEvent?: (event: NodeEvent) => void;
@@ -143,12 +148,14 @@ export class ReplicaNode {
     let network: PeerNetwork | undefined;
     try {
       const config = replicaConfigOf(cluster, index, options.privateKey);
+      const macPolicy = requestMacPolicy(options.privateKey, index, cluster.replicas.length, cluster.clientKeys);
+      const precheck = options.precheckRequest;
       const replica = new Replica(
         config,
         {
           crypto,
           application: options.application ?? new DigestLogApp(),
-          verifyRequest: requestMacPolicy(options.privateKey, index, cluster.replicas.length, cluster.clientKeys),
+          verifyRequest: precheck === undefined ? macPolicy : (request) => macPolicy(request) && precheck(request),
           authenticateReply: replyMacAuthenticator(options.privateKey, index, cluster.clientKeys),
         },
         await storage.load(),
