@@ -25,6 +25,11 @@ export interface LoadClientOptions {
   readonly lanes: number;
   readonly payloadBytes: number;
   /**
+   * The payloads each lane submits, in order (e.g. a pseudonym's certificate, then its signed
+   * orders); a lane whose list is used up stops. Absent: random payloads of `payloadBytes`.
+   */
+  readonly lanePayloads?: readonly (readonly Uint8Array[])[];
+  /**
    * First requestSeq minus one on every lane. A client that runs again under the same identity
    * must start above what it used (replicas ignore requests at or below the last executed).
    */
@@ -56,9 +61,12 @@ export interface LoadWindow {
 }
 
 interface Lane {
+  readonly index: number;
   readonly clientId: string;
   readonly client: Client;
   submittedAtMs: number;
+  /** Payloads of `lanePayloads` submitted so far. */
+  submitted: number;
 }
 
 /** Nearest-rank percentile of an ascending list. */
@@ -81,12 +89,21 @@ export function summarizeWindow(latenciesMs: readonly number[], durationMs: numb
   };
 }
 
+const refusedMarker = new TextEncoder().encode('"outcome":"refused"');
+
+/** Whether a result's bytes hold the book's refusal marker (a plain byte search, no parsing). */
+function isRefusal(result: Uint8Array): boolean {
+  return Buffer.from(result.buffer, result.byteOffset, result.byteLength).indexOf(refusedMarker) >= 0;
+}
+
 export class LoadClient {
   readonly acknowledged: Acknowledged[] = [];
   totalAccepted = 0;
   undecodableReplies = 0;
   /** Replies for a request already accepted: the slower replicas' answers, dropped unparsed. */
   lateReplies = 0;
+  /** Results that say `"outcome":"refused"` (the book's refusals), in the measuring window. */
+  refusedResults = 0;
   private readonly lanes = new Map<string, Lane>();
   private readonly network: PeerNetwork;
   private timer: NodeJS.Timeout | undefined;
@@ -114,7 +131,7 @@ export class LoadClient {
         },
         { authenticate, verifyReply },
       );
-      this.lanes.set(clientId, { clientId, client, submittedAtMs: 0 });
+      this.lanes.set(clientId, { index: lane, clientId, client, submittedAtMs: 0, submitted: 0 });
     }
     this.network = new PeerNetwork({
       provider: crypto,
@@ -199,9 +216,27 @@ export class LoadClient {
     await this.network.close();
   }
 
+  /** Payloads left to submit on every lane (Infinity with random payloads). */
+  get remainingPayloads(): number {
+    const lists = this.options.lanePayloads;
+    if (lists === undefined) return Number.POSITIVE_INFINITY;
+    let count = 0;
+    for (const lane of this.lanes.values()) count += (lists[lane.index]?.length ?? 0) - lane.submitted;
+    return count;
+  }
+
   private submit(lane: Lane): void {
+    const lists = this.options.lanePayloads;
+    let payload: Uint8Array;
+    if (lists === undefined) payload = new Uint8Array(randomBytes(this.options.payloadBytes));
+    else {
+      const next = lists[lane.index]?.[lane.submitted];
+      if (next === undefined) return;
+      lane.submitted++;
+      payload = next;
+    }
     lane.submittedAtMs = performance.now();
-    this.apply(lane, lane.client.submit(new Uint8Array(randomBytes(this.options.payloadBytes))));
+    this.apply(lane, lane.client.submit(payload));
   }
 
   private tick(): void {
@@ -265,6 +300,9 @@ export class LoadClient {
         const latencyMs = acceptedAtMs - lane.submittedAtMs;
         this.totalAccepted++;
         this.window?.latenciesMs.push(latencyMs);
+        if (this.window !== undefined && this.options.lanePayloads !== undefined && isRefusal(effect.result)) {
+          this.refusedResults++;
+        }
         if (this.options.record === true) {
           this.acknowledged.push({ clientId: lane.clientId, requestSeq: effect.requestSeq, acceptedAtMs, latencyMs });
         }

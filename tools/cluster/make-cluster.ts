@@ -14,6 +14,7 @@ import { decodePrivateScalar } from '../../shared/crypto/ecdsa-p256.js';
 import { ensure } from '../../shared/errors.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
 import {
+  type ApplicationChoice,
   type ClusterConfig,
   clientKeyFile,
   clusterToJson,
@@ -31,6 +32,8 @@ export interface MakeClusterOptions {
   readonly clients: number;
   readonly parameters?: ClusterConfig['parameters'];
   readonly genesisTimeMs?: number;
+  /** What the replicas execute; absent: the digest log. */
+  readonly application?: ApplicationChoice;
 }
 
 export interface MadeCluster {
@@ -79,6 +82,7 @@ export function makeCluster(options: MakeClusterOptions): MadeCluster {
     })),
     clientKeys: clientKeys.map((key) => provider.p256PublicKey(key)),
     parameters: options.parameters ?? {},
+    ...(options.application === undefined ? {} : { application: options.application }),
   });
   const clusterFile = join(options.directory, 'cluster.json');
   writeFileSync(clusterFile, JSON.stringify(json, null, 2) + '\n');
