@@ -9,6 +9,7 @@ import { blindGroup } from './groups/blind.js';
 import { consensusGroup } from './groups/consensus.js';
 import { ecdsaGroup } from './groups/ecdsa.js';
 import { issuanceGroup } from './groups/issuance.js';
+import { ledgerAppGroup } from './groups/ledger-app.js';
 import { marketGroup } from './groups/market.js';
 import { oaepGroup } from './groups/oaep.js';
 import { table3Group } from './groups/table3.js';
@@ -28,6 +29,7 @@ const groups: readonly Group[] = [
   tracingGroup,
   marketGroup,
   consensusGroup,
+  ledgerAppGroup,
   xsGroup,
 ];
 
