@@ -1,5 +1,6 @@
 /** Every portable suite, for the engines to run: Node through uvu, XS through its runner. */
 import type { CryptoProvider } from '../../shared/crypto/provider.js';
+import { bookCases } from './book.cases.js';
 import type { CaseList } from './harness.js';
 import { ledgerCases } from './ledger.cases.js';
 import { marketCases } from './market.cases.js';
@@ -11,7 +12,16 @@ import { rfc9474Cases } from './rfc9474.cases.js';
 import { sha2Cases } from './sha2.cases.js';
 import { tdh2Cases } from './tdh2.cases.js';
 
-export function portableSuites(provider: CryptoProvider): CaseList[] {
+/**
+ * What some suites replay from a host that can make it (real keys, signed with node:crypto);
+ * a suite whose input is not given is left out.
+ */
+export interface PortableInputs {
+  /** The host's run of the book of record (`bookTranscript()` in book-scenario.ts). */
+  readonly book?: unknown;
+}
+
+export function portableSuites(provider: CryptoProvider, inputs: PortableInputs = {}): CaseList[] {
   return [
     sha2Cases(provider),
     rfc6979Cases(provider),
@@ -22,5 +32,6 @@ export function portableSuites(provider: CryptoProvider): CaseList[] {
     protocolCases(provider),
     marketCases(),
     ledgerCases(provider),
+    ...(inputs.book === undefined ? [] : [bookCases(provider, inputs.book)]),
   ];
 }

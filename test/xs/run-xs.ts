@@ -1,11 +1,13 @@
 /**
- * The XS test run (`npm run test:xs`): the portable suites, then a whole pseudonym issuance with
- * the meter inside XS and the authorities on Node. Prints one line per case, a per-suite timing
- * summary, and ends with `N passed, N failed` over both. Fails if any case failed, if no case
- * ran, or if a guest never reported that it finished.
+ * The XS test run (`npm run test:xs`): the portable suites (the book of record replaying a run
+ * the host made with real keys), then a whole pseudonym issuance with the meter inside XS and the
+ * authorities on Node. Prints one line per case, a per-suite timing summary, and ends with
+ * `N passed, N failed` over both. Fails if any case failed, if no case ran, or if a guest never
+ * reported that it finished.
  */
 import { fileURLToPath } from 'node:url';
 import { runInXs, xsnapVersion } from '../../tools/xs/run-in-xs.js';
+import type { PortableInputs } from '../portable/all.js';
 import type { CaseMessage, DoneMessage } from './cases.js';
 import { type IssuanceHost, prepareIssuanceHost } from './issuance-host.js';
 
@@ -108,8 +110,18 @@ async function main(): Promise<number> {
   console.log(
     `host setup (RM key, TC dealing 3 of 5, MM key, enrolment): ${(performance.now() - setupStart).toFixed(0)} ms`,
   );
+  const bookStart = performance.now();
+  let inputs: PortableInputs = {};
+  try {
+    // Imported here: the scenario's keys are made when its module loads.
+    const { bookTranscript } = await import('../portable/book-scenario.js');
+    inputs = { book: bookTranscript() };
+  } catch (error) {
+    tally.runFailed('book of record host run', error instanceof Error ? error.message : String(error));
+  }
+  console.log(`host run of the book of record scenario: ${(performance.now() - bookStart).toFixed(0)} ms`);
 
-  const guests: GuestRun[] = [{ label: 'portable-suites', entry: entry('./entry.ts') }];
+  const guests: GuestRun[] = [{ label: 'portable-suites', entry: entry('./entry.ts'), input: inputs }];
   if (issuance !== undefined) {
     guests.push({
       label: 'pseudonym-issuance',
