@@ -45,7 +45,8 @@ function executionFigures(context: GroupContext, run: ExecutionRun): void {
     `  (a) ${run.orders} orders of ${run.traders} certified pseudonyms in ${run.blocks} blocks of ${run.batch}, ` +
       `${run.rounds} round${run.rounds > 1 ? 's' : ''}: book ${formatNumber(1000 / run.bookMsPerOrder)} orders/s per replica ` +
       `(DigestLogApp ${formatNumber(1000 / run.digestMsPerOrder)}/s, ratio ${formatNumber(run.digestMsPerOrder / run.bookMsPerOrder)}); ` +
-      `state root ${formatNumber(run.stateRootMsPerBlock)} ms per block; precheck ${formatNumber(run.precheckMsPerOrder * 1000)} µs per order; ` +
+      `state root ${formatNumber(run.stateRootMsPerBlock)} ms per block on average, ${formatNumber(run.lastStateRootMs)} ms after the last ` +
+      `(it re-hashes the period's whole record once anything in it changed); precheck ${formatNumber(run.precheckMsPerOrder * 1000)} µs per order; ` +
       `${run.trades} trades, ${run.refused} refused`,
   );
 }

@@ -31,6 +31,8 @@ export interface ExecutionRun extends ExecutionOptions {
   readonly digestMsPerOrder: number;
   readonly precheckMsPerOrder: number;
   readonly stateRootMsPerBlock: number;
+  /** The state root after the last block, when the period holds every trade of the run. */
+  readonly lastStateRootMs: number;
   readonly samples: { book: number[]; digest: number[]; precheck: number[] };
   /** Orders refused in the last round (0 expected), and trades made. */
   readonly refused: number;
@@ -44,6 +46,7 @@ const blockIntervalMs = 20;
 interface Timed {
   readonly ms: number;
   readonly stateRootMs: number;
+  readonly lastStateRootMs: number;
   readonly refused: number;
 }
 
@@ -55,6 +58,7 @@ function executeBlocks(
 ): Timed {
   let refused = 0;
   let stateRootMs = 0;
+  let lastStateRootMs = 0;
   const start = performance.now();
   blocks.forEach((block, b) => {
     const height = firstHeight + b;
@@ -65,9 +69,10 @@ function executeBlocks(
     });
     const rootStart = performance.now();
     app.stateRoot();
-    stateRootMs += performance.now() - rootStart;
+    lastStateRootMs = performance.now() - rootStart;
+    stateRootMs += lastStateRootMs;
   });
-  return { ms: performance.now() - start, stateRootMs, refused };
+  return { ms: performance.now() - start, stateRootMs, lastStateRootMs, refused };
 }
 
 function blocksOf(payloads: readonly Uint8Array[], batch: number): Uint8Array[][] {
@@ -90,6 +95,7 @@ export function runExecution(options: ExecutionOptions): ExecutionRun {
 
   const samples = { book: [] as number[], digest: [] as number[], precheck: [] as number[] };
   let stateRootMs = 0;
+  let lastStateRootMs = 0;
   let refused = 0;
   let trades = 0;
   for (let round = 0; round < options.rounds; round++) {
@@ -109,6 +115,7 @@ export function runExecution(options: ExecutionOptions): ExecutionRun {
     if (checks.misses !== missesBefore) throw new Error('execution verified a signature again');
     samples.book.push(timed.ms / orders.length);
     stateRootMs = timed.stateRootMs / blocks.length;
+    lastStateRootMs = timed.lastStateRootMs;
     refused = timed.refused;
     trades = book.trades(grid.periodIndex).length;
 
@@ -123,6 +130,7 @@ export function runExecution(options: ExecutionOptions): ExecutionRun {
     digestMsPerOrder: median(samples.digest),
     precheckMsPerOrder: median(samples.precheck),
     stateRootMsPerBlock: stateRootMs,
+    lastStateRootMs,
     samples,
     refused,
     trades,
