@@ -149,7 +149,7 @@ export type Mutation = { readonly kind: 'flip'; readonly at: number } | { readon
 export type Action =
   | { readonly kind: 'pick'; readonly index: number; readonly mutation: Mutation | null }
   /** Bill (or, once billed, record) the `which`-th unsettled trade. */
-  | { readonly kind: 'settle'; readonly which: number };
+  | { readonly kind: 'settle'; readonly which: number; readonly mutation: Mutation | null };
 
 export interface Step {
   /** How far the block time moves forward before this step (0: the same block time). */
@@ -177,16 +177,14 @@ export const stepArb: fc.Arbitrary<Step> = fc
   .map(({ time, small, jump, tick, what, live, index, mutation, at }): Step => {
     // Time: half the steps at the same block time, 9 in 20 up to 40 s later, 1 in 20 a jump of 5-40 minutes.
     const advanceMs = time < 10 ? 0 : time < 19 ? 1 + small : 5 * minute + jump;
-    if (what >= 8) return { advanceMs, tick, action: { kind: 'settle', which: index } };
-    // 5 in 7 a command of a pseudonym certified from the start; 1 in 8 with a byte flipped, 1 in 8 tampered.
+    // 1 in 8 with a byte flipped, 1 in 8 with a field changed under the signature.
+    const changed: Mutation | null = mutation === 0 ? { kind: 'flip', at } : mutation === 1 ? { kind: 'tamper' } : null;
+    if (what >= 8) return { advanceMs, tick, action: { kind: 'settle', which: index, mutation: changed } };
+    // 5 in 7 a command of a pseudonym certified from the start.
     return {
       advanceMs,
       tick,
-      action: {
-        kind: 'pick',
-        index: live < 5 ? index % liveOrders.length : index % pool.length,
-        mutation: mutation === 0 ? { kind: 'flip', at } : mutation === 1 ? { kind: 'tamper' } : null,
-      },
+      action: { kind: 'pick', index: live < 5 ? index % liveOrders.length : index % pool.length, mutation: changed },
     };
   });
 
@@ -258,7 +256,7 @@ function tampered(payload: Uint8Array): Uint8Array {
   const decoded = decodeMessage(payload);
   if (!decoded.ok) return payload;
   const value = JSON.parse(utf8Decode(payload)) as Record<string, unknown>;
-  for (const field of ['energyWh', 'limitPriceMinorPerKwh', 'exportedWh', 'periodIndex']) {
+  for (const field of ['energyWh', 'limitPriceMinorPerKwh', 'exportedWh', 'amountMinor', 'periodIndex']) {
     if (typeof value[field] === 'number') {
       value[field] = (value[field] as number) + 1;
       return utf8Encode(JSON.stringify(value));
@@ -325,7 +323,8 @@ export function play(steps: readonly Step[], observe: (seen: Observed) => void =
       const open = book.state().trades.filter((trade) => !trade.settled);
       if (open.length === 0) continue;
       const { label, payload } = settlementFor(open[step.action.which % open.length]!);
-      run(label, payload, null, false);
+      const mutation = step.action.mutation;
+      run(mutation === null ? label : `${label} (${mutation.kind})`, mutate(payload, mutation), null, false);
     }
   }
   return log;

@@ -228,8 +228,9 @@ test('every refused command changes nothing but its own recorded refusal', () =>
     });
   });
   covered('refusals checked', 200);
-  for (const code of ['NOT_CERTIFIED', 'BAD_SIGNATURE', 'MALFORMED_JSON', 'DUPLICATE_ORDER'])
+  for (const code of ['NOT_CERTIFIED', 'BAD_SIGNATURE', 'MALFORMED_JSON', 'DUPLICATE_ORDER', 'TRADE_MISMATCH']) {
     covered(`refused ${code}`);
+  }
 });
 
 test('snapshot, restore and replay are exact at any point; two books fed the same stream agree', () => {
