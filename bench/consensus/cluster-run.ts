@@ -5,17 +5,14 @@
  * measuring window, after a warm-up. Replica counters and CPU times are read (SIGUSR2 status
  * lines) when the window opens and closes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ClusterConfig } from '../../gateway/ledger/node/cluster-config.js';
 import { summarizeWindow } from '../../tools/cluster/load-client.js';
+import { LoadProcess } from '../../tools/cluster/load-process.js';
 import { makeCluster } from '../../tools/cluster/make-cluster.js';
-import { ReplicaProcess, type StatusLine, freePorts, repositoryRoot } from '../../tools/cluster/replica-process.js';
-
-const loadMain = fileURLToPath(new URL('../../tools/cluster/load-main.ts', import.meta.url));
+import { ReplicaProcess, type StatusLine, freePorts } from '../../tools/cluster/replica-process.js';
 
 export interface ConsensusRunOptions {
   readonly n: number;
@@ -61,49 +58,6 @@ interface Counters {
   readonly replies: number;
   readonly replyFrames: number;
   readonly replyBytes: number;
-}
-
-class LoadProcess {
-  readonly lines: Record<string, unknown>[] = [];
-  stderr = '';
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', loadMain, ...args], {
-      cwd: repositoryRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-    let buffered = '';
-    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const text = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        try {
-          this.lines.push(JSON.parse(text) as Record<string, unknown>);
-        } catch {
-          this.stderr += `unparsed stdout: ${text}\n`;
-        }
-      }
-    });
-    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stderr = (this.stderr + chunk).slice(-4_000);
-    });
-  }
-
-  async waitFor(event: string, timeoutMs: number): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.lines.find((line) => line.event === event);
-      if (found !== undefined) return found;
-      if (Date.now() > deadline || this.child.exitCode !== null)
-        throw new Error(`load client: no "${event}" line; stderr: ${this.stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
 }
 
 const countersOf = (line: StatusLine): Counters => line.counters as Counters;
