@@ -46,7 +46,7 @@ function executionFigures(context: GroupContext, run: ExecutionRun): void {
       `${run.rounds} round${run.rounds > 1 ? 's' : ''}: book ${formatNumber(1000 / run.bookMsPerOrder)} orders/s per replica ` +
       `(DigestLogApp ${formatNumber(1000 / run.digestMsPerOrder)}/s, ratio ${formatNumber(run.digestMsPerOrder / run.bookMsPerOrder)}); ` +
       `state root ${formatNumber(run.stateRootMsPerBlock)} ms per block on average, ${formatNumber(run.lastStateRootMs)} ms after the last ` +
-      `(it re-hashes the period's whole record once anything in it changed); precheck ${formatNumber(run.precheckMsPerOrder * 1000)} µs per order; ` +
+      `(it re-hashes each section of a period that the block touched: trades, and every used order id list of the pseudonyms that ordered); precheck ${formatNumber(run.precheckMsPerOrder * 1000)} µs per order; ` +
       `${run.trades} trades, ${run.refused} refused`,
   );
 }

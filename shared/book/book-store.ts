@@ -129,7 +129,7 @@ export class BookStore {
     assert(!this.tagPeriods.has(certificate.traceTag), 'one certificate per trace tag');
     record.certificates.set(certificate.pseudonymPublicKey, certificate);
     this.tagPeriods.set(certificate.traceTag, certificate.periodIndex);
-    record.changed();
+    record.changed('certificates');
   }
 
   /** An accepted order's client order id, with the order's signature (what makes a replay a retry). */
@@ -141,7 +141,7 @@ export class BookStore {
       'a client order id is used once',
     );
     record.orderIds.set(pseudonym, { pseudonym, used: [...used, [clientOrderId, sig]] });
-    record.changed();
+    record.changed('orderIds');
   }
 
   addTrade(trade: TradeEntry): void {
@@ -149,25 +149,23 @@ export class BookStore {
     const last = this.timeline[this.timeline.length - 1];
     assert(last === undefined || last.timeMs <= trade.timeMs, 'trades are made in time order');
     const record = this.periodRecord(trade.periodIndex);
-    record.trades.set(trade.tradeId, trade);
+    record.setTrade(trade);
     this.tradePeriods.set(trade.tradeId, trade.periodIndex);
     this.timeline.push(trade);
-    record.changed();
   }
 
   /** A bill or a record taken for a trade the book holds. */
   replaceTrade(trade: TradeEntry): void {
     const record = defined(this.periods.get(trade.periodIndex), 'record of a trade');
     assert(record.trades.has(trade.tradeId), 'the trade replaced is on the book');
-    record.trades.set(trade.tradeId, trade);
-    record.changed();
+    record.setTrade(trade);
   }
 
   addDelivery(entry: DeliveryEntry): void {
     const record = this.periodRecord(entry.periodIndex);
     assert(!record.deliveries.has(entry.pseudonym), 'one report per pseudonym and period');
     record.deliveries.set(entry.pseudonym, entry);
-    record.changed();
+    record.changed('deliveries');
   }
 
   setPenalties(periodIndex: number, penalties: readonly PenaltyEntry[]): void {
@@ -177,7 +175,7 @@ export class BookStore {
     );
     const record = this.periodRecord(periodIndex);
     record.penalties = penalties;
-    record.changed();
+    record.changed('penalties');
   }
 
   addDispute(dispute: DisputeEntry): void {
@@ -188,14 +186,14 @@ export class BookStore {
     if (dispute.tradeId !== null) {
       this.tradeDisputes.set(dispute.tradeId, [...(this.tradeDisputes.get(dispute.tradeId) ?? []), dispute.disputeId]);
     }
-    record.changed();
+    record.changed('disputes');
   }
 
   replaceDispute(dispute: DisputeEntry): void {
     const record = defined(this.periods.get(dispute.periodIndex), 'record of a dispute');
     assert(record.disputes.has(dispute.disputeId), 'the dispute replaced is on the book');
     record.disputes.set(dispute.disputeId, dispute);
-    record.changed();
+    record.changed('disputes');
   }
 
   /** Drops every period before `periodIndex`: its entries stay only in the chain's blocks. */
