@@ -33,6 +33,8 @@ export interface AffinePoint {
 
 const infinity: JacobianPoint = { x: 1n, y: 1n, z: 0n };
 export const generator: JacobianPoint = { x: p256.gx, y: p256.gy, z: 1n };
+/** G in affine form. */
+export const generatorAffine: AffinePoint = { x: p256.gx, y: p256.gy };
 
 export function isOnCurve(point: AffinePoint): boolean {
   if (point.x < 0n || point.x >= p || point.y < 0n || point.y >= p) return false;

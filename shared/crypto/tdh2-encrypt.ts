@@ -16,10 +16,10 @@ import type { HashFunction } from './hash.js';
 import { hedgedNonce, hedgedScalar } from './hedged-nonce.js';
 import { mod } from './modular.js';
 import {
-  type AffinePoint,
   decodePoint,
   encodePoint,
   finite,
+  generatorAffine,
   isInfinity,
   linearCombination,
   multiplyAffine,
@@ -31,7 +31,7 @@ import { type Tdh2Ciphertext, type Tdh2Core, encodeTdh2Core } from './tdh2-encod
 import { lengthPrefixed, tdh2Domains, tdh2H2, tdh2Mask, tdh2SecondGenerator } from './tdh2-oracles.js';
 
 const { n } = p256;
-const g: AffinePoint = { x: p256.gx, y: p256.gy };
+const g = generatorAffine;
 
 export function checkTdh2Label(label: Uint8Array): void {
   ensure(

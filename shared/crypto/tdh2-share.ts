@@ -12,10 +12,10 @@ import type { HashFunction } from './hash.js';
 import { hedgedNonce } from './hedged-nonce.js';
 import { mod } from './modular.js';
 import {
-  type AffinePoint,
   decodePoint,
   encodePoint,
   finite,
+  generatorAffine,
   isInfinity,
   linearCombination,
   multiplyAffine,
@@ -30,7 +30,7 @@ import { lengthPrefixed, tdh2Domains, tdh2H4, tdh2Mask } from './tdh2-oracles.js
 import type { KeyShare } from './threshold-key.js';
 
 const { n } = p256;
-const g: AffinePoint = { x: p256.gx, y: p256.gy };
+const g = generatorAffine;
 
 function validIndex(index: number): boolean {
   return Number.isSafeInteger(index) && index >= 1 && index <= limits.maxTrustees;

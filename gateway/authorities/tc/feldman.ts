@@ -6,13 +6,16 @@
  * points and small public indices.
  */
 import { createECDH } from 'node:crypto';
-import { bigIntToBytes, bytesToBigInt } from '../../../shared/bytes.js';
+import { bigIntToBytes } from '../../../shared/bytes.js';
 import {
   type JacobianPoint,
   add,
   decodePoint,
-  double,
+  decodeScalar as decodeP256Scalar,
   encodePoint,
+  encodeScalar as encodeP256Scalar,
+  double,
+  isInfinity,
   p256,
   toAffine,
 } from '../../../shared/crypto/p256.js';
@@ -21,10 +24,6 @@ import { GridbidError, ensure } from '../../../shared/errors.js';
 
 const q = p256.n;
 const infinity: JacobianPoint = { x: 1n, y: 1n, z: 0n };
-
-export function isInfinity(point: JacobianPoint): boolean {
-  return point.z === 0n;
-}
 
 /** sG for a scalar mod q, computed by OpenSSL; 0 gives the point at infinity. */
 export function baseMultiply(scalar: bigint): JacobianPoint {
@@ -100,13 +99,10 @@ export function shareMatches(commitments: readonly JacobianPoint[], index: numbe
 }
 
 export function encodeScalar(value: bigint): Uint8Array {
-  return bigIntToBytes(mod(value, q), p256.scalarBytes);
+  return encodeP256Scalar(mod(value, q));
 }
 
 /** A 32-byte scalar below q from a peer, or `code`. */
 export function decodeScalar(bytes: Uint8Array, code: 'BAD_SHARE' | 'BAD_FORMAT' = 'BAD_SHARE'): bigint {
-  ensure(bytes.length === p256.scalarBytes, code, 'a scalar must be 32 bytes');
-  const value = bytesToBigInt(bytes);
-  ensure(value < q, code, 'a scalar must be below the group order');
-  return value;
+  return decodeP256Scalar(bytes, code);
 }
