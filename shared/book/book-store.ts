@@ -19,7 +19,8 @@ import type {
   TradeEntry,
 } from './book-state.js';
 import { sectionHash } from './entry-hash.js';
-import { type Certificate, type OrderIds, PeriodRecord } from './period-record.js';
+import { type Certificate, PeriodRecord } from './period-record.js';
+import { type OrderIds, UsedOrderIds } from './used-order-ids.js';
 import { compareText, compareTradeIds } from './rules/ordering.js';
 
 export interface OrderIdsOfPeriod extends OrderIds {
@@ -78,7 +79,7 @@ export class BookStore {
   }
 
   /** The client order ids a pseudonym used in a period. */
-  orderIds(periodIndex: number, pseudonym: string): OrderIds | undefined {
+  orderIds(periodIndex: number, pseudonym: string): UsedOrderIds | undefined {
     return this.periods.get(periodIndex)?.orderIds.get(pseudonym);
   }
 
@@ -135,12 +136,12 @@ export class BookStore {
   /** An accepted order's client order id, with the order's signature (what makes a replay a retry). */
   useOrderId(periodIndex: number, pseudonym: string, clientOrderId: string, sig: string): void {
     const record = this.periodRecord(periodIndex);
-    const used = record.orderIds.get(pseudonym)?.used ?? [];
-    assert(
-      used.every(([id]) => id !== clientOrderId),
-      'a client order id is used once',
-    );
-    record.orderIds.set(pseudonym, { pseudonym, used: [...used, [clientOrderId, sig]] });
+    let used = record.orderIds.get(pseudonym);
+    if (used === undefined) {
+      used = new UsedOrderIds(pseudonym);
+      record.orderIds.set(pseudonym, used);
+    }
+    used.use(clientOrderId, sig);
     record.changed('orderIds');
   }
 
@@ -226,7 +227,7 @@ export class BookStore {
   /** Every period's order ids, by period and pseudonym: kept beside the plain state in snapshots. */
   orderIdState(): OrderIdsOfPeriod[] {
     return this.sortedRecords().flatMap((record) =>
-      record.sortedOrderIds().map((ids) => ({ periodIndex: record.periodIndex, ...ids })),
+      record.sortedOrderIds().map((ids) => ({ periodIndex: record.periodIndex, ...ids.toPlain() })),
     );
   }
 

@@ -23,10 +23,19 @@ export function entryHash(sha256: HashFunction, entry: object): Uint8Array {
 
 /** H(label line || count || the entries' hashes in the given order). */
 export function sectionHash(sha256: HashFunction, label: string, entries: readonly object[]): Uint8Array {
-  const head = utf8Encode(`${label}\n${entries.length}\n`);
+  return hashOfHashes(
+    sha256,
+    label,
+    entries.map((entry) => entryHash(sha256, entry)),
+  );
+}
+
+/** H(label line || count || the hashes in the given order): a section whose entries hash themselves. */
+export function hashOfHashes(sha256: HashFunction, label: string, hashes: readonly Uint8Array[]): Uint8Array {
+  const head = utf8Encode(`${label}\n${hashes.length}\n`);
   // One buffer, not a spread: a section may hold more entries than a call takes arguments.
-  const out = new Uint8Array(head.length + entries.length * sha256.outputBytes);
+  const out = new Uint8Array(head.length + hashes.length * sha256.outputBytes);
   out.set(head, 0);
-  entries.forEach((entry, i) => out.set(entryHash(sha256, entry), head.length + i * sha256.outputBytes));
+  hashes.forEach((hash, i) => out.set(hash, head.length + i * sha256.outputBytes));
   return sha256.digest(out);
 }

@@ -12,8 +12,9 @@ import { concatBytes } from '../bytes.js';
 import type { HashFunction } from '../crypto/hash.js';
 import type { MessageOf } from '../protocol/messages.js';
 import type { DeliveryEntry, DisputeEntry, PenaltyEntry, TradeEntry } from './book-state.js';
-import { sectionHash } from './entry-hash.js';
+import { hashOfHashes, sectionHash } from './entry-hash.js';
 import { compareText, compareTradeIds } from './rules/ordering.js';
+import type { UsedOrderIds } from './used-order-ids.js';
 
 export type Certificate = MessageOf<'certificate'>;
 
@@ -29,12 +30,6 @@ const sectionLabels: Record<Section, string> = {
   orderIds: 'order ids',
 };
 
-/** The client order ids one pseudonym used in a period: [clientOrderId, sig] in the order used. */
-export interface OrderIds {
-  readonly pseudonym: string;
-  readonly used: readonly (readonly [string, string])[];
-}
-
 export class PeriodRecord {
   /** By pseudonym. */
   readonly certificates = new Map<string, Certificate>();
@@ -47,7 +42,7 @@ export class PeriodRecord {
   /** By dispute id. */
   readonly disputes = new Map<string, DisputeEntry>();
   /** By pseudonym: every client order id its orders used in this period, with the order's signature. */
-  readonly orderIds = new Map<string, OrderIds>();
+  readonly orderIds = new Map<string, UsedOrderIds>();
   private hashed: Uint8Array | undefined;
   private readonly sectionHashes = new Map<Section, Uint8Array>();
   /** Trade ids in trade id order, while every trade came after the last (else re-sorted once). */
@@ -102,7 +97,7 @@ export class PeriodRecord {
     return sortedValues(this.disputes, compareText);
   }
 
-  sortedOrderIds(): OrderIds[] {
+  sortedOrderIds(): UsedOrderIds[] {
     return sortedValues(this.orderIds, compareText);
   }
 
@@ -117,13 +112,20 @@ export class PeriodRecord {
     let hash = this.sectionHashes.get(section);
     if (hash === undefined) {
       const label = `period ${this.periodIndex} ${sectionLabels[section]}`;
-      hash = sectionHash(sha256, label, this.sectionEntries(section));
+      hash =
+        section === 'orderIds'
+          ? hashOfHashes(
+              sha256,
+              label,
+              this.sortedOrderIds().map((ids) => ids.hash(sha256)),
+            )
+          : sectionHash(sha256, label, this.sectionEntries(section));
       this.sectionHashes.set(section, hash);
     }
     return hash;
   }
 
-  private sectionEntries(section: Section): readonly object[] {
+  private sectionEntries(section: Exclude<Section, 'orderIds'>): readonly object[] {
     switch (section) {
       case 'certificates':
         return this.sortedCertificates();
@@ -135,8 +137,6 @@ export class PeriodRecord {
         return this.penalties;
       case 'disputes':
         return this.sortedDisputes();
-      case 'orderIds':
-        return this.sortedOrderIds();
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * `order` and `cancel`: signed by a pseudonym that has a certificate for the period on the book
- * (checkCertificateCovers), then handed to the market engine, which owns the rest: the period
+ * (looked up by pseudonym and period, so it covers the command; MM's signature on it was checked
+ * when it was registered, handlers/certificate.ts), then handed to the market engine, which owns the rest: the period
  * open and before gate closure, price and size within the genesis limits, open orders per
  * pseudonym and per book, cancel and replace of the pseudonym's own open orders only (orders
  * are keyed by their owner, so another pseudonym's order is not found). The engine's refusals
@@ -11,12 +12,12 @@
  * its owner's name. The identical signed order again changes nothing (a retry); another order
  * with a used id is DUPLICATE_ORDER.
  */
+import { assert } from '../../assert.js';
 import { isGridbidError } from '../../errors.js';
 import { limits } from '../../limits.js';
 import type { MarketCommand, MarketEvent } from '../../market/types.js';
 import type { MessageOf } from '../../protocol/messages.js';
 import { verifyMessageSignature } from '../../protocol/signing.js';
-import { checkCertificateCovers } from '../../pseudonym/certificate.js';
 import { fromBase64Url } from '../../bytes.js';
 import { type CommandContext, type Outcome, type Produced, accept, refuse } from '../command.js';
 import { recordMarketEvents } from '../market-events.js';
@@ -26,14 +27,14 @@ type Signed = MessageOf<'order'> | MessageOf<'cancel'>;
 export function handleOrder(context: CommandContext, order: MessageOf<'order'>): Outcome {
   const problem = checkSigned(context, order);
   if (problem !== undefined) return problem;
-  const used = context.store.orderIds(order.periodIndex, order.pseudonymPublicKey)?.used ?? [];
-  const earlier = used.find(([clientOrderId]) => clientOrderId === order.clientOrderId);
-  if (earlier !== undefined) {
+  const used = context.store.orderIds(order.periodIndex, order.pseudonymPublicKey);
+  const earlierSig = used?.sigOf(order.clientOrderId);
+  if (earlierSig !== undefined) {
     // The same signed order again is a retry (or a replay): it was executed once, and only once.
-    if (earlier[1] === order.sig) return accept({ periodIndex: order.periodIndex });
+    if (earlierSig === order.sig) return accept({ periodIndex: order.periodIndex });
     return refuse('DUPLICATE_ORDER', `client order id ${order.clientOrderId} was used in this period already`);
   }
-  if (used.length >= limits.maxOrdersPerPseudonymPerPeriod) {
+  if ((used?.size ?? 0) >= limits.maxOrdersPerPseudonymPerPeriod) {
     return refuse('LIMIT_REACHED', `at most ${limits.maxOrdersPerPseudonymPerPeriod} orders per pseudonym and period`);
   }
   const outcome = applyToMarket(context, {
@@ -68,8 +69,11 @@ function checkSigned(context: CommandContext, command: Signed): Outcome | undefi
   if (certificate === undefined) {
     return refuse('NOT_CERTIFIED', `no certificate of this pseudonym for period ${command.periodIndex}`);
   }
+  assert(
+    certificate.pseudonymPublicKey === command.pseudonymPublicKey && certificate.periodIndex === command.periodIndex,
+    'the certificate found covers the command',
+  );
   try {
-    checkCertificateCovers(context.provider, context.rules.mmPublicKey, certificate, command);
     if (!verifyMessageSignature(context.provider, fromBase64Url(command.pseudonymPublicKey), command)) {
       return refuse('BAD_SIGNATURE', 'not signed by the pseudonym');
     }
