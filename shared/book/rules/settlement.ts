@@ -65,9 +65,13 @@ export function checkTransactionRecord(
 }
 
 /**
- * Trades not settled whose time + `settlementDeadlineMs` <= `nowMs`, in trade id order. The
- * caller opens one non-payment dispute per trade (`autoDisputeId`) and skips trades that have
- * one already: this function is stateless and lists them again at every later time.
+ * Trades billed but not settled whose time + `settlementDeadlineMs` <= `nowMs`, in trade id
+ * order. The caller opens one non-payment dispute per trade (`autoDisputeId`) and skips trades
+ * that have one already: this function is stateless and lists them again at every later time.
+ *
+ * A trade its seller never billed is left out: the buyer had nothing to pay, so a dispute would
+ * make an innocent buyer traceable. The seller forgoes the amount (its statement keeps it as
+ * receivable, the buyer's as owed) and the seller alone could have acted.
  */
 export function unsettledPastDeadline(
   trades: readonly TradeEntry[],
@@ -75,7 +79,7 @@ export function unsettledPastDeadline(
   settlementDeadlineMs: number,
 ): TradeEntry[] {
   return trades
-    .filter((trade) => !trade.settled && trade.timeMs + settlementDeadlineMs <= nowMs)
+    .filter((trade) => trade.bill !== undefined && !trade.settled && trade.timeMs + settlementDeadlineMs <= nowMs)
     .sort((a, b) => compareTradeIds(a.tradeId, b.tradeId));
 }
 

@@ -1,6 +1,7 @@
 /**
  * A pseudonym's statement for one period, read from the book: the energy it traded, the money
- * it paid and still owes for what it bought, and its imbalance penalties.
+ * it paid and still owes for what it bought, what it was paid and is still due for what it sold,
+ * and its imbalance penalties. A trade counts as paid once its dual-signed record is on the book.
  */
 import type { PenaltyEntry, TradeEntry } from '../book-state.js';
 import { sumOf } from './safe-integer.js';
@@ -14,6 +15,10 @@ export interface Statement {
   readonly paidMinor: number;
   /** Amounts of its trades as buyer not settled yet, minor units: paidMinor + owedMinor is all it bought. */
   readonly owedMinor: number;
+  /** Amounts of its trades as seller that are settled, minor units. */
+  readonly receivedMinor: number;
+  /** Amounts of its trades as seller not settled yet, minor units: receivedMinor + receivableMinor is all it sold. */
+  readonly receivableMinor: number;
   /** Its imbalance penalties for the period, minor units (0 before the delivery check). */
   readonly penaltyMinor: number;
 }
@@ -37,6 +42,14 @@ export function statement(
     ),
     owedMinor: sumOf(
       bought.filter((trade) => !trade.settled),
+      (trade) => trade.amountMinor,
+    ),
+    receivedMinor: sumOf(
+      sold.filter((trade) => trade.settled),
+      (trade) => trade.amountMinor,
+    ),
+    receivableMinor: sumOf(
+      sold.filter((trade) => !trade.settled),
       (trade) => trade.amountMinor,
     ),
     penaltyMinor: sumOf(own, (penalty) => penalty.penaltyMinor),

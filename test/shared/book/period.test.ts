@@ -80,13 +80,23 @@ test('a period from enrolment to trace', () => {
   assert.is(checked.periodsChecked, 1);
   const penalty = imbalancePenaltyMinor(500, genesis.penaltyMinorPerKwh);
   assert.is(penalty, 25);
-  assert.equal(book.statement(a!.id, p1), { boughtWh: 0, soldWh: 1_000, paidMinor: 0, owedMinor: 0, penaltyMinor: 25 });
+  assert.equal(book.statement(a!.id, p1), {
+    boughtWh: 0,
+    soldWh: 1_000,
+    paidMinor: 0,
+    owedMinor: 0,
+    receivedMinor: 110,
+    receivableMinor: 0,
+    penaltyMinor: 25,
+  });
   assert.equal(book.statement(c!.id, p1).penaltyMinor, 0);
   assert.equal(book.statement(b!.id, p1), {
     boughtWh: 1_000,
     soldWh: 0,
     paidMinor: 110,
     owedMinor: 0,
+    receivedMinor: 0,
+    receivableMinor: 0,
     penaltyMinor: 0,
   });
   // A's shortfall is within the dispute threshold: no non-delivery dispute.
@@ -119,6 +129,22 @@ test('a period from enrolment to trace', () => {
   driver.ok(enrolment('meter-d', 'ban', dKey, 1), t(65));
   assert.is(book.meter('meter-d')?.status, 'banned');
   assert.is(driver.run(enrolment('meter-d', 'approve', dKey), t(66)).code, 'BANNED');
+});
+
+test("a trade its seller never bills is no one's non-payment: no dispute at the deadline, still receivable and owed", () => {
+  const driver = new Driver(new BookOfRecord(provider, genesis));
+  const [seller, buyer] = [pseudonym('m-s'), pseudonym('m-b')];
+  driver.ok(seller!.certificate, t(1));
+  driver.ok(buyer!.certificate, t(1));
+  driver.ok(order(seller!, 'sell', 400, 100, 's1'), t(2));
+  driver.ok(order(buyer!, 'buy', 400, 100, 'b1'), t(2));
+  const [trade] = driver.book.trades(p1);
+  assert.ok(trade !== undefined);
+  // Past the deadline (made at 2 minutes, due at 62), and long after.
+  for (const minutes of [62, 63, 90]) driver.ok(enrolment(`tick-${minutes}`, 'approve', deviceKey()), t(minutes));
+  assert.is(driver.book.dispute(autoDisputeId('non-payment', trade.tradeId)), undefined);
+  assert.is(driver.book.statement(seller!.id, p1).receivableMinor, trade.amountMinor);
+  assert.is(driver.book.statement(buyer!.id, p1).owedMinor, trade.amountMinor);
 });
 
 test.run();

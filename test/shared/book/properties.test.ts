@@ -134,6 +134,11 @@ test('money and energy are conserved: trades balance, and none exceeds or crosse
         const settled = trades.filter((trade) => trade.settled).reduce((sum, trade) => sum + trade.amountMinor, 0);
         const paid = [...parties].reduce((sum, party) => sum + seen.book.statement(party, periodIndex).paidMinor, 0);
         assert.is(paid, settled, `period ${periodIndex}: paid is what was settled`);
+        const received = [...parties].reduce(
+          (sum, party) => sum + seen.book.statement(party, periodIndex).receivedMinor,
+          0,
+        );
+        assert.is(received, settled, `period ${periodIndex}: received is what was settled`);
         if (settled > 0 && seen.entry.label.startsWith('record')) count('trades settled');
       }
       if (fresh.length === 0) return;

@@ -205,7 +205,7 @@ test('the penalty is exact for the largest figures the limits allow', () => {
 // ---------------------------------------------------------------------------------------------
 // Statements
 
-test('a statement: bought, sold, paid (settled buys), owed (unsettled buys), penalties', () => {
+test('a statement: bought, sold, paid (settled buys), owed (unsettled buys), received and receivable (sells), penalties', () => {
   const trades = [
     trade('s', 'p', 1_000, { settled: true }),
     trade('s', 'p', 500),
@@ -218,6 +218,8 @@ test('a statement: bought, sold, paid (settled buys), owed (unsettled buys), pen
     soldWh: 200,
     paidMinor: tradeAmountMinor(1_000, 200),
     owedMinor: tradeAmountMinor(500, 200),
+    receivedMinor: tradeAmountMinor(200, 200),
+    receivableMinor: 0,
     penaltyMinor: 18,
   });
   assert.equal(statement(period, 'nobody', trades, penalties), {
@@ -225,7 +227,18 @@ test('a statement: bought, sold, paid (settled buys), owed (unsettled buys), pen
     soldWh: 0,
     paidMinor: 0,
     owedMinor: 0,
+    receivedMinor: 0,
+    receivableMinor: 0,
     penaltyMinor: 0,
+  });
+  assert.equal(statement(period, 's', trades, penalties), {
+    boughtWh: 0,
+    soldWh: 1_500,
+    paidMinor: 0,
+    owedMinor: 0,
+    receivedMinor: tradeAmountMinor(1_000, 200),
+    receivableMinor: tradeAmountMinor(500, 200),
+    penaltyMinor: 3,
   });
 });
 
@@ -417,11 +430,13 @@ test('property: net traded energy sums to zero over all pseudonyms of a period',
   });
 });
 
-test('property: statements add up: paid + owed is all a pseudonym bought, energies match the trades', () => {
+test('property: statements add up: paid + owed is all a pseudonym bought, received + receivable all it sold, energies and money match the trades', () => {
   holds(({ rules: r, trades, reports }) => {
     const { penalties } = deliveryCheck(r, period, trades, reports);
     let boughtWh = 0;
     let soldWh = 0;
+    let paidMinor = 0;
+    let receivedMinor = 0;
     for (const p of pseudonyms) {
       const s = statement(period, p, trades, penalties);
       const bought = trades.filter((t) => t.periodIndex === period && t.buyer === p);
@@ -429,12 +444,21 @@ test('property: statements add up: paid + owed is all a pseudonym bought, energi
         s.paidMinor + s.owedMinor,
         bought.reduce((sum, t) => sum + t.amountMinor, 0),
       );
-      assert.ok(s.paidMinor >= 0 && s.owedMinor >= 0 && s.penaltyMinor >= 0);
+      const sold = trades.filter((t) => t.periodIndex === period && t.seller === p);
+      assert.is(
+        s.receivedMinor + s.receivableMinor,
+        sold.reduce((sum, t) => sum + t.amountMinor, 0),
+      );
+      assert.ok(s.paidMinor >= 0 && s.owedMinor >= 0 && s.receivedMinor >= 0 && s.receivableMinor >= 0);
+      assert.ok(s.penaltyMinor >= 0);
+      paidMinor += s.paidMinor;
+      receivedMinor += s.receivedMinor;
       assert.is(s.penaltyMinor, penalties.find((penalty) => penalty.pseudonym === p)?.penaltyMinor ?? 0);
       boughtWh += s.boughtWh;
       soldWh += s.soldWh;
     }
     assert.is(boughtWh, soldWh);
+    assert.is(paidMinor, receivedMinor);
   });
 });
 

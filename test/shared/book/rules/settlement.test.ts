@@ -273,10 +273,10 @@ test('the buyer signs first and the seller countersigns, on separate devices', (
 // ---------------------------------------------------------------------------------------------
 // The settlement deadline
 
-test('unsettled trades past the deadline, the deadline itself included, in numeric trade id order', () => {
+test('billed, unsettled trades past the deadline, the deadline itself included, in numeric trade id order', () => {
   const deadlineMs = 3_600_000;
-  const at = (tradeId: string, timeMs: number, isSettled = false): TradeEntry => ({
-    ...trade,
+  const at = (tradeId: string, timeMs: number, isSettled = false, isBilled = true): TradeEntry => ({
+    ...(isBilled ? billed : trade),
     tradeId,
     timeMs,
     settled: isSettled,
@@ -288,8 +288,10 @@ test('unsettled trades past the deadline, the deadline itself included, in numer
     at('9-4', 1_000, true),
     at('9-5', 1_001),
     at('11-1', 0),
+    at('9-8', 0, false, false),
   ];
   const due = unsettledPastDeadline(trades, 1_000 + deadlineMs, deadlineMs).map((t) => t.tradeId);
+  // 9-8 was never billed: its buyer had nothing to pay, so it is no one's non-payment.
   assert.equal(due, ['9-3', '9-12', '10-2', '11-1']);
   assert.equal(unsettledPastDeadline(trades, deadlineMs - 1, deadlineMs), []);
   // Deterministic: the input order does not matter.
