@@ -181,6 +181,7 @@ const book = object({
       tradeId: nullable(identifier),
       respondent: p256PublicKey,
       claimant: nullable(p256PublicKey),
+      evidenceHash: nullable(sha256Digest),
       openedAtMs: timeMs,
       shares: array(messageSchemas['trustee.share'], 0, limits.maxTrustees),
       trace: nullable(object({ meterId, trusteeIndices: array(trusteeIndex, 1, limits.maxTrustees), atMs: timeMs })),

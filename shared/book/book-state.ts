@@ -63,6 +63,8 @@ export interface DisputeEntry {
   readonly respondent: string;
   /** The filing party, or null when the rules opened it. */
   readonly claimant: string | null;
+  /** The claimant's SHA-256 of evidence kept off the ledger (base64url), or null: none given, or the rules opened it. */
+  readonly evidenceHash: string | null;
   readonly openedAtMs: number;
   /** Valid trustee decryption shares so far, by trustee index (the `trustee.share` messages). */
   readonly shares: readonly MessageOf<'trustee.share'>[];

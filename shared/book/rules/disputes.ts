@@ -47,6 +47,7 @@ export function openRuleDispute(kind: DisputeKind, trade: TradeEntry, atMs: numb
     tradeId: trade.tradeId,
     respondent: disputeParties(kind, trade).respondent,
     claimant: null,
+    evidenceHash: null,
     openedAtMs: atMs,
     shares: [],
     trace: null,
@@ -62,6 +63,7 @@ export function filedDispute(dispute: Dispute, atMs: number): DisputeEntry {
     tradeId: dispute.tradeId,
     respondent: dispute.respondentPseudonym,
     claimant: dispute.claimantPseudonym,
+    evidenceHash: dispute.evidenceHash ?? null,
     openedAtMs: atMs,
     shares: [],
     trace: null,
@@ -108,7 +110,8 @@ export function checkDispute(
       same.tradeId === dispute.tradeId &&
       same.periodIndex === dispute.periodIndex &&
       same.claimant === dispute.claimantPseudonym &&
-      same.respondent === dispute.respondentPseudonym;
+      same.respondent === dispute.respondentPseudonym &&
+      same.evidenceHash === (dispute.evidenceHash ?? null);
     return retry ? duplicate : refused('DISPUTE_ID_USED', `dispute id ${dispute.disputeId} is taken`);
   }
   const earlier = disputeOver(existing, dispute.reason, trade.tradeId);

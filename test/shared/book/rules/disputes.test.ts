@@ -18,7 +18,7 @@ import {
   openRuleDispute,
 } from '../../../../shared/book/rules/disputes.js';
 import type { RuleResult } from '../../../../shared/book/rules/rule-result.js';
-import { toBase64Url } from '../../../../shared/bytes.js';
+import { toBase64Url, utf8Encode } from '../../../../shared/bytes.js';
 import type { MessageOf } from '../../../../shared/protocol/messages.js';
 import { signMessage } from '../../../../shared/protocol/signing.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
@@ -69,6 +69,8 @@ function dispute(kind: Kind, overrides: Partial<Dispute> = {}, signer?: Uint8Arr
 }
 
 const nonDelivery = dispute('non-delivery');
+/** SHA-256 of some evidence kept off the ledger, as the message carries it. */
+const evidence = toBase64Url(provider.sha256.digest(utf8Encode('meter readings 14:00-14:15')));
 const nonPayment = dispute('non-payment');
 
 function outcome(result: RuleResult): string {
@@ -91,6 +93,13 @@ const cases: readonly {
     dispute: nonDelivery,
     existing: [filedDispute(nonDelivery, 9_000)],
     expect: 'duplicate',
+  },
+  {
+    rule: 'the same id with other evidence is another dispute, not a retry',
+    trade,
+    dispute: dispute('non-delivery', { evidenceHash: evidence }),
+    existing: [filedDispute(nonDelivery, 9_000)],
+    expect: 'DISPUTE_ID_USED',
   },
   { rule: 'a dispute over a trade the book does not hold', dispute: nonDelivery, expect: 'NO_TRADE' },
   {
@@ -197,6 +206,7 @@ test("the rules' disputes: ids auto-<kind>-<tradeId>, respondent the party at fa
     tradeId: trade.tradeId,
     respondent: buyer,
     claimant: null,
+    evidenceHash: null,
     openedAtMs: 7_000,
     shares: [],
     trace: null,
@@ -212,6 +222,8 @@ test("a filed dispute's entry names its claimant, respondent and kind", () => {
   assert.is(entry.respondent, buyer);
   assert.is(entry.kind, 'non-payment');
   assert.is(entry.trace, null);
+  assert.is(entry.evidenceHash, null);
+  assert.is(filedDispute(dispute('non-payment', { evidenceHash: evidence }), 9_000).evidenceHash, evidence);
 });
 
 test.run();

@@ -79,6 +79,7 @@ function disputeAgainst(disputeId: string, respondent: Uint8Array): DisputeEntry
     tradeId: `${periodIndex}-1`,
     respondent: toBase64Url(respondent),
     claimant: null,
+    evidenceHash: null,
     openedAtMs: nowMs,
     shares: [],
     trace: null,
