@@ -128,6 +128,7 @@ const market = object({
   version: one,
   nextOrderSeq: integer(1, many),
   tradeSeq: count,
+  closedBefore: count,
   closedPeriods: array(periodIndex, 0, many),
   periods: array(
     object({
@@ -245,6 +246,15 @@ function checkUniqueOrderIds(orderIds: readonly OrderIdsOfPeriod[]): void {
 
 /** Keys the book indexes by must be unique, or rebuilding it would lose entries. */
 function checkUnique(state: BookState): void {
+  const { closedBefore, closedPeriods } = state.market;
+  closedPeriods.forEach((period, i) => {
+    ensure(
+      period >= closedBefore && (i === 0 || period > closedPeriods[i - 1]!),
+      'BAD_SNAPSHOT',
+      'closed periods are ascending, once each, and not below closedBefore',
+      'book.market.closedPeriods',
+    );
+  });
   const unique = (keys: readonly string[], what: string, path: string) => {
     const sorted = [...keys].sort(compareText);
     for (let i = 1; i < sorted.length; i++) {

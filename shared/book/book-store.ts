@@ -210,6 +210,7 @@ export class BookStore {
       this.periods.delete(index);
     }
     this.timeline = this.timeline.filter((trade) => trade.periodIndex >= periodIndex);
+    this.market.forgetClosedBefore(periodIndex);
   }
 
   // Hashing and the plain form.

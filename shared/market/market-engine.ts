@@ -4,6 +4,7 @@
  * every ledger replica applying the same commands emits the same events and reaches the same
  * state hash. Bad commands are rejected with a code; nothing throws on input.
  */
+import { assert } from '../assert.js';
 import { clearCallMarket } from './call-auction.js';
 import type { HashFunction } from '../crypto/hash.js';
 import { OrderBook } from './order-book.js';
@@ -31,7 +32,9 @@ function isIdentifier(value: unknown): value is string {
 
 export class MarketEngine {
   private readonly books = new Map<number, OrderBook>();
+  /** Closed periods at or above `closedBefore`; every period below it counts as closed. */
   private readonly closed = new Set<number>();
+  private closedBefore = 0;
   private nextOrderSeq = 1;
   private tradeSeq = 0;
   private readonly nextTradeSeq = (): number => ++this.tradeSeq;
@@ -78,6 +81,7 @@ export class MarketEngine {
       version: 1,
       nextOrderSeq: this.nextOrderSeq,
       tradeSeq: this.tradeSeq,
+      closedBefore: this.closedBefore,
       closedPeriods: [...this.closed].sort((a, b) => a - b),
       periods,
     };
@@ -88,7 +92,11 @@ export class MarketEngine {
     const engine = new MarketEngine(limits, emit);
     engine.nextOrderSeq = snapshot.nextOrderSeq;
     engine.tradeSeq = snapshot.tradeSeq;
-    for (const periodIndex of snapshot.closedPeriods) engine.closed.add(periodIndex);
+    engine.closedBefore = snapshot.closedBefore;
+    for (const periodIndex of snapshot.closedPeriods) {
+      assert(periodIndex >= snapshot.closedBefore, 'closed periods listed are not below closedBefore');
+      engine.closed.add(periodIndex);
+    }
     for (const period of snapshot.periods) {
       const book = new OrderBook(period.periodIndex, period.mode);
       for (const [seq, owner, clientOrderId, side, price, remainingWh] of period.orders) {
@@ -101,6 +109,22 @@ export class MarketEngine {
 
   stateHash(hash: HashFunction): string {
     return snapshotHash(hash, this.snapshot());
+  }
+
+  /**
+   * Forgets which periods below `periodIndex` were closed: all of them count as closed from now
+   * on, so the set of closed periods stays bounded by the periods kept. No book below it may be
+   * open; the watermark never moves back.
+   */
+  forgetClosedBefore(periodIndex: number): void {
+    assert(Number.isSafeInteger(periodIndex) && periodIndex >= 0, 'a period index');
+    assert(
+      [...this.books.keys()].every((open) => open >= periodIndex),
+      'no open period is forgotten',
+    );
+    if (periodIndex <= this.closedBefore) return;
+    this.closedBefore = periodIndex;
+    for (const closed of [...this.closed]) if (closed < periodIndex) this.closed.delete(closed);
   }
 
   book(periodIndex: number): OrderBook | undefined {
@@ -117,7 +141,7 @@ export class MarketEngine {
     }
     if (this.books.has(periodIndex))
       return this.reject(periodIndex, '', '', 'PERIOD_ALREADY_OPEN', 'period is already open');
-    if (this.closed.has(periodIndex)) return this.reject(periodIndex, '', '', 'PERIOD_CLOSED', 'period was closed');
+    if (this.isClosed(periodIndex)) return this.reject(periodIndex, '', '', 'PERIOD_CLOSED', 'period was closed');
     if (this.books.size >= this.limits.maxOpenPeriods)
       return this.reject(periodIndex, '', '', 'TOO_MANY_PERIODS', 'too many open periods');
     this.books.set(periodIndex, new OrderBook(periodIndex, mode));
@@ -223,10 +247,14 @@ export class MarketEngine {
     this.emit({ kind: 'gateClosed', periodIndex, clearingPriceMinorPerKwh: clearingPrice });
   }
 
+  private isClosed(periodIndex: number): boolean {
+    return periodIndex < this.closedBefore || this.closed.has(periodIndex);
+  }
+
   private openBook(periodIndex: number, owner: string, clientOrderId: string): OrderBook | undefined {
     const book = this.books.get(periodIndex);
     if (book !== undefined) return book;
-    if (this.closed.has(periodIndex))
+    if (this.isClosed(periodIndex))
       this.reject(periodIndex, owner, clientOrderId, 'PERIOD_CLOSED', 'gate closure has passed');
     else this.reject(periodIndex, owner, clientOrderId, 'PERIOD_NOT_OPEN', 'trading for this period is not open');
     return undefined;

@@ -15,6 +15,9 @@ export interface MarketSnapshot {
   readonly version: 1;
   readonly nextOrderSeq: number;
   readonly tradeSeq: number;
+  /** Every period below this counts as closed (older ones are forgotten, not listed). */
+  readonly closedBefore: number;
+  /** Closed periods at or above `closedBefore`, ascending. */
   readonly closedPeriods: number[];
   readonly periods: { periodIndex: number; mode: MarketMode; orders: SnapshotOrder[] }[];
 }

@@ -17,7 +17,9 @@ import {
   gateClosureMs,
   genesisClock,
 } from '../../../shared/book/period-clock.js';
-import { periodStartMs } from '../../../shared/time/period.js';
+import { limits } from '../../../shared/limits.js';
+import { utf8Decode } from '../../../shared/bytes.js';
+import { periodIndexAt, periodStartMs } from '../../../shared/time/period.js';
 import { Driver, deviceKey, enrolment, genesis, minute, order, p0, p1, provider, pseudonym } from './world.js';
 
 const rules: ClockRules = {
@@ -118,6 +120,32 @@ test('in call mode the period clears at its gate, at the block time that crossed
   assert.equal([trade?.energyWh, trade?.timeMs], [300, closing]);
   assert.ok(trade!.priceMinorPerKwh >= 100 && trade!.priceMinorPerKwh <= 140);
   assert.is(driver.book.statement(buyer!.id, p1).owedMinor, trade!.amountMinor);
+});
+
+test('periods older than the retention leave the book and the market: the closed list stays bounded', () => {
+  const driver = new Driver(new BookOfRecord(provider, genesis));
+  // Gates close for the periods of the first hour, one block per period.
+  for (let minutes = 1; minutes <= 60; minutes += 15) {
+    driver.ok(enrolment(`m-${minutes}`, 'approve', deviceKey()), start(p0) + minutes * minute);
+  }
+  const market = () =>
+    (
+      JSON.parse(utf8Decode(driver.book.snapshot())) as {
+        book: { market: { closedBefore: number; closedPeriods: number[] } };
+      }
+    ).book.market;
+  const early = market();
+  assert.ok(early.closedBefore <= p0);
+  assert.ok(early.closedPeriods.includes(p1), 'p1 closed and listed');
+  // A block past the retention: everything before its keep-from period is forgotten.
+  const later = start(p0) + limits.bookRetentionMs + 3 * 60 * minute;
+  driver.ok(enrolment('m-late', 'approve', deviceKey()), later);
+  const keepFrom = periodIndexAt(later - limits.bookRetentionMs, genesis.periodMs);
+  const after = market();
+  assert.is(after.closedBefore, keepFrom);
+  assert.ok(after.closedPeriods.every((period) => period >= keepFrom));
+  assert.ok(!after.closedPeriods.includes(p1));
+  assert.ok(after.closedPeriods.length <= limits.bookRetentionMs / genesis.periodMs + 4);
 });
 
 test.run();

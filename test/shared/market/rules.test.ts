@@ -1154,6 +1154,7 @@ test('snapshot: plain JSON that restore rebuilds exactly (same snapshot, same st
   assert.is(snapshot.nextOrderSeq, 9);
   assert.is(snapshot.tradeSeq, 1);
   assert.equal(snapshot.closedPeriods, [2]);
+  assert.is(snapshot.closedBefore, 0);
   assert.equal(
     snapshot.periods.map((period) => period.periodIndex),
     [0, 1],
@@ -1194,6 +1195,32 @@ test('snapshot: a restored engine continues with the same events (FIFO, sequence
     'p0 expired x/s1 10Wh',
     closed,
   ]);
+});
+
+test('forgetting closed periods: those below the mark stay closed, the list keeps only those above, restore agrees', () => {
+  const recording = engineAfter([...busyCommands, ...continuation]);
+  const { engine } = recording;
+  assert.equal(engine.snapshot().closedPeriods, [0, 1, 2]);
+  engine.forgetClosedBefore(2);
+  assert.equal([engine.snapshot().closedBefore, engine.snapshot().closedPeriods], [2, [2]]);
+  engine.forgetClosedBefore(1); // the mark never moves back
+  assert.is(engine.snapshot().closedBefore, 2);
+  const restored = new RecordingEngine(snapshotLimits, JSON.parse(JSON.stringify(engine.snapshot())));
+  assert.is(restored.hash(), recording.hash());
+  for (const target of [recording, restored]) {
+    const events = [0, 1, 2].map((periodIndex) => target.apply(open(periodIndex)).map(describe));
+    assert.equal(events, [
+      ['p0 rejected / PERIOD_CLOSED'],
+      ['p1 rejected / PERIOD_CLOSED'],
+      ['p2 rejected / PERIOD_CLOSED'],
+    ]);
+    assert.equal(target.apply(buy('q', 'b9', 10, 100, { period: 1 })).map(describe), [
+      'p1 rejected q/b9 PERIOD_CLOSED',
+    ]);
+  }
+  // An open period is never forgotten.
+  const live = engineAfter([open(5)]);
+  assert.throws(() => live.engine.forgetClosedBefore(6), /no open period is forgotten/);
 });
 
 test('stateHash: changes when the state changes, not when a command is rejected', () => {
