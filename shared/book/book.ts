@@ -19,7 +19,8 @@ import { inclusionProof } from '../ledger/merkle.js';
 import { limits } from '../limits.js';
 import { decodeMessage } from '../protocol/codec.js';
 import type { MessageOf } from '../protocol/messages.js';
-import type { BookState, DisputeEntry, MeterEntry, TradeEntry } from './book-state.js';
+import type { BookState, DisputeEntry, MeterEntry, PeriodClockState, TradeEntry } from './book-state.js';
+import type { MarketSnapshot } from '../market/snapshot.js';
 import { decodeSnapshot, encodeSnapshot } from './book-snapshot.js';
 import { BookStore } from './book-store.js';
 import { moveClock, nothingHappened } from './clock-step.js';
@@ -206,6 +207,16 @@ export class BookOfRecord {
 
   get executed(): number {
     return this.store.executed;
+  }
+
+  /** The period clock: the last block time, periods open for trading and those awaiting their check. */
+  clock(): PeriodClockState {
+    return this.store.clock;
+  }
+
+  /** The market engine's state: each open period's resting orders, in arrival order. */
+  market(): MarketSnapshot {
+    return this.store.market.snapshot();
   }
 
   meter(meterId: string): MeterEntry | undefined {
