@@ -52,7 +52,6 @@ export interface GridOptions {
   /** Demo policies written into every node config. */
   readonly approveEnrolments?: boolean;
   readonly approveDisputes?: readonly ('non-delivery' | 'non-payment')[];
-  readonly clock?: { readonly originMs: number; readonly speed: number };
   readonly onProgress?: (line: string) => void;
 }
 
@@ -211,7 +210,6 @@ export function makeGrid(provider: CryptoProvider, options: GridOptions): MadeGr
         approveEnrolments: options.approveEnrolments === true ? 'yes' : 'no',
         approveDisputes: [...(options.approveDisputes ?? [])],
       },
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
     };
     writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
     return file;

@@ -11,8 +11,7 @@
  *     "authorities": { "rm": 0, "mm": 0 },  the node indices hosting RM and MM (same in every config)
  *     "trustees": [1],              trustee key files this node holds (keys/trustee-<i>.json)
  *     "services": ["keys/service-operator.json"],  accounts the embedded broker accepts
- *     "policy": { "approveEnrolments": false, "approveDisputes": [] },  automatic approvals (demos)
- *     "clock": { "originMs": 0, "speed": 1 }       optional time compression (demos)
+ *     "policy": { "approveEnrolments": "no", "approveDisputes": [] }  automatic approvals (demos)
  *   }
  *
  * Relative paths are relative to the file. Every field is checked; an error names the field.
@@ -49,7 +48,6 @@ const schema = object({
       approveDisputes: optional(array(oneOf(['non-delivery', 'non-payment']), 0, 2)),
     }),
   ),
-  clock: optional(object({ originMs: integer(0, limits.maxTimeMs), speed: integer(1, 10_000) })),
 });
 
 export type MqttSetting =
@@ -68,8 +66,6 @@ export interface NodeConfig {
   /** Service account files the embedded broker accepts, absolute. */
   readonly serviceAccountFiles: readonly string[];
   readonly policy: { readonly approveEnrolments: boolean; readonly approveDisputes: readonly string[] };
-  /** Node time = originMs + (wall time - originMs) × speed; speed 1 is wall time. */
-  readonly clock: { readonly originMs: number; readonly speed: number };
 }
 
 /** Parses a config object read from `file`; throws BAD_INPUT naming the field. */
@@ -119,7 +115,6 @@ export function parseNodeConfig(value: unknown, file: string): NodeConfig {
       approveEnrolments: parsed.policy?.approveEnrolments === 'yes',
       approveDisputes: parsed.policy?.approveDisputes ?? [],
     },
-    clock: parsed.clock ?? { originMs: 0, speed: 1 },
   };
 }
 
