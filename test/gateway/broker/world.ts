@@ -189,3 +189,16 @@ export function closed(client: MqttClient): Promise<void> {
     client.once('close', () => resolve());
   });
 }
+
+/** The SUBACK return code for one filter: the granted QoS, or 128 when refused. */
+export async function subackCode(client: MqttClient, filter: string, qos: 0 | 1 = 0): Promise<number> {
+  try {
+    const [granted] = await client.subscribeAsync(filter, { qos });
+    return granted!.qos;
+  } catch (error) {
+    // mqtt.js rejects a refused subscription, carrying the SUBACK.
+    const granted = (error as { packet?: { granted?: unknown[] } }).packet?.granted?.[0];
+    if (typeof granted === 'number') return granted;
+    throw error;
+  }
+}
