@@ -114,6 +114,9 @@ export const errorCodes = [
   'BAD_GENESIS',
   /** A book snapshot that cannot be read, or is of another grid. */
   'BAD_SNAPSHOT',
+  // the gateway's MQTT broker
+  /** A publish, subscription or Last Will outside the topics the session's identity may use. */
+  'FORBIDDEN_TOPIC',
   // the server itself
   /**
    * The server failed on its own account (a bug, a failing dependency), not because of the

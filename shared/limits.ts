@@ -142,4 +142,28 @@ export const limits = {
    * base64url characters, within MQTT 3.1.1's client id length.
    */
   randomIdBytes: 16,
+
+  /**
+   * The gateway's MQTT broker (gateway/broker). A login message (`enrolment.request`,
+   * `device.login`) is accepted only if its time is this close to the gateway's clock, and a
+   * certificate request's coarse time only if a clock this close could have written it: a
+   * password seen once is worth nothing minutes later.
+   */
+  maxLoginClockSkewMs: 5 * 60_000,
+  /**
+   * What one client session may publish (the gateway's own service account is not limited):
+   * messages per second and the burst it may send at once, far above what an honest meter or
+   * operator sends (a few orders or requests a minute)...
+   */
+  brokerMessagesPerSecond: 10,
+  brokerMessageBurst: 40,
+  /** ...and bytes (topic and payload) per second and at once: the burst holds four payloads of the largest size. */
+  brokerBytesPerSecond: 65_536,
+  brokerByteBurst: 4 * 65_536,
+  /**
+   * Publishes over its allowance a session may have dropped (the count refills at
+   * brokerMessagesPerSecond) before it is disconnected: only a client that keeps sending far
+   * past its rate, not one with an occasional burst, loses its connection.
+   */
+  brokerFloodDropMessages: 400,
 } as const;

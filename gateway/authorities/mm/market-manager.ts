@@ -9,12 +9,11 @@
 import { fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import type { RsaPublicKey } from '../../../shared/crypto/rsa-key.js';
-import { decodePoint } from '../../../shared/crypto/p256.js';
-import { GridbidError, ensure } from '../../../shared/errors.js';
+import { ensure } from '../../../shared/errors.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
-import { signMessage, verifyMessageSignature } from '../../../shared/protocol/signing.js';
+import { signMessage } from '../../../shared/protocol/signing.js';
+import { checkPseudonymPossession, checkRmCredential } from '../../../shared/pseudonym/certificate-request-check.js';
 import { isCoarseTime, isFreshCoarseTime } from '../../../shared/pseudonym/coarse-time.js';
-import { verifyRmSignature } from '../../../shared/pseudonym/pseudonym-message.js';
 import { traceTagCore, traceTagValid } from '../../../shared/pseudonym/trace-tag.js';
 import { periodEndMs, periodIndexAt, periodStartMs } from '../../../shared/time/period.js';
 
@@ -49,18 +48,7 @@ export class MarketManager {
 
   /** `sessionClientId` is the MQTT client id of the anonymous session the request came on. */
   certify(sessionClientId: string, request: MessageOf<'certificate.request'>, nowMs: number): MessageOf<'certificate'> {
-    ensure(request.clientId === sessionClientId, 'BAD_CREDENTIAL', 'request is bound to another session');
-    const pseudonym = fromBase64Url(request.pseudonymPublicKey);
-    try {
-      decodePoint(pseudonym);
-    } catch {
-      throw new GridbidError('BAD_CREDENTIAL', 'pseudonym is not a P-256 point', 'pseudonymPublicKey');
-    }
-    ensure(
-      verifyMessageSignature(this.provider, pseudonym, request),
-      'BAD_SIGNATURE',
-      'request is not signed by the pseudonym key',
-    );
+    const pseudonym = checkPseudonymPossession(this.provider, sessionClientId, request);
     const known = this.issued.get(request.periodIndex)?.get(request.pseudonymPublicKey);
     if (known !== undefined) {
       // The identical request again is a retry (the answer was lost): same certificate.
@@ -108,17 +96,7 @@ export class MarketManager {
       'trace tag is malformed or its proof does not hold for this pseudonym and period',
       'traceTag',
     );
-    ensure(
-      verifyRmSignature(this.provider.sha384, this.rmKey, {
-        prefix: fromBase64Url(request.messagePrefix),
-        pseudonymPublicKey: pseudonym,
-        traceTagCore: traceTagCore(traceTag),
-        periodIndex: request.periodIndex,
-        signature: fromBase64Url(request.rmSignature),
-      }),
-      'BAD_CREDENTIAL',
-      'RM signature does not cover this pseudonym, tag and period',
-    );
+    checkRmCredential(this.provider, this.rmKey, request, pseudonym);
     const period = this.periodTable(request.periodIndex);
     ensure(
       period.size < this.config.maxCertificatesPerPeriod,
