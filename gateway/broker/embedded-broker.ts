@@ -40,7 +40,8 @@ export interface EmbeddedBrokerOptions {
   readonly rateLimits?: RateLimits;
 }
 
-export type PublishListener = (session: Session, topic: string, payload: Uint8Array) => void;
+/** `clientId` is the publisher's MQTT client id: MM binds an anonymous session's request to it. */
+export type PublishListener = (session: Session, topic: string, payload: Uint8Array, clientId: string) => void;
 
 export interface BrokerCounters {
   /** Logins refused, by the code of their refusal. */
@@ -270,7 +271,7 @@ export class EmbeddedBroker {
     const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
     for (const listener of this.listeners) {
       try {
-        listener(session, packet.topic, bytes);
+        listener(session, packet.topic, bytes, client.id);
       } catch {
         this.counts.listenerErrors++;
       }

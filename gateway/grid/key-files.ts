@@ -16,6 +16,7 @@ import { decodePrivateScalar } from '../../shared/crypto/ecdsa-p256.js';
 import { type RsaPrivateKey, rsaPrivateKey } from '../../shared/crypto/rsa-key.js';
 import type { KeyShare } from '../../shared/crypto/threshold-key.js';
 import { GridbidError, ensure } from '../../shared/errors.js';
+import { type ServiceRole, serviceRoles } from '../broker/session.js';
 
 function writeSecret(path: string, value: unknown): void {
   writeFileSync(path, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
@@ -92,25 +93,20 @@ export function readTrusteeKey(path: string): TrusteeKey {
   return { nodeKey, share: { index, secret: bytesToBigInt(fromBase64Url(text(object, 'share', path))) } };
 }
 
-export type ServiceRole = 'gateway' | 'operator' | 'trustee' | 'monitor';
-
-export interface ServiceAccount {
+/** A service account as its own file holds it: the password itself (the broker keeps only its hash). */
+export interface ServiceCredentials {
   readonly name: string;
   readonly role: ServiceRole;
   readonly password: string;
 }
 
-export function writeServiceAccount(path: string, account: ServiceAccount): void {
+export function writeServiceAccount(path: string, account: ServiceCredentials): void {
   writeSecret(path, account);
 }
 
-export function readServiceAccount(path: string): ServiceAccount {
+export function readServiceAccount(path: string): ServiceCredentials {
   const object = readObject(path);
   const role = text(object, 'role', path);
-  ensure(
-    role === 'gateway' || role === 'operator' || role === 'trustee' || role === 'monitor',
-    'BAD_KEY',
-    `${path}: unknown role ${role}`,
-  );
-  return { name: text(object, 'name', path), role, password: text(object, 'password', path) };
+  ensure((serviceRoles as readonly string[]).includes(role), 'BAD_KEY', `${path}: unknown role ${role}`);
+  return { name: text(object, 'name', path), role: role as ServiceRole, password: text(object, 'password', path) };
 }

@@ -26,7 +26,13 @@ import { periodIndexAt, periodStartMs } from '../../shared/time/period.js';
 import { runCeremony } from '../authorities/tc/dkg-run.js';
 import { generateRsaKey } from '../crypto/rsa-keygen.js';
 import { clientKeyFile, clusterToJson, replicaKeyFile } from '../ledger/node/cluster-config.js';
-import { type ServiceAccount, writeP256Key, writeRsaKey, writeServiceAccount, writeTrusteeKey } from './key-files.js';
+import {
+  type ServiceCredentials,
+  writeP256Key,
+  writeRsaKey,
+  writeServiceAccount,
+  writeTrusteeKey,
+} from './key-files.js';
 import { nodeConfigFormat } from './node-config.js';
 
 export interface GridOptions {
@@ -181,7 +187,7 @@ export function makeGrid(provider: CryptoProvider, options: GridOptions): MadeGr
   writeFileSync(join(directory, 'cluster.json'), JSON.stringify(cluster, null, 2) + '\n');
 
   /** Writes an account's file; returns its name inside keys/. */
-  const account = (name: string, role: ServiceAccount['role']): string => {
+  const account = (name: string, role: ServiceCredentials['role']): string => {
     const file = `service-${name}.json`;
     writeServiceAccount(join(keys, file), { name, role, password: toBase64Url(provider.randomBytes(24)) });
     return file;

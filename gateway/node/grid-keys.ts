@@ -13,7 +13,7 @@ import type { RsaPrivateKey } from '../../shared/crypto/rsa-key.js';
 import { GridbidError } from '../../shared/errors.js';
 import { type ClusterConfig, clientKeyFile, readClusterFile, replicaKeyFile } from '../ledger/node/cluster-config.js';
 import {
-  type ServiceAccount,
+  type ServiceCredentials,
   type TrusteeKey,
   readP256Key,
   readRsaKey,
@@ -34,7 +34,7 @@ export interface GridKeys {
   /** Present on the node hosting MM. */
   readonly mmKey?: Uint8Array;
   readonly trustees: readonly TrusteeKey[];
-  readonly services: readonly (ServiceAccount & { readonly passwordSha256: string })[];
+  readonly services: readonly (ServiceCredentials & { readonly passwordSha256: string })[];
 }
 
 export function readGridKeys(provider: CryptoProvider, config: NodeConfig): GridKeys {
