@@ -142,4 +142,13 @@ export const limits = {
    * base64url characters, within MQTT 3.1.1's client id length.
    */
   randomIdBytes: 16,
+
+  /**
+   * MM's durable state (gateway/authorities/mm). Certificate requests run one at a time (each
+   * reads the pseudonym's and the tag's records, decides and writes before the next reads), and
+   * at most this many wait; more are refused until some finish.
+   */
+  maxQueuedMmRequests: 4_096,
+  /** Certificates (each with its trace tag) one LevelDB batch deletes when MM forgets ended periods. */
+  maxMmForgetBatchRecords: 10_000,
 } as const;
