@@ -119,6 +119,11 @@ export const errorCodes = [
   'FORBIDDEN_TOPIC',
   // the server itself
   /**
+   * A record an authority read back from its own store is not one it could have written (torn,
+   * edited, or of another version). Never sent: replies answer it as `INTERNAL`.
+   */
+  'CORRUPT_RECORD',
+  /**
    * The server failed on its own account (a bug, a failing dependency), not because of the
    * request: the reply carries no detail, and the same request may succeed later.
    */

@@ -166,4 +166,12 @@ export const limits = {
    * past its rate, not one with an occasional burst, loses its connection.
    */
   brokerFloodDropMessages: 400,
+  /**
+   * MM's durable state (gateway/authorities/mm). Certificate requests run one at a time (each
+   * reads the pseudonym's and the tag's records, decides and writes before the next reads), and
+   * at most this many wait; more are refused until some finish.
+   */
+  maxQueuedMmRequests: 4_096,
+  /** Certificates (each with its trace tag) one LevelDB batch deletes when MM forgets ended periods. */
+  maxMmForgetBatchRecords: 10_000,
 } as const;

@@ -16,7 +16,7 @@ import { hostSeededRandom } from '../host-random.js';
 import { cycle } from '../inputs.js';
 import { meterSideIssuance } from '../issuance-flow.js';
 import { blindrsaMeterEstimate, rmRegistrationEstimate } from '../notes.js';
-import { measure, timingOfSamples } from '../timing.js';
+import { measureAsync, timingOfSamples } from '../timing.js';
 
 export const issuanceCandidateCounts = [16, 32] as const;
 const now = () => performance.now();
@@ -86,7 +86,7 @@ async function run(context: GroupContext): Promise<void> {
 
   // MM issues one certificate per pseudonym per period. To certify the same few credentials over
   // and over, its table for the period is pruned before a credential comes round again (pruning
-  // drops a Map entry; it is timed too, once per pool of requests). Every issuer shares the RM
+  // drops the period's records; it is timed too, once per pool of requests). Every issuer shares the RM
   // and TC keys, so a fresh MM accepts these requests.
   const mm = benchIssuer(context.seed, 16).mm;
   const pool = certificateRequests;
@@ -94,9 +94,9 @@ async function run(context: GroupContext): Promise<void> {
     figure(
       'issuance',
       'MM certify (node)',
-      measure(
-        (i) => {
-          if (i % pool.length === 0) mm.prune(benchNowMs + benchPeriodMs);
+      await measureAsync(
+        async (i) => {
+          if (i % pool.length === 0) await mm.prune(benchNowMs + benchPeriodMs);
           const request = cycle(pool, i);
           return mm.certify(request.clientId, request, benchNowMs);
         },

@@ -24,9 +24,12 @@ export class RefusalCounts {
   }
 }
 
-/** The typed refusal for what a handler threw: the error itself, or `INTERNAL` for anything untyped. */
+/**
+ * The typed refusal for what a handler threw: the error itself, or `INTERNAL` for anything
+ * untyped and for a corrupt record of the authority's own store (its detail stays local).
+ */
 function refusalFor(thrown: unknown): GridbidError {
-  return isGridbidError(thrown)
+  return isGridbidError(thrown) && thrown.code !== 'CORRUPT_RECORD'
     ? thrown
     : new GridbidError('INTERNAL', 'the authority failed, not the request; it may be resent');
 }

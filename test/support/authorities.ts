@@ -7,7 +7,6 @@ import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js'
 import { generateRsaKey } from '../../gateway/crypto/rsa-keygen.js';
 import { runCeremony } from '../../gateway/authorities/tc/dkg-run.js';
 import { MarketManager, defaultMmConfig } from '../../gateway/authorities/mm/market-manager.js';
-import { MemoryRmStore } from '../../gateway/authorities/rm/memory-rm-store.js';
 import {
   type RmConfig,
   RegistrationManager,
@@ -24,6 +23,7 @@ import type { KeyShare, ThresholdPublicKey } from '../../shared/crypto/threshold
 import { signMessage } from '../../shared/protocol/signing.js';
 import { defaultPeriodMs, periodStartMs } from '../../shared/time/period.js';
 import { seededRandom } from '../portable/seeded-random.js';
+import { newRmStore } from './rm-stores.js';
 
 export const provider = createNodeCryptoProvider();
 export const periodMs = defaultPeriodMs;
@@ -52,7 +52,10 @@ export interface RmParts {
   readonly keys: { readonly tcKey: ThresholdPublicKey };
 }
 
-/** An RM over `store` (a new one unless given: passing the old store models a restart). */
+/**
+ * An RM over `store` (a new one of the running test's kind unless given: see rm-stores.ts;
+ * passing the old store models a restart).
+ */
 export function makeRm(
   parts: RmParts,
   options: { random?: RandomSource; store?: RmStore; config?: Partial<RmConfig> } = {},
@@ -64,7 +67,7 @@ export function makeRm(
     challengeKey: parts.rmChallengeKey,
     tcKey: parts.keys.tcKey,
     config: { ...defaultRmConfig(periodMs), ...options.config },
-    store: options.store ?? new MemoryRmStore(),
+    store: options.store ?? newRmStore(),
   });
 }
 

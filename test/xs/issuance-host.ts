@@ -68,6 +68,8 @@ export async function prepareIssuanceHost(): Promise<IssuanceHost> {
   /** Every request received, base64url, by meter id or client id: to see the retries. */
   const received = new Map<string, string[]>();
   const certificates = new Map<string, MessageOf<'certificate'>>();
+  /** What MM's store held for each certificate it issued, read right after the reply. */
+  const recordedByMm = new Map<string, MessageOf<'certificate'> | undefined>();
 
   const answer = async (message: unknown): Promise<ExchangeAnswer | undefined> => {
     if (!isIssuanceRequest(message)) return undefined;
@@ -77,15 +79,21 @@ export async function prepareIssuanceHost(): Promise<IssuanceHost> {
     const reply =
       message.kind === 'rm'
         ? await handleRmRequest(rm, { meterId: message.meterId }, bytes, nowMs)
-        : handleMmRequest(mm, { clientId: message.clientId }, bytes, nowMs);
+        : await handleMmRequest(mm, { clientId: message.clientId }, bytes, nowMs);
     if (message.kind === 'mm') {
       const decoded = decodeMessage(reply);
-      if (decoded.ok && decoded.value.type === 'certificate') certificates.set(message.clientId, decoded.value);
+      if (decoded.ok && decoded.value.type === 'certificate') {
+        const issued = decoded.value;
+        certificates.set(message.clientId, issued);
+        recordedByMm.set(issued.pseudonymPublicKey, await mm.certificateOf(periodIndex, issued.pseudonymPublicKey));
+        book.record(issued);
+      }
     }
     return { reply: toBase64Url(reply) };
   };
 
-  const book = new TracingBook((period, pseudonym) => mm.certificateOf(period, pseudonym));
+  // The certificates MM issued, recorded as they are answered (MM's own lookup is asynchronous).
+  const book = new TracingBook();
   const trustees = tc.shares.map(
     (share, i) =>
       new Trustee(provider, seededRandom(`trustee-${i}`), tc.key, share, tc.nodeKeys[i]!, mm.publicKey, book),
@@ -107,7 +115,7 @@ export async function prepareIssuanceHost(): Promise<IssuanceHost> {
         `${meter.meterId}: MM recorded the certificate it issued`,
         () => {
           const issued = certificate();
-          const recorded = mm.certificateOf(periodIndex, issued.pseudonymPublicKey);
+          const recorded = recordedByMm.get(issued.pseudonymPublicKey);
           if (recorded?.sig !== issued.sig) throw new Error('MM has no record of this certificate');
         },
       ],

@@ -5,6 +5,11 @@
  * who the meter is, and neither its certificates nor its records say when it issued them: no
  * serial, no issue time, only the period (a counter or a clock reading would order certificates
  * by issuance and so link them to RM's sessions).
+ *
+ * Durably: a certificate is in MM's store (with its trace tag) before `certify` returns it, so a
+ * restarted MM (a new instance over the same store) answers a retry with the same certificate
+ * and refuses a second one for the pseudonym or the tag. Requests run one at a time, so two
+ * racing requests cannot both find the pseudonym or the tag free.
  */
 import { fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
@@ -16,6 +21,10 @@ import { checkPseudonymPossession, checkRmCredential } from '../../../shared/pse
 import { isCoarseTime, isFreshCoarseTime } from '../../../shared/pseudonym/coarse-time.js';
 import { traceTagCore, traceTagValid } from '../../../shared/pseudonym/trace-tag.js';
 import { periodEndMs, periodIndexAt, periodStartMs } from '../../../shared/time/period.js';
+import { limits } from '../../../shared/limits.js';
+import { MeterQueue } from '../rm/meter-queue.js';
+import { MemoryMmStore } from './memory-mm-store.js';
+import type { MmStore } from './mm-store.js';
 
 export interface MmConfig {
   readonly periodMs: number;
@@ -26,30 +35,47 @@ export interface MmConfig {
   readonly maxCertificatesPerPeriod: number;
 }
 
-interface Issued {
-  readonly requestSig: string;
-  readonly certificate: MessageOf<'certificate'>;
-}
+/** The one queue lane all of MM's requests share. */
+const mmLane = 'mm';
 
 export class MarketManager {
   readonly publicKey: Uint8Array;
-  private readonly issued = new Map<number, Map<string, Issued>>();
-  /** Every trace tag certified in a period still held, with that period. */
-  private readonly certifiedTags = new Map<string, number>();
+  private readonly queue = new MeterQueue();
 
+  /** `store` holds MM's certificates and tags (in memory unless given: the old store models a restart). */
   constructor(
     private readonly provider: CryptoProvider,
     private readonly certificateKey: Uint8Array,
     private readonly rmKey: RsaPublicKey,
     readonly config: MmConfig,
+    private readonly store: MmStore = new MemoryMmStore(),
   ) {
     this.publicKey = provider.p256PublicKey(certificateKey);
   }
 
-  /** `sessionClientId` is the MQTT client id of the anonymous session the request came on. */
-  certify(sessionClientId: string, request: MessageOf<'certificate.request'>, nowMs: number): MessageOf<'certificate'> {
+  /**
+   * `sessionClientId` is the MQTT client id of the anonymous session the request came on. The
+   * certificate is durably recorded before it is returned.
+   */
+  async certify(
+    sessionClientId: string,
+    request: MessageOf<'certificate.request'>,
+    nowMs: number,
+  ): Promise<MessageOf<'certificate'>> {
+    return this.queue.run(
+      mmLane,
+      () => this.certifyInTurn(sessionClientId, request, nowMs),
+      limits.maxQueuedMmRequests,
+    );
+  }
+
+  private async certifyInTurn(
+    sessionClientId: string,
+    request: MessageOf<'certificate.request'>,
+    nowMs: number,
+  ): Promise<MessageOf<'certificate'>> {
     const pseudonym = checkPseudonymPossession(this.provider, sessionClientId, request);
-    const known = this.issued.get(request.periodIndex)?.get(request.pseudonymPublicKey);
+    const known = await this.store.certificate(request.periodIndex, request.pseudonymPublicKey);
     if (known !== undefined) {
       // The identical request again is a retry (the answer was lost): same certificate.
       ensure(
@@ -81,7 +107,7 @@ export class MarketManager {
     const coreKey = toBase64Url(traceTagCore(traceTag));
     // A tag belongs to one pseudonym: the same tag under another pseudonym or period is a copy,
     // made to have a dispute against the copy open someone else's identity.
-    const taggedPeriod = this.certifiedTags.get(coreKey);
+    const taggedPeriod = await this.store.tagPeriod(coreKey);
     ensure(
       taggedPeriod === undefined,
       'ALREADY_CERTIFIED',
@@ -97,9 +123,8 @@ export class MarketManager {
       'traceTag',
     );
     checkRmCredential(this.provider, this.rmKey, request, pseudonym);
-    const period = this.periodTable(request.periodIndex);
     ensure(
-      period.size < this.config.maxCertificatesPerPeriod,
+      (await this.store.certificateCount(request.periodIndex)) < this.config.maxCertificatesPerPeriod,
       'OUT_OF_RANGE',
       'certificate table for this period is full',
     );
@@ -113,30 +138,19 @@ export class MarketManager {
       validFromMs: periodStartMs(request.periodIndex, this.config.periodMs),
       validUntilMs: periodEndMs(request.periodIndex, this.config.periodMs),
     });
-    period.set(request.pseudonymPublicKey, { requestSig: request.sig, certificate });
-    this.certifiedTags.set(coreKey, request.periodIndex);
+    await this.store.write({ certificates: [{ requestSig: request.sig, certificate, traceTagCore: coreKey }] });
     return certificate;
   }
 
   /** The certificate MM issued for a pseudonym in a period, if any (for order checks). */
-  certificateOf(periodIndex: number, pseudonymPublicKey: string): MessageOf<'certificate'> | undefined {
-    return this.issued.get(periodIndex)?.get(pseudonymPublicKey)?.certificate;
+  async certificateOf(periodIndex: number, pseudonymPublicKey: string): Promise<MessageOf<'certificate'> | undefined> {
+    return (await this.store.certificate(periodIndex, pseudonymPublicKey))?.certificate;
   }
 
-  /** Drops the tables of periods that have ended. */
-  prune(nowMs: number): void {
+  /** Drops the certificates and trace tags of periods that have ended. */
+  async prune(nowMs: number): Promise<void> {
     const current = periodIndexAt(nowMs, this.config.periodMs);
-    for (const periodIndex of this.issued.keys()) if (periodIndex < current) this.issued.delete(periodIndex);
-    for (const [tag, periodIndex] of this.certifiedTags) if (periodIndex < current) this.certifiedTags.delete(tag);
-  }
-
-  private periodTable(periodIndex: number): Map<string, Issued> {
-    let table = this.issued.get(periodIndex);
-    if (table === undefined) {
-      table = new Map();
-      this.issued.set(periodIndex, table);
-    }
-    return table;
+    await this.queue.run(mmLane, () => this.store.write({ forgetBefore: current }), limits.maxQueuedMmRequests);
   }
 }
 

@@ -13,13 +13,13 @@ export interface AnonymousSession {
   readonly clientId: string;
 }
 
-export function handleMmRequest(
+export async function handleMmRequest(
   mm: MarketManager,
   session: AnonymousSession,
   request: Uint8Array,
   nowMs: number,
   refusals?: RefusalCounts,
-): Uint8Array {
+): Promise<Uint8Array> {
   const decoded = decodeMessage(request);
   if (!decoded.ok) return encodeMessage(errorReply(decoded.error, undefined, nowMs, refusals));
   const message = decoded.value;
@@ -27,7 +27,7 @@ export function handleMmRequest(
     if (message.type !== 'certificate.request') {
       throw new GridbidError('UNKNOWN_TYPE', `MM does not accept ${message.type} messages here`, 'type');
     }
-    return encodeMessage(mm.certify(session.clientId, message, nowMs));
+    return encodeMessage(await mm.certify(session.clientId, message, nowMs));
   } catch (error) {
     return encodeMessage(errorReply(error, 'requestId' in message ? message.requestId : undefined, nowMs, refusals));
   }

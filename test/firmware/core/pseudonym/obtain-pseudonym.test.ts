@@ -95,7 +95,7 @@ test('with 30% of requests and replies lost, retries still complete with one ses
     'some loss happened',
   );
   assert.ok(rmStats.requests > 2, `retried: ${rmStats.requests} RM requests`);
-  assert.is(mm.certificateOf(periodIndex, certificate.pseudonymPublicKey)?.sig, certificate.sig);
+  assert.is((await mm.certificateOf(periodIndex, certificate.pseudonymPublicKey))?.sig, certificate.sig);
 });
 
 test('the certificate is asked for in the window, on a fresh session, with fresh ids and a coarse time', async () => {
@@ -160,7 +160,7 @@ test('RM and MM answer garbage, unknown types and wrong senders with error repli
   for (const bytes of samples) {
     for (const reply of [
       await handleRmRequest(rm, { meterId: 'endpoint-meter' }, bytes, nowMs),
-      handleMmRequest(mm, { clientId: 'c' }, bytes, nowMs),
+      await handleMmRequest(mm, { clientId: 'c' }, bytes, nowMs),
     ]) {
       const decoded = decodeMessage(reply);
       assert.ok(decoded.ok && decoded.value.type === 'error', 'error reply');

@@ -18,7 +18,7 @@ import {
   periodMs,
   provider,
 } from '../../../support/authorities.js';
-import { errorCode } from '../../../support/error-code.js';
+import { rejectionCode } from '../../../support/async-error-code.js';
 
 const authorities = makeAuthorities();
 const { mm } = authorities;
@@ -37,10 +37,7 @@ test("MM refuses a request that carries the meter's exact clock", async () => {
     timeMs: nowMs,
     sig: undefined,
   } as never) as MessageOf<'certificate.request'>;
-  assert.is(
-    errorCode(() => mm.certify('anon', exact, nowMs)),
-    'BAD_FORMAT',
-  );
+  assert.is(await rejectionCode(() => mm.certify('anon', exact, nowMs)), 'BAD_FORMAT');
 });
 
 test('MM accepts a coarse time from any clock within its skew bound, and no other', async () => {
@@ -50,22 +47,13 @@ test('MM accepts a coarse time from any clock within its skew bound, and no othe
   const behind = await issueCredential(authorities, 'coarse-3');
   const fromBehind = certificateRequest(provider, behind, { ...session, nowMs: mmNow - skew + 1 });
   assert.is(fromBehind.timeMs, periodStartMs(periodIndex - 1, periodMs));
-  assert.is(
-    errorCode(() => mm.certify('anon', fromBehind, mmNow)),
-    'none',
-  );
+  assert.is(await rejectionCode(() => mm.certify('anon', fromBehind, mmNow)), 'none');
   const stale = await issueCredential(authorities, 'coarse-4');
   const fromStale = certificateRequest(provider, stale, { ...session, nowMs: mmNow - periodMs - skew });
-  assert.is(
-    errorCode(() => mm.certify('anon', fromStale, mmNow)),
-    'STALE_TIME',
-  );
+  assert.is(await rejectionCode(() => mm.certify('anon', fromStale, mmNow)), 'STALE_TIME');
   const ahead = await issueCredential(authorities, 'coarse-5');
   const fromAhead = certificateRequest(provider, ahead, { ...session, nowMs: mmNow + periodMs });
-  assert.is(
-    errorCode(() => mm.certify('anon', fromAhead, mmNow)),
-    'STALE_TIME',
-  );
+  assert.is(await rejectionCode(() => mm.certify('anon', fromAhead, mmNow)), 'STALE_TIME');
 });
 
 test.run();

@@ -25,7 +25,7 @@ const { mm, keys } = authorities;
 
 async function pseudonym(meterId: string, period: number) {
   const credential = await issueCredential(authorities, meterId, { periodIndex: period });
-  const certificate = mm.certify(
+  const certificate = await mm.certify(
     'anon',
     certificateRequest(provider, credential, { requestId: 'c', clientId: 'anon', nowMs, periodMs }),
     nowMs,

@@ -22,6 +22,7 @@ import { periodEndMs } from '../../../../shared/time/period.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { enrolMeter, makeAuthorities, nowMs, periodIndex, periodMs, provider } from '../../../support/authorities.js';
 import { errorCode } from '../../../support/error-code.js';
+import { rejectionCode } from '../../../support/async-error-code.js';
 
 const { rm, mm, keys } = makeAuthorities({ candidates: 16 });
 const random = seededRandom('mm-tests');
@@ -48,7 +49,7 @@ const session = { requestId: 'c', clientId: 'anon-1', nowMs, periodMs };
 
 test('a valid request gets a certificate that anyone, including a meter, can check', async () => {
   const own = await credential();
-  const certificate = mm.certify('anon-1', certificateRequest(provider, own, session), nowMs);
+  const certificate = await mm.certify('anon-1', certificateRequest(provider, own, session), nowMs);
   assert.is(certificate.pseudonymPublicKey, toBase64Url(own.pseudonymPublicKey));
   assert.is(certificate.validUntilMs, periodEndMs(periodIndex, periodMs));
   checkCertificate(pure, keys.mmPublicKey, certificate, nowMs); // the meter-side (pure) provider
@@ -61,7 +62,7 @@ test('a valid request gets a certificate that anyone, including a meter, can che
 
 test('a certificate obtained ahead for the next period is not valid before that period starts', async () => {
   const next = await credential(periodIndex + 1);
-  const certificate = mm.certify('anon-1', certificateRequest(provider, next, session), nowMs);
+  const certificate = await mm.certify('anon-1', certificateRequest(provider, next, session), nowMs);
   assert.is(certificate.validFromMs, periodEndMs(periodIndex, periodMs));
   assert.is(
     errorCode(() => checkCertificate(provider, keys.mmPublicKey, certificate, nowMs)),
@@ -74,15 +75,14 @@ test('a certificate obtained ahead for the next period is not valid before that 
 test('one certificate per pseudonym per period; a resent identical request is a retry', async () => {
   const own = await credential();
   const request = certificateRequest(provider, own, session);
-  const first = mm.certify('anon-1', request, nowMs);
-  assert.equal(mm.certify('anon-1', request, nowMs), first);
+  const first = await mm.certify('anon-1', request, nowMs);
+  assert.equal(await mm.certify('anon-1', request, nowMs), first);
   const again = certificateRequest(provider, own, { ...session, requestId: 'c2' });
+  assert.is(await rejectionCode(() => mm.certify('anon-1', again, nowMs)), 'ALREADY_CERTIFIED');
   assert.is(
-    errorCode(() => mm.certify('anon-1', again, nowMs)),
-    'ALREADY_CERTIFIED',
-  );
-  assert.is(
-    errorCode(() => mm.certify('anon-2', certificateRequest(provider, own, { ...session, clientId: 'anon-2' }), nowMs)),
+    await rejectionCode(() =>
+      mm.certify('anon-2', certificateRequest(provider, own, { ...session, clientId: 'anon-2' }), nowMs),
+    ),
     'ALREADY_CERTIFIED',
   );
 });
@@ -90,18 +90,20 @@ test('one certificate per pseudonym per period; a resent identical request is a 
 test('the request is bound to its session, its time and an open period', async () => {
   const own = await credential();
   assert.is(
-    errorCode(() => mm.certify('anon-other', certificateRequest(provider, own, session), nowMs)),
+    await rejectionCode(() => mm.certify('anon-other', certificateRequest(provider, own, session), nowMs)),
     'BAD_CREDENTIAL',
   );
   assert.is(
-    errorCode(() =>
+    await rejectionCode(() =>
       mm.certify('anon-1', certificateRequest(provider, own, { ...session, nowMs: nowMs - 3_600_000 }), nowMs),
     ),
     'STALE_TIME',
   );
   const later = nowMs + 2 * periodMs;
   assert.is(
-    errorCode(() => mm.certify('anon-1', certificateRequest(provider, own, { ...session, nowMs: later }), later)),
+    await rejectionCode(() =>
+      mm.certify('anon-1', certificateRequest(provider, own, { ...session, nowMs: later }), later),
+    ),
     'WRONG_PERIOD',
   );
 });
@@ -112,8 +114,8 @@ test('unforgeability: a request with any credential field changed is refused, ev
   const own = await credential();
   const other = await credential();
   const otherRequest = certificateRequest(provider, other, session);
-  fc.assert(
-    fc.property(fc.constantFrom(...requestFields), fc.boolean(), (field, fromOther) => {
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...requestFields), fc.boolean(), async (field, fromOther) => {
       const original = certificateRequest(provider, own, session);
       const replacement = fromOther
         ? otherRequest[field]
@@ -134,7 +136,9 @@ test('unforgeability: a request with any credential field changed is refused, ev
         field === 'pseudonymPublicKey' && fromOther ? other.pseudonymPrivateKey : signer,
         changed as never,
       );
-      const result = errorCode(() => mm.certify('anon-1', resigned as MessageOf<'certificate.request'>, nowMs));
+      const result = await rejectionCode(() =>
+        mm.certify('anon-1', resigned as MessageOf<'certificate.request'>, nowMs),
+      );
       assert.ok(
         // A changed tag or pseudonym fails the tag's proof under the label (BAD_CIPHERTEXT) first.
         ['BAD_CREDENTIAL', 'BAD_CIPHERTEXT', 'WRONG_PERIOD', 'ALREADY_CERTIFIED'].includes(result),
@@ -162,7 +166,7 @@ test('unforgeability: a credential from another RM key, or a tag not made for TC
     ),
   );
   assert.is(
-    errorCode(() => mm.certify('anon-1', certificateRequest(provider, rogueCredential, session), nowMs)),
+    await rejectionCode(() => mm.certify('anon-1', certificateRequest(provider, rogueCredential, session), nowMs)),
     'BAD_CREDENTIAL',
   );
   const shortTag = {
@@ -171,7 +175,7 @@ test('unforgeability: a credential from another RM key, or a tag not made for TC
     sig: undefined,
   };
   assert.is(
-    errorCode(() =>
+    await rejectionCode(() =>
       mm.certify(
         'anon-1',
         signMessage(provider, drawP256PrivateKey(random), shortTag as never) as MessageOf<'certificate.request'>,
@@ -189,14 +193,11 @@ test('unforgeability: the possession proof must be by the pseudonym key', async 
     ...request,
     sig: undefined,
   } as never) as MessageOf<'certificate.request'>;
-  assert.is(
-    errorCode(() => mm.certify('anon-1', byStranger, nowMs)),
-    'BAD_SIGNATURE',
-  );
+  assert.is(await rejectionCode(() => mm.certify('anon-1', byStranger, nowMs)), 'BAD_SIGNATURE');
 });
 
 test('unforgeability: certificates not signed by MM, or with any field changed, fail to check', async () => {
-  const certificate = mm.certify('anon-1', certificateRequest(provider, await credential(), session), nowMs);
+  const certificate = await mm.certify('anon-1', certificateRequest(provider, await credential(), session), nowMs);
   const fake = signMessage(provider, drawP256PrivateKey(random), {
     ...certificate,
     sig: undefined,
@@ -205,7 +206,7 @@ test('unforgeability: certificates not signed by MM, or with any field changed, 
     errorCode(() => checkCertificate(provider, keys.mmPublicKey, fake, nowMs)),
     'BAD_CERTIFICATE',
   );
-  const other = mm.certify('anon-1', certificateRequest(provider, await credential(), session), nowMs);
+  const other = await mm.certify('anon-1', certificateRequest(provider, await credential(), session), nowMs);
   for (const field of ['pseudonymPublicKey', 'traceTag', 'periodIndex', 'validFromMs', 'validUntilMs'] as const) {
     const changed = {
       ...certificate,

@@ -58,7 +58,13 @@ test('a failure of MM itself is answered and counted as INTERNAL, not BAD_INPUT'
   const failingMm = new MarketManager(failingSigner, authorities.mmPrivateKey, keys.rmKey, mm.config);
   const refusals = new RefusalCounts();
   const reply = errorOf(
-    handleMmRequest(failingMm, { clientId: 'anon-1' }, await requestBytes('mm-meter-1', 'anon-1'), nowMs, refusals),
+    await handleMmRequest(
+      failingMm,
+      { clientId: 'anon-1' },
+      await requestBytes('mm-meter-1', 'anon-1'),
+      nowMs,
+      refusals,
+    ),
   );
   assert.is(reply.code, 'INTERNAL');
   assert.is(reply.requestId, 'c1');
@@ -71,7 +77,7 @@ test('a failure of MM itself is answered and counted as INTERNAL, not BAD_INPUT'
 test('input MM refuses is still answered and counted with its own code', async () => {
   const refusals = new RefusalCounts();
   const otherSession = errorOf(
-    handleMmRequest(mm, { clientId: 'anon-other' }, await requestBytes('mm-meter-2', 'anon-2'), nowMs, refusals),
+    await handleMmRequest(mm, { clientId: 'anon-other' }, await requestBytes('mm-meter-2', 'anon-2'), nowMs, refusals),
   );
   assert.is(otherSession.code, 'BAD_CREDENTIAL');
   const commit = encodeMessage(
@@ -82,7 +88,7 @@ test('input MM refuses is still answered and counted with its own code', async (
       timeMs: nowMs,
     }).commit,
   );
-  assert.is(errorOf(handleMmRequest(mm, { clientId: 'anon-3' }, commit, nowMs, refusals)).code, 'UNKNOWN_TYPE');
+  assert.is(errorOf(await handleMmRequest(mm, { clientId: 'anon-3' }, commit, nowMs, refusals)).code, 'UNKNOWN_TYPE');
   assert.is(refusals.of('BAD_CREDENTIAL'), 1);
   assert.is(refusals.of('UNKNOWN_TYPE'), 1);
   assert.is(refusals.of('INTERNAL'), 0);

@@ -3,7 +3,7 @@
  * candidate is caught at rate (k-1)/k; two corrupted candidates are always caught; the evidence
  * is kept; one session per meter and period, even after an abort.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type Candidate, makeCandidate } from '../../../../firmware/core/pseudonym/candidate.js';
 import { IssuanceSession, type MeterIdentity } from '../../../../firmware/core/pseudonym/issuance-session.js';
@@ -13,7 +13,11 @@ import { signMessage, verifyMessageSignature } from '../../../../shared/protocol
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { rejectionCode } from '../../../support/async-error-code.js';
 import { enrolMeter, makeAuthorities, makeRm, nowMs, periodIndex, provider } from '../../../support/authorities.js';
+import { acrossRmStores } from '../../../support/rm-stores.js';
 import { errorCode } from '../../../support/error-code.js';
+
+/** Each test runs against every RmStore (memory and LevelDB). */
+const test = acrossRmStores(uvuTest);
 
 const k = 16;
 const authorities = makeAuthorities({ candidates: k });
@@ -110,7 +114,8 @@ async function attempt(seed: string, badPositions: readonly number[]): Promise<'
   return 'signed';
 }
 
-test('one corrupted candidate is caught at rate (k-1)/k over 1,000 seeded attempts', async () => {
+// Statistics of RM's choice, not of its storage: run once, on the memory store.
+uvuTest('one corrupted candidate is caught at rate (k-1)/k over 1,000 seeded attempts', async () => {
   const attempts = 1000;
   // The cheat always sits at position 0, so the rate measures RM's choice itself: a biased or
   // predictable j* (always 0, always k-1) moves it out of the bound. RM stops at the first
@@ -129,7 +134,7 @@ test('one corrupted candidate is caught at rate (k-1)/k over 1,000 seeded attemp
   );
 });
 
-test('two corrupted candidates are always caught', async () => {
+uvuTest('two corrupted candidates are always caught', async () => {
   const positions = seededRandom('two-bad');
   for (let i = 0; i < 200; i++) {
     const first = positions(1)[0]! % k;

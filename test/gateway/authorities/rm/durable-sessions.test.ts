@@ -4,17 +4,19 @@
  * instance, as after a crash) answers retries exactly as before and refuses a second session.
  * A meter's requests run one at a time, so racing commits cannot both get a challenge.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeCandidate } from '../../../../firmware/core/pseudonym/candidate.js';
 import { IssuanceSession, type MeterIdentity } from '../../../../firmware/core/pseudonym/issuance-session.js';
-import { MemoryRmStore } from '../../../../gateway/authorities/rm/memory-rm-store.js';
 import type { RegistrationManager } from '../../../../gateway/authorities/rm/registration-manager.js';
-import type { RmWrite } from '../../../../gateway/authorities/rm/rm-store.js';
+import type { RmStore, RmWrite } from '../../../../gateway/authorities/rm/rm-store.js';
 import { limits } from '../../../../shared/limits.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { rejectionCode } from '../../../support/async-error-code.js';
 import { enrolMeter, makeAuthorities, makeRm, nowMs, periodIndex, provider } from '../../../support/authorities.js';
+import { acrossRmStores, newRmStore } from '../../../support/rm-stores.js';
+
+const test = acrossRmStores(uvuTest);
 
 const k = limits.minCandidates;
 const authorities = makeAuthorities({ candidates: k });
@@ -22,7 +24,7 @@ const { keys } = authorities;
 const random = seededRandom('durable');
 
 /** A restarted RM: same keys and store, and a fresh RNG (nothing of the old process survives). */
-function restart(store: MemoryRmStore, seed: string): RegistrationManager {
+function restart(store: RmStore, seed: string): RegistrationManager {
   return makeRm(authorities, { store, random: seededRandom(seed) });
 }
 
@@ -40,7 +42,7 @@ function begin(identity: MeterIdentity, requestId: string, cheat = false): Issua
 }
 
 test('restart between commit and opening: the opening is answered, a second commit is refused', async () => {
-  const store = new MemoryRmStore();
+  const store = newRmStore();
   const before = restart(store, 'run-1');
   const identity = await enrolMeter(before, 'restart-1');
   const meter = begin(identity, 'a');
@@ -53,7 +55,7 @@ test('restart between commit and opening: the opening is answered, a second comm
 });
 
 test('restart between two commits: a different commit is refused, an identical retry gets the identical challenge', async () => {
-  const store = new MemoryRmStore();
+  const store = newRmStore();
   const before = restart(store, 'run-1');
   const identity = await enrolMeter(before, 'restart-2');
   const meter = begin(identity, 'a');
@@ -65,8 +67,8 @@ test('restart between two commits: a different commit is refused, an identical r
 });
 
 /** A store that dies right after a write is durable: the RM using it never gets to reply. */
-function crashingAfterWrite(store: MemoryRmStore, crashWhen: (changes: RmWrite) => boolean): MemoryRmStore {
-  const crashing = Object.create(store) as MemoryRmStore;
+function crashingAfterWrite(store: RmStore, crashWhen: (changes: RmWrite) => boolean): RmStore {
+  const crashing = Object.create(store) as RmStore;
   crashing.write = async (changes) => {
     await store.write(changes);
     if (crashWhen(changes)) throw new Error('process killed before replying');
@@ -78,7 +80,7 @@ const storesOutcome = (changes: RmWrite) => changes.sessions?.some((session) => 
 const storesChallenge = (changes: RmWrite) => changes.sessions?.some((session) => session.outcome === null) ?? false;
 
 test('a crash after storing the challenge but before replying serves the same challenge on retry', async () => {
-  const store = new MemoryRmStore();
+  const store = newRmStore();
   const identity = await enrolMeter(restart(store, 'setup'), 'crash-1');
   const meter = begin(identity, 'a');
   const doomed = makeRm(authorities, {
@@ -94,7 +96,7 @@ test('a crash after storing the challenge but before replying serves the same ch
 });
 
 test('a crash after storing the outcome but before replying serves the same outcome on retry', async () => {
-  const store = new MemoryRmStore();
+  const store = newRmStore();
   const identity = await enrolMeter(restart(store, 'setup'), 'crash-2');
   const meter = begin(identity, 'a');
   const challenge = await restart(store, 'run-1').commit(identity.meterId, meter.commit, nowMs);
@@ -115,7 +117,7 @@ test('a crash after storing the outcome but before replying serves the same outc
 });
 
 test('a crash after storing a caught cheat serves the same refusal on retry, with one piece of evidence', async () => {
-  const store = new MemoryRmStore();
+  const store = newRmStore();
   const identity = await enrolMeter(restart(store, 'setup'), 'crash-3');
   const meter = begin(identity, 'a', true);
   const challenge = await restart(store, 'cheat-run').commit(identity.meterId, meter.commit, nowMs);
@@ -136,9 +138,9 @@ test('a crash after storing a caught cheat serves the same refusal on retry, wit
 });
 
 /** A store whose session reads answer late, so unserialised requests would act on stale reads. */
-function slowStore(): MemoryRmStore {
-  const store = new MemoryRmStore();
-  const slow = Object.create(store) as MemoryRmStore;
+function slowStore(): RmStore {
+  const store = newRmStore();
+  const slow = Object.create(store) as RmStore;
   slow.session = async (meterId, period) => {
     const session = await store.session(meterId, period);
     await new Promise((resolve) => setTimeout(resolve, 5));

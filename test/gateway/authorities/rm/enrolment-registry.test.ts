@@ -2,7 +2,7 @@
  * RM's enrolment registry: possession-proving requests, one key per meter id, approval, bans,
  * and pending requests that expire so a squatted id does not stay squatted.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { drawP256PrivateKey } from '../../../../firmware/core/pseudonym/candidate.js';
 import { keyFingerprint, statusMessage } from '../../../../gateway/authorities/rm/enrolment-registry.js';
@@ -13,6 +13,10 @@ import { signMessage } from '../../../../shared/protocol/signing.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { rejectionCode } from '../../../support/async-error-code.js';
 import { makeAuthorities, makeRm, nowMs, periodMs, provider } from '../../../support/authorities.js';
+import { acrossRmStores } from '../../../support/rm-stores.js';
+
+/** Each test runs against every RmStore (memory and LevelDB). */
+const test = acrossRmStores(uvuTest);
 
 const random = seededRandom('registry');
 const authorities = makeAuthorities();

@@ -3,11 +3,10 @@
  * code, while a failure of RM itself (a plain Error from a dependency) is answered and counted as
  * INTERNAL, without its detail, never as BAD_INPUT. A session speaks only for its own meter id.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { drawP256PrivateKey } from '../../../../firmware/core/pseudonym/candidate.js';
 import { IssuanceSession } from '../../../../firmware/core/pseudonym/issuance-session.js';
-import { MemoryRmStore } from '../../../../gateway/authorities/rm/memory-rm-store.js';
 import { handleRmRequest } from '../../../../gateway/authorities/rm/rm-endpoint.js';
 import type { RegistrationManager } from '../../../../gateway/authorities/rm/registration-manager.js';
 import { RefusalCounts } from '../../../../gateway/authorities/replies.js';
@@ -19,6 +18,10 @@ import { signMessage } from '../../../../shared/protocol/signing.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { rejectionCode } from '../../../support/async-error-code.js';
 import { enrolMeter, makeAuthorities, makeRm, nowMs, periodIndex, provider } from '../../../support/authorities.js';
+import { acrossRmStores, newRmStore } from '../../../support/rm-stores.js';
+
+/** Each test runs against every RmStore (memory and LevelDB). */
+const test = acrossRmStores(uvuTest);
 
 const candidates = 16;
 const authorities = makeAuthorities({ candidates });
@@ -82,7 +85,7 @@ test('a failure of RM itself is answered and counted as INTERNAL, not BAD_INPUT'
 });
 
 test('a failing store is answered as INTERNAL, and the request may be resent', async () => {
-  const store = new MemoryRmStore();
+  const store = newRmStore();
   const rm = makeRm(authorities, { store });
   const bytes = await commitBytes(rm, 'rm-meter-3');
   const write = store.write.bind(store);

@@ -5,7 +5,7 @@
  * unfinished sessions: enough of them in a row suspend the meter too, or a cheater would simply
  * abort whenever RM's choice misses its bad candidate.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { makeCandidate } from '../../../../firmware/core/pseudonym/candidate.js';
 import { IssuanceSession, type MeterIdentity } from '../../../../firmware/core/pseudonym/issuance-session.js';
@@ -18,6 +18,10 @@ import { signMessage } from '../../../../shared/protocol/signing.js';
 import { seededRandom } from '../../../portable/seeded-random.js';
 import { rejectionCode } from '../../../support/async-error-code.js';
 import { enrolMeter, makeAuthorities, makeRm, periodIndex, periodMs, provider } from '../../../support/authorities.js';
+import { acrossRmStores } from '../../../support/rm-stores.js';
+
+/** Each test runs against every RmStore (memory and LevelDB). */
+const test = acrossRmStores(uvuTest);
 
 const k = limits.minCandidates;
 const authorities = makeAuthorities({ candidates: k });
