@@ -114,6 +114,11 @@ export const errorCodes = [
   'BAD_GENESIS',
   /** A book snapshot that cannot be read, or is of another grid. */
   'BAD_SNAPSHOT',
+  // the gateway's ledger client
+  /** Too many commands wait for the ledger already: the submission is refused, try again later. */
+  'QUEUE_FULL',
+  /** The ledger client was closed before the command's result came. */
+  'CLIENT_CLOSED',
   // the server itself
   /**
    * The server failed on its own account (a bug, a failing dependency), not because of the
