@@ -3,10 +3,12 @@
  * nodes running the book of record over loopback links and LevelDB: signed orders submitted
  * through the client come back as their `book.result`s; every node's feed reports the same
  * commands with the same results in the same order, and its certified headers carry valid
- * commit certificates; a client started again on its state directory continues above the
- * request numbers it used; a full queue refuses at once with QUEUE_FULL.
+ * commit certificates; a client started again on its state directory (after a close, or after
+ * its process was killed with SIGKILL) continues above the request numbers it used; a full
+ * queue refuses at once with QUEUE_FULL.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -23,7 +25,7 @@ import { LedgerClient } from '../../../../gateway/ledger/node/ledger-client.js';
 import type { CommittedBlock } from '../../../../gateway/ledger/pbft/effects.js';
 import { type FedBlock, ReplicaNode } from '../../../../gateway/ledger/node/replica-node.js';
 import { type MadeCluster, makeCluster } from '../../../../tools/cluster/make-cluster.js';
-import { freePorts } from '../../../../tools/cluster/replica-process.js';
+import { freePorts, repositoryRoot } from '../../../../tools/cluster/replica-process.js';
 import { type Pseudonym, genesis as worldGenesis, periodMs, provider, pseudonym } from '../../../shared/book/world.js';
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -99,7 +101,7 @@ function connect(
 
 test.before(async () => {
   directory = mkdtempSync(join(tmpdir(), 'gridbid-ledger-client-'));
-  cluster = makeCluster({ directory, host: '127.0.0.1', ports: await freePorts(4), clients: 3 });
+  cluster = makeCluster({ directory, host: '127.0.0.1', ports: await freePorts(4), clients: 4 });
   const current = periodIndexAt(Date.now(), periodMs);
   tradingPeriod = current + 3;
   const genesis = {
@@ -229,6 +231,45 @@ test('a client started again on its state directory continues above the request 
     }
   } finally {
     await second.close();
+  }
+});
+
+test('a client process killed with SIGKILL and started again continues above what it sent', async () => {
+  const state = join(directory, 'client-3');
+  const payloadFile = join(directory, 'client-3-payloads.json');
+  writeFileSync(payloadFile, JSON.stringify(Array.from({ length: 40 }, () => toBase64Url(nextOrder()))));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/support/ledger-client-process.ts', cluster.clusterFile, '3', state, payloadFile],
+    { cwd: repositoryRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const seen: number[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let buffered = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        for (const line of lines) seen.push((JSON.parse(line) as { requestSeq: number }).requestSeq);
+        // Killed mid-run, with a request in flight and the reservation moved several times.
+        if (seen.length >= 6) resolve();
+      });
+      child.once('exit', () => reject(new Error(`the client process exited after ${seen.length} results`)));
+    });
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  const restarted = await connect(3, state, { lanes: 1, seqReserve: 2 });
+  try {
+    const payload = nextOrder();
+    const outcome = await restarted.submitTracked(payload);
+    assert.is(checkResult(payload, outcome.result).command, 'order');
+    assert.ok(outcome.requestSeq > Math.max(...seen) + 1, `${outcome.requestSeq} above ${Math.max(...seen)}`);
+  } finally {
+    await restarted.close();
   }
 });
 
