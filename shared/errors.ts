@@ -117,6 +117,14 @@ export const errorCodes = [
   // the gateway's MQTT broker
   /** A publish, subscription or Last Will outside the topics the session's identity may use. */
   'FORBIDDEN_TOPIC',
+  // the gateway's ledger client
+  /** Too many commands wait for the ledger already: the submission is refused, try again later. */
+  'QUEUE_FULL',
+  /** The ledger client was closed before the command's result came. */
+  'CLIENT_CLOSED',
+  // the gateway node
+  /** An authority request reached a node that does not host that authority (and could not relay it). */
+  'NOT_HOSTED',
   // the server itself
   /**
    * A record an authority read back from its own store is not one it could have written (torn,

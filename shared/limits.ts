@@ -96,6 +96,11 @@ export const limits = {
    * Merkle tree, so an inclusion proof has at most 12 hashes.
    */
   maxBatchRequests: 4_096,
+  /**
+   * Commands a gateway's ledger client holds waiting for a free lane; one more is refused at once
+   * (QUEUE_FULL) rather than buffered without bound while the ledger is slow or down.
+   */
+  maxQueuedLedgerSubmissions: 4_096,
   /** Headers a light client holds by default (the latest is always among them). */
   maxLightClientHeaders: 10_000,
 

@@ -11,12 +11,13 @@
  * the whole group, and the input rate is no longer bounded by the fsync rate.
  */
 import { mkdirSync } from 'node:fs';
-import { toBase64Url } from '../../../shared/bytes.js';
+import { fromBase64Url, toBase64Url } from '../../../shared/bytes.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
+import type { BlockHeader } from '../../../shared/ledger/block.js';
 import { replicaSet } from '../../../shared/ledger/certificate.js';
 import { createNodeCryptoProvider } from '../../crypto/node-provider.js';
 import type { Application, RequestPolicy } from '../pbft/application.js';
-import type { Effect } from '../pbft/effects.js';
+import type { CommittedBlock, Effect, ExecutedBlock } from '../pbft/effects.js';
 import type { Reply } from '../pbft/messages.js';
 import type { Metrics } from '../pbft/metrics.js';
 import { pbftLimits } from '../pbft/pbft-limits.js';
@@ -55,8 +56,56 @@ export interface ReplicaNodeOptions {
   readonly tickIntervalMs?: number;
   readonly crypto?: CryptoProvider;
   readonly onEvent?: (event: NodeEvent) => void;
+  /**
+   * The execution feed: every block this replica executed, with each request's result, once the
+   * block is durable (for blocks re-executed at a restart: once they are again). Called in
+   * height order, once per height in this process; heights the replica did not execute in this
+   * process (it restarted from its stable checkpoint, or installed a snapshot by state transfer)
+   * come as one `onExecutionGap` instead, before the block after them. Blocks fetched from peers
+   * and executed (catching up) are executed here and reported like any other.
+   */
+  readonly onExecuted?: (block: FedBlock) => void;
+  readonly onExecutionGap?: (gap: ExecutionGap) => void;
+  /**
+   * Blocks with their commit certificate, in height order, once per height in this process
+   * (at a restart from the heights not certified before). A height this replica could not get a
+   * certificate for from any peer (a `historyGap` event) is skipped.
+   */
+  readonly onCertified?: (block: CommittedBlock) => void;
   /** A write failed: the node has stopped performing effects and must be restarted. */
   readonly onFatal?: (error: unknown) => void;
+}
+
+/** One request of an executed block. */
+export interface FedRequest {
+  /** Position in the block's batch (the `index` of the application's execution context). */
+  readonly index: number;
+  readonly clientId: string;
+  readonly requestSeq: number;
+  readonly payload: Uint8Array;
+  /**
+   * The application's result; undefined when the request was not executed in this block (a
+   * repeat of the client's last executed request, answered from the client table, or an older one).
+   */
+  readonly result: Uint8Array | undefined;
+}
+
+export interface FedBlock {
+  readonly height: number;
+  readonly view: number;
+  readonly timeMs: number;
+  readonly header: BlockHeader;
+  readonly headerHash: Uint8Array;
+  readonly requests: readonly FedRequest[];
+}
+
+/** Heights fromHeight..toHeight were not executed in this process; `header` is toHeight's block. */
+export interface ExecutionGap {
+  readonly fromHeight: number;
+  readonly toHeight: number;
+  readonly header: BlockHeader;
+  readonly headerHash: Uint8Array;
+  readonly reason: 'restart' | 'snapshot';
 }
 
 export type NodeEvent =
@@ -64,6 +113,8 @@ export type NodeEvent =
   | { readonly kind: 'historyGap'; readonly fromHeight: number; readonly toHeight: number }
   | { readonly kind: 'link'; readonly detail: string }
   | { readonly kind: 'internalError'; readonly detail: string }
+  /** A feed callback (onExecuted, onExecutionGap, onCertified) threw; the node went on. */
+  | { readonly kind: 'feedError'; readonly detail: string }
   | ArchiveEvent;
 
 export interface NodeCounters {
@@ -87,6 +138,8 @@ export interface NodeCounters {
   /** Requests in blocks announced with a commit certificate. */
   committedRequests: number;
   announcedHeight: number;
+  /** The last height the execution feed covered (executed or in a gap) in this process. */
+  fedHeight: number;
 }
 
 export interface NodeStatus {
@@ -117,6 +170,7 @@ export class ReplicaNode {
     oversizeMessages: 0,
     committedRequests: 0,
     announcedHeight: 0,
+    fedHeight: 0,
   };
   private inbox: Input[] = [];
   /** Effects of processed inputs whose persists are not yet being written, and how many inputs. */
@@ -350,9 +404,17 @@ export class ReplicaNode {
           if (height > this.counters.announcedHeight) {
             this.counters.announcedHeight = height;
             this.counters.committedRequests += effect.block.requests.length;
+            const onCertified = this.options.onCertified;
+            if (onCertified !== undefined) this.feed(() => onCertified(effect.block));
           }
           break;
         }
+        case 'blockExecuted':
+          this.feedExecuted(effect.block);
+          break;
+        case 'executionJumped':
+          this.feedJump(effect);
+          break;
         case 'historyGap':
           this.options.onEvent?.({ kind: 'historyGap', fromHeight: effect.fromHeight, toHeight: effect.toHeight });
           this.archive.addGap(effect.fromHeight, effect.toHeight);
@@ -360,6 +422,53 @@ export class ReplicaNode {
       }
     }
     for (const [client, queued] of replies) this.sendReplies(client, queued);
+  }
+
+  private feedExecuted(block: ExecutedBlock): void {
+    const { header } = block;
+    if (header.height <= this.counters.fedHeight) return;
+    if (header.height > this.counters.fedHeight + 1) {
+      // Not reachable: the replica reports a jump before any block above it.
+      this.options.onEvent?.({ kind: 'internalError', detail: `execution feed skipped to ${header.height}` });
+    }
+    this.counters.fedHeight = header.height;
+    const onExecuted = this.options.onExecuted;
+    if (onExecuted === undefined) return;
+    const requests = block.requests.map((request, index) => ({
+      index,
+      clientId: request.clientId,
+      requestSeq: request.requestSeq,
+      payload: fromBase64Url(request.payload),
+      result: block.results[index],
+    }));
+    this.feed(() =>
+      onExecuted({
+        height: header.height,
+        view: header.view,
+        timeMs: header.timeMs,
+        header,
+        headerHash: block.hash,
+        requests,
+      }),
+    );
+  }
+
+  private feedJump(jump: Extract<Effect, { kind: 'executionJumped' }>): void {
+    const { toHeight, header, hash, cause } = jump;
+    if (toHeight <= this.counters.fedHeight) return;
+    const fromHeight = Math.max(jump.fromHeight, this.counters.fedHeight + 1);
+    this.counters.fedHeight = toHeight;
+    const onGap = this.options.onExecutionGap;
+    if (onGap !== undefined) this.feed(() => onGap({ fromHeight, toHeight, header, headerHash: hash, reason: cause }));
+  }
+
+  /** Runs a feed callback; one that throws is reported and does not stop the node. */
+  private feed(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.options.onEvent?.({ kind: 'feedError', detail: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   /** A group's replies to one client leave in as few frames as the bundle bounds allow. */

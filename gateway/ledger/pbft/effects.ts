@@ -15,6 +15,18 @@ export interface CommittedBlock {
   readonly certificate: CommitCertificate;
 }
 
+/**
+ * A block as this replica executed it: `results[i]` is what the application answered to
+ * `requests[i]`, or undefined for a request not executed here (a repeat of the client's last
+ * executed request, answered from the client table, or an older one).
+ */
+export interface ExecutedBlock {
+  readonly header: BlockHeader;
+  readonly hash: Uint8Array;
+  readonly requests: readonly Request[];
+  readonly results: readonly (Uint8Array | undefined)[];
+}
+
 export type Effect =
   | { readonly kind: 'persist'; readonly record: PersistRecord }
   /** To one replica; a forwarded client request is the one unsigned message a replica sends. */
@@ -22,6 +34,25 @@ export type Effect =
   /** To every other replica. */
   | { readonly kind: 'broadcast'; readonly message: SignedMessage }
   | { readonly kind: 'reply'; readonly clientId: string; readonly reply: Reply }
+  /**
+   * The block at the next height was executed (after the persist of its `block` record, except
+   * when a restart re-executes stored blocks). Once per height and process, in height order;
+   * carries what only execution knows: the application's results.
+   */
+  | { readonly kind: 'blockExecuted'; readonly block: ExecutedBlock }
+  /**
+   * The execution point jumped to a checkpoint without executing fromHeight..toHeight here: a
+   * snapshot installed by state transfer, or (fromHeight 1) a restart from the stored stable
+   * checkpoint. `header` is the block at toHeight, the state now held.
+   */
+  | {
+      readonly kind: 'executionJumped';
+      readonly fromHeight: number;
+      readonly toHeight: number;
+      readonly header: BlockHeader;
+      readonly hash: Uint8Array;
+      readonly cause: 'restart' | 'snapshot';
+    }
   /**
    * A block with its commit certificate, in height order. After a restart the blocks above the
    * stable checkpoint are announced again: consumers treat a height they already hold as done.

@@ -37,10 +37,14 @@ export function executeBatch(
   const height = core.lastExecuted + 1;
   const timeMs = Math.max(proposal.timeMs, core.head.timeMs);
   const answered: string[] = [];
+  const results: (Uint8Array | undefined)[] = [];
   requests.forEach((request, index) => {
     const last = core.clients.lastSeq(request.clientId);
+    results.push(undefined);
     if (request.requestSeq > last) {
-      core.clients.record(request.clientId, request.requestSeq, runApplication(core, request, height, timeMs, index));
+      const result = runApplication(core, request, height, timeMs, index);
+      results[index] = result;
+      core.clients.record(request.clientId, request.requestSeq, result);
       core.count('executedRequests');
       answered.push(request.clientId);
     } else if (request.requestSeq === last) {
@@ -63,6 +67,7 @@ export function executeBatch(
   };
   core.blocks.set(height, block);
   if (!replay) core.persist({ kind: 'block', header: headerToWire(header), requests: [...requests] });
+  core.emit({ kind: 'blockExecuted', block: { header, hash, requests, results } });
   settleRequests(core);
   if (!replay) for (const clientId of answered) resendReply(core, clientId);
   if (core.status === 'normal') core.viewChangeAttempt = 0;

@@ -81,6 +81,14 @@ function restoreCheckpoint(core: ReplicaCore, record: RecordOf<'checkpoint'> | u
   core.app.restore(decoded.app);
   core.clients = decoded.clients;
   setExecutionPoint(core, decoded.head, decoded.headHash);
+  core.emit({
+    kind: 'executionJumped',
+    fromHeight: 1,
+    toHeight: record.seq,
+    header: decoded.head,
+    hash: decoded.headHash,
+    cause: 'restart',
+  });
   core.lastAnnounced = Math.min(record.announcedHeight, record.seq);
   core.stable = { seq: record.seq, digest: record.digest, proof: record.proof, snapshot: bytes };
   adoptOwnCheckpoint(core, record.seq, record.digest, bytes);

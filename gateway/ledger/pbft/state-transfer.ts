@@ -202,7 +202,16 @@ function installSnapshot(core: ReplicaCore, transfer: SnapshotTransfer): void {
   }
   core.snapshotTransfer = undefined;
   core.clients = decoded.clients;
+  const fromHeight = core.lastExecuted + 1;
   setExecutionPoint(core, decoded.head, decoded.headHash);
+  core.emit({
+    kind: 'executionJumped',
+    fromHeight,
+    toHeight: decoded.head.height,
+    header: decoded.head,
+    hash: decoded.headHash,
+    cause: 'snapshot',
+  });
   core.count('snapshotsInstalled');
   adoptOwnCheckpoint(core, transfer.seq, transfer.digest, bytes);
   makeStable(core, { seq: transfer.seq, digest: transfer.digest, proof: transfer.proof, snapshot: bytes });

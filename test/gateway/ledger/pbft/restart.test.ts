@@ -6,15 +6,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { toBase64Url } from '../../../../shared/bytes.js';
-import { assertSafe, assertSameChain, quietCluster, settle } from './harness.js';
+import { Recorder, assertSafe, assertSameChain, quietCluster, settle } from './harness.js';
 
 test('a restarted replica has its executed blocks back before it hears from anyone', () => {
   const cluster = quietCluster({ n: 4, clients: 2 });
+  const recorder = new Recorder(cluster);
   cluster.workload(7);
   settle(cluster);
   cluster.runFor(300);
   const before = cluster.replica(2).status();
   cluster.crash(2);
+  const restartedAt = recorder.effects.length;
   cluster.partition([[2], [0, 1, 3]]);
   cluster.restart(2);
   const after = cluster.replica(2).status();
@@ -25,6 +27,23 @@ test('a restarted replica has its executed blocks back before it hears from anyo
   cluster.heal();
   cluster.workload(2);
   settle(cluster);
+  // The restarted replica's execution feed starts over: a jump to its stable checkpoint, then
+  // the stored blocks above it re-executed, then new ones, each height once.
+  const heights: number[] = [];
+  for (const { replica, effect } of recorder.effects.slice(restartedAt)) {
+    if (replica !== 2) continue;
+    if (effect.kind === 'blockExecuted') heights.push(effect.block.header.height);
+    if (effect.kind === 'executionJumped') {
+      assert.is(effect.cause, 'restart');
+      assert.is(effect.toHeight, before.lowWatermark);
+      for (let h = effect.fromHeight; h <= effect.toHeight; h++) heights.push(h);
+    }
+  }
+  assert.ok(before.lowWatermark > 0, 'the test restarts from a checkpoint');
+  assert.equal(
+    heights,
+    Array.from({ length: cluster.replica(2).status().lastExecuted }, (_, i) => i + 1),
+  );
   assertSafe(cluster);
 });
 

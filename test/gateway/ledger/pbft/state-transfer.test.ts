@@ -20,6 +20,43 @@ function coveredHeights(recorder: Recorder, replica: number): number[] {
   return heights;
 }
 
+/**
+ * The execution feed of `replica`: each height once and in order, executed (with its results,
+ * as hex, or '-' for a request not executed) or jumped over to a snapshot.
+ */
+function executionFeed(recorder: Recorder, replica: number): { heights: number[]; results: Map<number, string[]> } {
+  const heights: number[] = [];
+  const results = new Map<number, string[]>();
+  for (const entry of recorder.effects) {
+    if (entry.replica !== replica) continue;
+    const effect = entry.effect;
+    if (effect.kind === 'blockExecuted') {
+      heights.push(effect.block.header.height);
+      const hex = effect.block.results.map((result) =>
+        result === undefined ? '-' : Buffer.from(result).toString('hex'),
+      );
+      results.set(effect.block.header.height, hex);
+    } else if (effect.kind === 'executionJumped') {
+      assert.is(effect.cause, 'snapshot');
+      assert.is(effect.header.height, effect.toHeight);
+      for (let h = effect.fromHeight; h <= effect.toHeight; h++) heights.push(h);
+    }
+  }
+  return { heights, results };
+}
+
+/** Every height of `replica`'s feed is covered once, in order, and its results are replica 0's. */
+function assertFeedMatches(recorder: Recorder, replica: number, through: number): void {
+  const feed = executionFeed(recorder, replica);
+  assert.equal(
+    feed.heights,
+    Array.from({ length: feed.heights.length }, (_, i) => i + 1),
+  );
+  assert.ok(feed.heights.length >= through);
+  const reference = executionFeed(recorder, 0).results;
+  for (const [height, results] of feed.results) assert.equal(results, reference.get(height), `height ${height}`);
+}
+
 test('a replica cut off past the high watermark catches up by snapshot and accounts for every height', () => {
   const cluster = quietCluster({ n: 4, clients: 2 });
   const recorder = new Recorder(cluster);
@@ -45,6 +82,9 @@ test('a replica cut off past the high watermark catches up by snapshot and accou
     Array.from({ length: heights.length }, (_, i) => i + 1),
   );
   assert.ok(heights.length >= target.lastExecuted);
+  // The execution feed covers every height too: a jump to the snapshot, then executed blocks.
+  assertFeedMatches(recorder, 3, target.lastExecuted);
+  assert.ok(recorder.effects.some((entry) => entry.replica === 3 && entry.effect.kind === 'executionJumped'));
   // And the replica answers clients again: its counters are the cluster's.
   for (const client of cluster.clients) assert.is(cluster.nodes[3]!.app.value(client.clientId), client.expected.at(-1));
   assertSafe(cluster);
@@ -52,6 +92,7 @@ test('a replica cut off past the high watermark catches up by snapshot and accou
 
 test('a replica that missed a few blocks inside the window fetches and executes them', () => {
   const cluster = quietCluster({ n: 4, clients: 1 });
+  const recorder = new Recorder(cluster);
   const normalCase = new Set(['pre-prepare', 'prepare', 'commit']);
   cluster.dropIf = (_from, to, message) => to === 3 && normalCase.has((message as { type: string }).type);
   cluster.workload(3);
@@ -65,6 +106,8 @@ test('a replica that missed a few blocks inside the window fetches and executes 
   assert.ok(ok);
   assert.ok(cluster.replica(3).metrics.blocksFetched >= 3);
   assert.is(cluster.replica(3).metrics.snapshotsInstalled, 0);
+  // Fetched blocks are executed here: the feed reports them with the results replica 0 had.
+  assertFeedMatches(recorder, 3, cluster.replica(0).status().lastExecuted);
   cluster.runFor(500);
   assertSameChain(cluster);
   assertSafe(cluster);
