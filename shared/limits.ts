@@ -179,4 +179,13 @@ export const limits = {
   maxQueuedMmRequests: 4_096,
   /** Certificates (each with its trace tag) one LevelDB batch deletes when MM forgets ended periods. */
   maxMmForgetBatchRecords: 10_000,
+
+  /**
+   * The gateway node (gateway/node): commands it keeps in flight to the ledger at once (PBFT
+   * client lanes), price levels per side it publishes in a period's depth, and how often it
+   * republishes its retained status.
+   */
+  gatewayLedgerLanes: 64,
+  maxPublishedDepthLevels: 20,
+  nodeStatusIntervalMs: 2_000,
 } as const;

@@ -69,6 +69,8 @@ export class EmbeddedBroker {
   private readonly acl: TopicAcl;
   private readonly sessionsByClient = new WeakMap<Client, Session>();
   private readonly limiters = new WeakMap<Client, SessionRateLimiter>();
+  /** The client id the client connected with (aedes's `client.id` is rewritten to file it under its owner). */
+  private readonly clientIds = new WeakMap<Client, string>();
   private readonly wills = new WeakMap<Client, Will>();
   private readonly connected = new Set<Client>();
   private readonly listeners = new Set<PublishListener>();
@@ -224,6 +226,7 @@ export class EmbeddedBroker {
       }
     }
     this.sessionsByClient.set(client, session);
+    this.clientIds.set(client, client.id);
     this.limiters.set(client, new SessionRateLimiter(this.rateLimits, this.login.nowMs()));
     // Filed under its owner: a client id takes over only a connection of the same identity.
     (client as { id: string }).id = `${sessionOwner(session)}/${client.id}`;
@@ -271,7 +274,7 @@ export class EmbeddedBroker {
     const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
     for (const listener of this.listeners) {
       try {
-        listener(session, packet.topic, bytes, client.id);
+        listener(session, packet.topic, bytes, this.clientIds.get(client) ?? client.id);
       } catch {
         this.counts.listenerErrors++;
       }

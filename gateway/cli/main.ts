@@ -7,8 +7,9 @@ import { isGridbidError } from '../../shared/errors.js';
 import { type Command, type CommandIo, parseFlags } from './command.js';
 import { genesisCommand } from './genesis-command.js';
 import { keysCommand } from './keys-command.js';
+import { nodeCommand } from './node-command.js';
 
-export const commands: readonly Command[] = [keysCommand, genesisCommand];
+export const commands: readonly Command[] = [keysCommand, genesisCommand, nodeCommand];
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length));

@@ -45,6 +45,12 @@ export interface GridOptions {
   readonly replicaBasePort: number;
   readonly mqttBasePort: number;
   readonly wsBasePort: number;
+  /** Explicit ports per node instead of base + i (tests take free ones). */
+  readonly ports?: {
+    readonly replica: readonly number[];
+    readonly mqtt: readonly number[];
+    readonly ws: readonly number[];
+  };
   readonly trustees: number;
   readonly threshold: number;
   readonly operators: number;
@@ -177,7 +183,7 @@ export function makeGrid(provider: CryptoProvider, options: GridOptions): MadeGr
     genesisTimeMs: genesis.timeMs,
     replicas: replicaKeys.map((key, i) => ({
       host: options.host,
-      port: options.replicaBasePort + i,
+      port: options.ports?.replica[i] ?? options.replicaBasePort + i,
       publicKey: provider.p256PublicKey(key),
     })),
     clientKeys: clientKeys.map((key) => provider.p256PublicKey(key)),
@@ -205,7 +211,11 @@ export function makeGrid(provider: CryptoProvider, options: GridOptions): MadeGr
       grid: '..',
       index: i,
       data: `../data/node-${i}`,
-      mqtt: { host: options.host, port: options.mqttBasePort + i, wsPort: options.wsBasePort + i },
+      mqtt: {
+        host: options.host,
+        port: options.ports?.mqtt[i] ?? options.mqttBasePort + i,
+        wsPort: options.ports?.ws[i] ?? options.wsBasePort + i,
+      },
       authorities: { rm: rmNode, mm: mmNode },
       // Trustee i + 1 lives with node i (mod n): a demo spreads the shares over the gateways.
       trustees: Array.from({ length: options.trustees }, (_, t) => t + 1).filter((t) => (t - 1) % nodes === i),

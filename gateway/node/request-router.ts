@@ -119,7 +119,13 @@ export class RequestRouter {
     }
   }
 
-  /** MM's answer; a new certificate is also registered on the ledger, so the meter's orders are admitted. */
+  /**
+   * MM's answer. A new certificate is registered on the ledger before the meter hears of it, so
+   * its first order finds it there; registration is idempotent on the book (a certificate
+   * registered already is refused and changes nothing), so a retried request costs one more
+   * ledger round trip and nothing else. If the ledger cannot be reached the certificate is still
+   * answered: the meter may register it itself.
+   */
   private async certify(
     requester: Extract<Requester, { kind: 'pseudonym' }>,
     payload: Uint8Array,
@@ -127,14 +133,12 @@ export class RequestRouter {
     const reply = await this.deps.mm(requester.clientId, payload);
     const decoded = decodeMessage(reply);
     if (decoded.ok && decoded.value.type === 'certificate') {
-      // Registration is idempotent on the book: a certificate registered already is refused and
-      // changes nothing, so a retried request costs nothing but a ledger round trip.
       this.counters.submitted++;
-      this.deps
-        .submit(reply)
-        .catch((error: unknown) =>
-          this.deps.log('certificateNotRegistered', { error: error instanceof Error ? error.message : String(error) }),
-        );
+      try {
+        await this.deps.submit(reply);
+      } catch (error) {
+        this.deps.log('certificateNotRegistered', { error: error instanceof Error ? error.message : String(error) });
+      }
     }
     return reply;
   }
