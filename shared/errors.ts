@@ -122,9 +122,6 @@ export const errorCodes = [
   'QUEUE_FULL',
   /** The ledger client was closed before the command's result came. */
   'CLIENT_CLOSED',
-  // the gateway node
-  /** An authority request reached a node that does not host that authority (and could not relay it). */
-  'NOT_HOSTED',
   // the server itself
   /**
    * A record an authority read back from its own store is not one it could have written (torn,

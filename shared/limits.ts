@@ -186,6 +186,12 @@ export const limits = {
    * republishes its retained status.
    */
   gatewayLedgerLanes: 64,
+  /**
+   * Authority requests relayed to the node hosting RM or MM: how long one waits for its reply
+   * (RM's issuance steps take well under a second) and how many wait at once.
+   */
+  authorityRelayTimeoutMs: 10_000,
+  maxPendingAuthorityRelays: 1_024,
   maxPublishedDepthLevels: 20,
   nodeStatusIntervalMs: 2_000,
 } as const;

@@ -17,7 +17,6 @@ import { fromBase64Url } from '../../shared/bytes.js';
 import { BookOfRecord } from '../../shared/book/book.js';
 import { CachedSignatureChecks } from '../../shared/book/signature-checks.js';
 import { limits } from '../../shared/limits.js';
-import { encodeMessage } from '../../shared/protocol/codec.js';
 import { GridTopics } from '../../shared/protocol/topics.js';
 import { handleMmRequest } from '../authorities/mm/mm-endpoint.js';
 import { LevelMmStore } from '../authorities/mm/level-mm-store.js';
@@ -32,7 +31,9 @@ import { createNodeCryptoProvider } from '../crypto/node-provider.js';
 import type { NodeConfig } from '../grid/node-config.js';
 import { LedgerClient } from '../ledger/node/ledger-client.js';
 import { ReplicaNode } from '../ledger/node/replica-node.js';
+import { AuthorityRelay } from './authority-relay.js';
 import { readGridKeys } from './grid-keys.js';
+import { isRelayFrame, relayToJson } from './relay-wire.js';
 import { type BookDecision, LedgerFeed } from './ledger-feed.js';
 import { type Requester, RequestRouter } from './request-router.js';
 import type { NodeLog } from './node-log.js';
@@ -99,6 +100,26 @@ export class GatewayNode {
       mm = new MarketManager(provider, keys.mmKey, rules.rmKey, defaultMmConfig(rules.genesis.periodMs), store);
     }
 
+    // Authority requests for RM or MM on another node travel over the replica links.
+    const serveRm =
+      rm === undefined
+        ? undefined
+        : (meterId: string, request: Uint8Array) => handleRmRequest(rm!, { meterId }, request, nowMs());
+    const serveMm =
+      mm === undefined
+        ? undefined
+        : (clientId: string, request: Uint8Array) => handleMmRequest(mm!, { clientId }, request, nowMs());
+    let replicaNode: ReplicaNode | undefined;
+    const relay = new AuthorityRelay({
+      send: (to, frame) => replicaNode?.sendPeerFrame(to, relayToJson(frame)),
+      ...(serveRm === undefined ? {} : { rm: serveRm }),
+      ...(serveMm === undefined ? {} : { mm: serveMm }),
+      timeoutMs: limits.authorityRelayTimeoutMs,
+      maxPending: limits.maxPendingAuthorityRelays,
+      log: (event, fields) => log.warn(event, fields),
+    });
+    closers.push(async () => relay.close());
+
     let broker: EmbeddedBroker | undefined;
     const publish = (topic: string, payload: string | Uint8Array, retain: boolean): void => {
       broker
@@ -136,7 +157,13 @@ export class GatewayNode {
         log.error('fatal', { error });
         options.onFatal?.(error);
       },
+      onPeerFrame: (from, value) => {
+        if (!isRelayFrame(value)) return false;
+        relay.receive(from, value);
+        return true;
+      },
     });
+    replicaNode = replica;
     closers.unshift(() => replica.stop());
 
     const ledger = await LedgerClient.connect({
@@ -154,13 +181,13 @@ export class GatewayNode {
       sha256: provider.sha256,
       nowMs,
       rm: (meterId, request) =>
-        rm === undefined
-          ? notHosted('RM', config.authorities.rm, nowMs())
-          : handleRmRequest(rm, { meterId }, request, nowMs()),
+        serveRm !== undefined
+          ? serveRm(meterId, request)
+          : relay.request(config.authorities.rm, 'rm', meterId, request),
       mm: (clientId, request) =>
-        mm === undefined
-          ? notHosted('MM', config.authorities.mm, nowMs())
-          : handleMmRequest(mm, { clientId }, request, nowMs()),
+        serveMm !== undefined
+          ? serveMm(clientId, request)
+          : relay.request(config.authorities.mm, 'mm', clientId, request),
       precheck: (payload) => book.precheck(payload),
       submit: (payload) => ledger.submit(payload),
       publish: (topic, payload) => publish(topic, payload, false),
@@ -265,13 +292,4 @@ function followDecision(
     () => log.info('registryUpdated', { meterId: decision.meterId, action: decision.action }),
     (error: unknown) => log.warn('registryNotUpdated', { meterId: decision.meterId, action: decision.action, error }),
   );
-}
-
-async function notHosted(authority: string, host: number, nowMs: number): Promise<Uint8Array> {
-  return encodeMessage({
-    type: 'error',
-    code: 'NOT_HOSTED',
-    message: `${authority} is hosted by node ${host}; connect there`,
-    timeMs: nowMs,
-  });
 }

@@ -74,6 +74,11 @@ export interface ReplicaNodeOptions {
   readonly onCertified?: (block: CommittedBlock) => void;
   /** A write failed: the node has stopped performing effects and must be restarted. */
   readonly onFatal?: (error: unknown) => void;
+  /**
+   * Frames of the gateway's own protocols riding on the replica links (authority relays): called
+   * with every decoded frame from a replica before PBFT sees it; returns true when it took it.
+   */
+  readonly onPeerFrame?: (from: number, value: unknown) => boolean;
 }
 
 /** One request of an executed block. */
@@ -317,6 +322,7 @@ export class ReplicaNode {
       return [];
     }
     if (input.from.role === 'replica') {
+      if (this.options.onPeerFrame?.(input.from.index, value) === true) return [];
       if (isArchiveFrame(value)) {
         this.archive.receive(input.from.index, value);
         return [];
@@ -479,6 +485,11 @@ export class ReplicaNode {
       this.counters.replyBytes += bytes.length;
       this.network.send({ role: 'client', index: client }, bytes);
     }
+  }
+
+  /** Sends a frame of a gateway protocol (a JSON value) to replica `to` on its authenticated link. */
+  sendPeerFrame(to: number, value: unknown): void {
+    this.network.send({ role: 'replica', index: to }, Buffer.from(JSON.stringify(value), 'utf8'));
   }
 
   private toReplica(to: number, bytes: Uint8Array): void {

@@ -2,7 +2,8 @@
  * End to end, real processes and sockets: four `gridbid node` processes on loopback; two meters
  * speak only MQTT to their gateway. Each announces its device key (pending), an operator approves
  * it through the ledger, the meter obtains a pseudonym by cut-and-choose with RM on its identity
- * session and MM's certificate on an anonymous session, and the two pseudonyms' orders cross.
+ * session and MM's certificate on an anonymous session (one meter's gateway hosts RM and MM, the
+ * other's relays to it over the replica links), and the two pseudonyms' orders cross.
  * Rules guarded: a request's reply comes on the requester's own topic; an approval executed by
  * the ledger admits the meter's device login; every gateway (not only the meters' own) publishes
  * the trade and a certified chain head; a command refused at the edge costs the ledger nothing;
@@ -40,10 +41,12 @@ test('meters enrol, obtain pseudonyms and trade through four gateway processes',
       mmPublicKey: rules.mmPublicKey,
       rmChallengeKey: provider.p256PublicKey(readP256Key(join(grid.directory, 'keys', 'rm-challenge.json'))),
     };
-    // Both meters use node 0, which hosts RM and MM.
-    const meters = ['meter-a', 'meter-b'].map(
-      (meterId) => new MqttMeter({ url: grid.url(0), topics, meterId, keys, periodMs }),
-    );
+    // Meter A uses node 0, which hosts RM and MM; meter B uses node 3, which relays its
+    // authority requests to node 0 over the replica links.
+    const meters = [
+      new MqttMeter({ url: grid.url(0), topics, meterId: 'meter-a', keys, periodMs }),
+      new MqttMeter({ url: grid.url(3), topics, meterId: 'meter-b', keys, periodMs }),
+    ];
     for (const meter of meters) {
       const status = await meter.enrol();
       assert.is(status.type, 'enrolment.status');
