@@ -193,5 +193,8 @@ export const limits = {
   authorityRelayTimeoutMs: 10_000,
   maxPendingAuthorityRelays: 1_024,
   maxPublishedDepthLevels: 20,
+  /** Meters listed on operator/enrolments (pending first) and disputes on operator/disputes. */
+  maxListedEnrolments: 1_000,
+  maxListedDisputes: 200,
   nodeStatusIntervalMs: 2_000,
 } as const;

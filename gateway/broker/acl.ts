@@ -6,7 +6,8 @@
  *                      meter/<id>/inbox and public filters
  *   pseudonym          publishes its own pseudonym/<pid>/mm and pseudonym/<pid>/ledger; subscribes
  *                      its own pseudonym/<pid>/inbox and public filters
- *   operator, trustee  publish operator/commands; subscribe operator/results and public filters
+ *   operator, trustee  publish operator/commands; subscribe operator/results, operator/enrolments,
+ *                      operator/disputes and public filters
  *   monitor, public    publish nothing; subscribe public filters only
  *   gateway            publishes and subscribes anything under the grid root
  *
@@ -66,7 +67,10 @@ export class TopicAcl {
         return filter === this.topics.pseudonym(session.pid, 'inbox') || this.isPublicFilter(filter);
       case 'service':
         return (
-          ((session.role === 'operator' || session.role === 'trustee') && filter === this.topics.operatorResults()) ||
+          ((session.role === 'operator' || session.role === 'trustee') &&
+            (filter === this.topics.operatorResults() ||
+              filter === this.topics.operatorEnrolments() ||
+              filter === this.topics.operatorDisputes())) ||
           this.isPublicFilter(filter)
         );
       case 'public':

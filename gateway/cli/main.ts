@@ -8,8 +8,18 @@ import { type Command, type CommandIo, parseFlags } from './command.js';
 import { genesisCommand } from './genesis-command.js';
 import { keysCommand } from './keys-command.js';
 import { nodeCommand } from './node-command.js';
+import { enrollCommand } from './enroll-command.js';
+import { statusCommand } from './status-command.js';
+import { trusteeCommand } from './trustee-command.js';
 
-export const commands: readonly Command[] = [keysCommand, genesisCommand, nodeCommand];
+export const commands: readonly Command[] = [
+  keysCommand,
+  genesisCommand,
+  nodeCommand,
+  enrollCommand,
+  trusteeCommand,
+  statusCommand,
+];
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length));

@@ -225,6 +225,7 @@ export function makeGrid(provider: CryptoProvider, options: GridOptions): MadeGr
       policy: {
         approveEnrolments: options.approveEnrolments === true ? 'yes' : 'no',
         approveDisputes: [...(options.approveDisputes ?? [])],
+        ...(options.approveEnrolments === true ? { operatorKey: '../keys/operator-0.json' } : {}),
       },
     };
     writeFileSync(file, JSON.stringify(config, null, 2) + '\n');

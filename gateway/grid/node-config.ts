@@ -11,7 +11,9 @@
  *     "authorities": { "rm": 0, "mm": 0 },  the node indices hosting RM and MM (same in every config)
  *     "trustees": [1],              trustee key files this node holds (keys/trustee-<i>.json)
  *     "services": ["keys/service-operator.json"],  accounts the embedded broker accepts
- *     "policy": { "approveEnrolments": "no", "approveDisputes": [] }  automatic approvals (demos)
+ *     "policy": { "approveEnrolments": "no", "approveDisputes": [], "operatorKey": "..." }
+ *                                   automatic approvals (demos): enrolments signed with the
+ *                                   operator key named, shares of this node's trustees
  *   }
  *
  * Relative paths are relative to the file. Every field is checked; an error names the field.
@@ -46,6 +48,7 @@ const schema = object({
     object({
       approveEnrolments: optional(oneOf(['yes', 'no'])),
       approveDisputes: optional(array(oneOf(['non-delivery', 'non-payment']), 0, 2)),
+      operatorKey: optional(path),
     }),
   ),
 });
@@ -65,7 +68,12 @@ export interface NodeConfig {
   readonly trusteeKeyFiles: readonly string[];
   /** Service account files the embedded broker accepts, absolute. */
   readonly serviceAccountFiles: readonly string[];
-  readonly policy: { readonly approveEnrolments: boolean; readonly approveDisputes: readonly string[] };
+  readonly policy: {
+    readonly approveEnrolments: boolean;
+    readonly approveDisputes: readonly string[];
+    /** The operator key file automatic enrolment approvals are signed with, absolute. */
+    readonly operatorKeyFile: string | undefined;
+  };
 }
 
 /** Parses a config object read from `file`; throws BAD_INPUT naming the field. */
@@ -100,6 +108,12 @@ export function parseNodeConfig(value: unknown, file: string): NodeConfig {
     ensure(mqtt.port !== undefined, 'BAD_INPUT', `${file}: the embedded broker needs a port`, 'mqtt.port');
     setting = { kind: 'embedded', host: mqtt.host ?? '127.0.0.1', port: mqtt.port, wsPort: mqtt.wsPort };
   }
+  ensure(
+    parsed.policy?.approveEnrolments !== 'yes' || parsed.policy.operatorKey !== undefined,
+    'BAD_INPUT',
+    `${file}: approving enrolments needs the operator key to sign with`,
+    'policy.operatorKey',
+  );
   const trustees = parsed.trustees ?? [];
   ensure(new Set(trustees).size === trustees.length, 'BAD_INPUT', `${file}: a trustee is listed twice`, 'trustees');
   return {
@@ -114,6 +128,7 @@ export function parseNodeConfig(value: unknown, file: string): NodeConfig {
     policy: {
       approveEnrolments: parsed.policy?.approveEnrolments === 'yes',
       approveDisputes: parsed.policy?.approveDisputes ?? [],
+      operatorKeyFile: parsed.policy?.operatorKey === undefined ? undefined : resolve(parsed.policy.operatorKey),
     },
   };
 }

@@ -21,20 +21,24 @@ import { GridTopics } from '../../shared/protocol/topics.js';
 import { handleMmRequest } from '../authorities/mm/mm-endpoint.js';
 import { LevelMmStore } from '../authorities/mm/level-mm-store.js';
 import { MarketManager, defaultMmConfig } from '../authorities/mm/market-manager.js';
-import { keyFingerprint } from '../authorities/rm/enrolment-registry.js';
 import { LevelRmStore } from '../authorities/rm/level-rm-store.js';
 import { RegistrationManager, defaultRmConfig } from '../authorities/rm/registration-manager.js';
-import { handleRmRequest } from '../authorities/rm/rm-endpoint.js';
 import { EmbeddedBroker } from '../broker/embedded-broker.js';
 import type { Session } from '../broker/session.js';
 import { createNodeCryptoProvider } from '../crypto/node-provider.js';
+import { readP256Key } from '../grid/key-files.js';
 import type { NodeConfig } from '../grid/node-config.js';
+import { Trustee } from '../authorities/tc/trustee.js';
 import { LedgerClient } from '../ledger/node/ledger-client.js';
 import { ReplicaNode } from '../ledger/node/replica-node.js';
 import { AuthorityRelay } from './authority-relay.js';
 import { readGridKeys } from './grid-keys.js';
 import { isRelayFrame, relayToJson } from './relay-wire.js';
-import { type BookDecision, LedgerFeed } from './ledger-feed.js';
+import { LedgerFeed } from './ledger-feed.js';
+import { disputesView } from './operator-views.js';
+import { RmHost } from './rm-host.js';
+import { TrusteePolicy } from './trustee-policy.js';
+import { StatusGossip, isStatusFrame } from './status-gossip.js';
 import { type Requester, RequestRouter } from './request-router.js';
 import type { NodeLog } from './node-log.js';
 import { nodeStatus } from './node-status.js';
@@ -59,6 +63,7 @@ export class GatewayNode {
     readonly broker: EmbeddedBroker,
     readonly router: RequestRouter,
     readonly feed: LedgerFeed,
+    private readonly gossip: StatusGossip,
     private readonly closers: readonly (() => Promise<void>)[],
     private readonly log: NodeLog,
   ) {}
@@ -79,11 +84,24 @@ export class GatewayNode {
     const book = new BookOfRecord(provider, keys.genesisJson, { signatureChecks });
 
     // RM and MM where this node hosts them; their state survives kill -9 (LevelDB, synced writes).
-    let rm: RegistrationManager | undefined;
+    let broker: EmbeddedBroker | undefined;
+    const publish = (topic: string, payload: string | Uint8Array, retain: boolean): void => {
+      broker
+        ?.publish(topic, payload, { retain })
+        .catch((error: unknown) => log.warn('publishFailed', { topic, error }));
+    };
+    // The ledger client is connected below; commands the node submits itself wait for it.
+    let ledgerClient: LedgerClient | undefined;
+    const submit = (payload: Uint8Array): Promise<Uint8Array> =>
+      ledgerClient === undefined
+        ? Promise.reject(new Error('the ledger client is not connected yet'))
+        : ledgerClient.submit(payload);
+
+    let rmHost: RmHost | undefined;
     if (keys.rm !== undefined) {
       const store = await LevelRmStore.open(join(data, 'rm'));
       closers.push(() => store.close());
-      rm = new RegistrationManager({
+      const rm = new RegistrationManager({
         provider,
         random: provider.randomBytes,
         blindKey: keys.rm.blindKey,
@@ -91,6 +109,18 @@ export class GatewayNode {
         tcKey: rules.tcKey,
         config: defaultRmConfig(rules.genesis.periodMs),
         store,
+      });
+      const operatorKeyFile = config.policy.operatorKeyFile;
+      rmHost = new RmHost({
+        provider,
+        rm,
+        store,
+        nowMs,
+        publishEnrolments: (json) => publish(topics.operatorEnrolments(), json, true),
+        ...(config.policy.approveEnrolments && operatorKeyFile !== undefined
+          ? { autoApprove: { operatorKey: readP256Key(operatorKeyFile), operatorIndex: 0, submit } }
+          : {}),
+        log: (event, fields) => log.info(event, fields),
       });
     }
     let mm: MarketManager | undefined;
@@ -101,14 +131,37 @@ export class GatewayNode {
     }
 
     // Authority requests for RM or MM on another node travel over the replica links.
+    const host = rmHost;
     const serveRm =
-      rm === undefined
-        ? undefined
-        : (meterId: string, request: Uint8Array) => handleRmRequest(rm!, { meterId }, request, nowMs());
+      host === undefined ? undefined : (meterId: string, request: Uint8Array) => host.serve(meterId, request);
     const serveMm =
       mm === undefined
         ? undefined
         : (clientId: string, request: Uint8Array) => handleMmRequest(mm!, { clientId }, request, nowMs());
+    // A demo grid's trustees on this node share for the policy's dispute kinds on their own.
+    const trustees = new TrusteePolicy({
+      book,
+      trustees: keys.trustees.map(
+        (trustee) =>
+          new Trustee(provider, provider.randomBytes, rules.tcKey, trustee.share, trustee.nodeKey, rules.mmPublicKey, {
+            dispute: (disputeId) => book.disputedPseudonym(disputeId),
+            certificate: (periodIndex, pseudonym) => book.certificate(periodIndex, pseudonym),
+          }),
+      ),
+      kinds: new Set(config.policy.approveDisputes),
+      submit,
+      nowMs,
+      log: (event, fields) => log.info(event, fields),
+    });
+    let lastDisputes = '';
+    const gossip = new StatusGossip({
+      self: config.index,
+      replicas: keys.cluster.replicas.length,
+      sendTo: (to, frame) => replicaNode?.sendPeerFrame(to, frame),
+      publish: (index, json) => publish(topics.nodeStatus(index), json, true),
+      nowMs,
+      staleMs: 3 * limits.nodeStatusIntervalMs,
+    });
     let replicaNode: ReplicaNode | undefined;
     const relay = new AuthorityRelay({
       send: (to, frame) => replicaNode?.sendPeerFrame(to, relayToJson(frame)),
@@ -120,19 +173,13 @@ export class GatewayNode {
     });
     closers.push(async () => relay.close());
 
-    let broker: EmbeddedBroker | undefined;
-    const publish = (topic: string, payload: string | Uint8Array, retain: boolean): void => {
-      broker
-        ?.publish(topic, payload, { retain })
-        .catch((error: unknown) => log.warn('publishFailed', { topic, error }));
-    };
     const feed = new LedgerFeed({
       book,
       topics,
       sha256: provider.sha256,
       maxDepthLevels: limits.maxPublishedDepthLevels,
       publish,
-      onDecision: (decision) => followDecision(rm, decision, nowMs(), log),
+      onDecision: (decision) => void host?.follow(decision),
     });
 
     const replica = await ReplicaNode.start({
@@ -144,12 +191,19 @@ export class GatewayNode {
       precheckRequest: (request) => book.precheck(fromBase64Url(request.payload)),
       crypto: provider,
       onEvent: (event) => log.info(event.kind, { ...event }),
-      onExecuted: (block) =>
+      onExecuted: (block) => {
         feed.executed({
           height: block.height,
           timeMs: block.timeMs,
           requests: block.requests.map((request) => ({ payload: request.payload, result: request.result })),
-        }),
+        });
+        const disputes = JSON.stringify(disputesView(book, limits.maxListedDisputes));
+        if (disputes !== lastDisputes) {
+          lastDisputes = disputes;
+          publish(topics.operatorDisputes(), disputes, true);
+        }
+        trustees.afterBlock();
+      },
       onExecutionGap: (gap) =>
         log.info('executionGap', { fromHeight: gap.fromHeight, toHeight: gap.toHeight, reason: gap.reason }),
       onCertified: (block) => feed.certified(block.header, block.certificate),
@@ -158,15 +212,16 @@ export class GatewayNode {
         options.onFatal?.(error);
       },
       onPeerFrame: (from, value) => {
-        if (!isRelayFrame(value)) return false;
-        relay.receive(from, value);
+        if (isRelayFrame(value)) relay.receive(from, value);
+        else if (isStatusFrame(value)) gossip.receive(from, value);
+        else return false;
         return true;
       },
     });
     replicaNode = replica;
     closers.unshift(() => replica.stop());
 
-    const ledger = await LedgerClient.connect({
+    const ledger: LedgerClient = await LedgerClient.connect({
       cluster: keys.cluster,
       clientIndex: config.index,
       privateKey: keys.clientKey,
@@ -174,6 +229,7 @@ export class GatewayNode {
       stateDirectory: join(data, 'client'),
       crypto: provider,
     });
+    ledgerClient = ledger;
     closers.unshift(() => ledger.close());
 
     const router = new RequestRouter({
@@ -223,15 +279,16 @@ export class GatewayNode {
       void router.handle(requester, parsed, payload);
     });
 
-    const node = new GatewayNode(config, topics, book, replica, ledger, started, router, feed, closers, log);
+    const node = new GatewayNode(config, topics, book, replica, ledger, started, router, feed, gossip, closers, log);
     node.publishStatus('online');
+    await rmHost?.publish();
     node.statusTimer = setInterval(() => node.publishStatus('online'), limits.nodeStatusIntervalMs);
     log.info('started', {
       index: config.index,
       grid: rules.genesis.gridId,
       mqttPort: started.port,
       webSocketPort: started.webSocketPort,
-      hosts: [...(rm === undefined ? [] : ['RM']), ...(mm === undefined ? [] : ['MM'])],
+      hosts: [...(rmHost === undefined ? [] : ['RM']), ...(mm === undefined ? [] : ['MM'])],
       trustees: keys.trustees.map((trustee) => trustee.share.index),
     });
     return node;
@@ -243,6 +300,8 @@ export class GatewayNode {
     this.stopped = true;
     if (this.statusTimer !== undefined) clearInterval(this.statusTimer);
     this.publishStatus('offline');
+    // Let the "offline" frames reach the peers before the links close.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     for (const close of this.closers) {
       try {
         await close();
@@ -253,11 +312,9 @@ export class GatewayNode {
     this.log.info('stopped', { index: this.config.index });
   }
 
+  /** This node's status, on its own broker and (by gossip) on every peer's. */
   private publishStatus(state: 'online' | 'offline'): void {
-    const status = nodeStatus(state, this.config.index, this.replica.status(), this.broker.sessions(), this.book);
-    this.broker
-      .publish(this.topics.nodeStatus(this.config.index), JSON.stringify(status), { retain: true })
-      .catch(() => {});
+    this.gossip.own(nodeStatus(state, this.config.index, this.replica.status(), this.broker.sessions(), this.book));
   }
 }
 
@@ -274,22 +331,4 @@ function requesterOf(session: Session, clientId: string): Requester | undefined 
     case 'public':
       return undefined;
   }
-}
-
-/** An operator's decision executed by the book, mirrored into RM's registry where RM lives here. */
-function followDecision(
-  rm: RegistrationManager | undefined,
-  decision: BookDecision,
-  nowMs: number,
-  log: NodeLog,
-): void {
-  if (rm === undefined) return;
-  const provider = createNodeCryptoProvider();
-  const fingerprint = keyFingerprint(provider, fromBase64Url(decision.devicePublicKey));
-  const done =
-    decision.action === 'approve' ? rm.approve(decision.meterId, fingerprint, nowMs) : rm.ban(decision.meterId);
-  done.then(
-    () => log.info('registryUpdated', { meterId: decision.meterId, action: decision.action }),
-    (error: unknown) => log.warn('registryNotUpdated', { meterId: decision.meterId, action: decision.action, error }),
-  );
 }

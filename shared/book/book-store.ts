@@ -103,6 +103,11 @@ export class BookStore {
     return period === undefined ? undefined : this.periods.get(period)?.disputes.get(disputeId);
   }
 
+  /** Every dispute the book holds, by period, then dispute id. */
+  allDisputes(): DisputeEntry[] {
+    return this.sortedRecords().flatMap((record) => record.sortedDisputes());
+  }
+
   /** Disputes over one trade, by dispute id. */
   disputesOver(tradeId: string): DisputeEntry[] {
     return [...(this.tradeDisputes.get(tradeId) ?? [])]

@@ -240,6 +240,11 @@ export class BookOfRecord {
     return this.store.dispute(disputeId);
   }
 
+  /** Every dispute held (periods older than the retention are gone), by period and id. */
+  disputes(): DisputeEntry[] {
+    return this.store.allDisputes();
+  }
+
   /** A dispute as trustees read it: whose tag it makes traceable, for which period. */
   disputedPseudonym(disputeId: string): DisputeForTrustees | undefined {
     const dispute = this.store.dispute(disputeId);

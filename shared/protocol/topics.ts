@@ -13,6 +13,8 @@
  *                                bills addressed to P, error
  *   operator/commands            operator and trustee accounts -> gateway: operator.enrolment, trustee.share
  *   operator/results             gateway -> operator and trustee accounts: book.result, error
+ *   operator/enrolments          gateway hosting RM, retained: the meters RM knows (pending first)
+ *   operator/disputes            gateway, retained: open disputes with the respondent's certificate
  *   market/periods               gateway, retained: open periods and their gate closure
  *   market/<period>/trades       gateway: each trade as it is made
  *   market/<period>/depth        gateway, retained: best bid and ask, depth per price level
@@ -48,6 +50,7 @@ export function pseudonymTopicId(sha256: HashFunction, pseudonymPublicKey: Uint8
 }
 
 export type MeterChannel = 'enrol' | 'rm' | 'inbox';
+export type OperatorChannel = 'commands' | 'results' | 'enrolments' | 'disputes';
 export type PseudonymChannel = 'mm' | 'ledger' | 'inbox';
 
 /** Topic builders for one grid. */
@@ -72,6 +75,14 @@ export class GridTopics {
 
   operatorResults(): string {
     return `${this.root}/operator/results`;
+  }
+
+  operatorEnrolments(): string {
+    return `${this.root}/operator/enrolments`;
+  }
+
+  operatorDisputes(): string {
+    return `${this.root}/operator/disputes`;
   }
 
   periods(): string {
@@ -124,7 +135,7 @@ export class GridTopics {
           ? { family: 'pseudonym', pid: a, channel: b }
           : undefined;
       case 'operator':
-        return b === undefined && (a === 'commands' || a === 'results')
+        return b === undefined && (a === 'commands' || a === 'results' || a === 'enrolments' || a === 'disputes')
           ? { family: 'operator', channel: a }
           : undefined;
       case 'market': {
@@ -151,7 +162,7 @@ export class GridTopics {
 export type ParsedTopic =
   | { readonly family: 'meter'; readonly meterId: string; readonly channel: MeterChannel }
   | { readonly family: 'pseudonym'; readonly pid: string; readonly channel: PseudonymChannel }
-  | { readonly family: 'operator'; readonly channel: 'commands' | 'results' }
+  | { readonly family: 'operator'; readonly channel: OperatorChannel }
   | { readonly family: 'market'; readonly channel: 'periods' }
   | { readonly family: 'market'; readonly channel: 'trades' | 'depth'; readonly periodIndex: number }
   | { readonly family: 'chain'; readonly channel: 'head' }

@@ -23,6 +23,8 @@ test('builders and parse agree on every family', () => {
     [topics.pseudonym(pid, 'inbox'), { family: 'pseudonym', pid, channel: 'inbox' }],
     [topics.operatorCommands(), { family: 'operator', channel: 'commands' }],
     [topics.operatorResults(), { family: 'operator', channel: 'results' }],
+    [topics.operatorEnrolments(), { family: 'operator', channel: 'enrolments' }],
+    [topics.operatorDisputes(), { family: 'operator', channel: 'disputes' }],
     [topics.periods(), { family: 'market', channel: 'periods' }],
     [topics.trades(1_897_000), { family: 'market', channel: 'trades', periodIndex: 1_897_000 }],
     [topics.depth(0), { family: 'market', channel: 'depth', periodIndex: 0 }],
