@@ -20,6 +20,7 @@ import { signMessage } from '../../../shared/protocol/signing.js';
 import { GridTopics } from '../../../shared/protocol/topics.js';
 import { periodIndexAt, periodStartMs } from '../../../shared/time/period.js';
 import { readP256Key, readServiceAccount } from '../../../gateway/grid/key-files.js';
+import { main } from '../../../gateway/cli/main.js';
 import { type TestGrid, startTestGrid } from '../../support/gateway-grid.js';
 import { MqttMeter, connect, provider, requestReply } from '../../support/mqtt-meter.js';
 
@@ -61,8 +62,23 @@ test('meters enrol, obtain pseudonyms and trade through four gateway processes',
       password: account.password,
     });
     clients.push(operator);
+    // Meter A by the operator's command line (enroll list shows its fingerprint, approve checks
+    // it), meter B by a signed command published directly.
+    const cli = async (...argv: string[]) => {
+      const out: string[] = [];
+      const code = await main([...argv, '--grid', grid.directory], {
+        out: (line) => out.push(line),
+        err: (line) => out.push(line),
+      });
+      return { code, out: out.join('\n') };
+    };
+    const listed = await cli('enroll', 'list');
+    assert.match(listed.out, /meter-a\s+pending\s+[0-9a-f]{16}/);
+    const fingerprint = /meter-a\s+pending\s+([0-9a-f]{16})/.exec(listed.out)![1]!;
+    const approved = await cli('enroll', 'approve', 'meter-a', '--fingerprint', fingerprint);
+    assert.is(approved.code, 0, approved.out);
     const operatorKey = readP256Key(grid.made.operatorKeyFiles[0]!);
-    for (const meter of meters) {
+    for (const meter of meters.slice(1)) {
       const approval = encodeMessage(
         signMessage(provider, operatorKey, {
           type: 'operator.enrolment',
@@ -144,6 +160,10 @@ test('meters enrol, obtain pseudonyms and trade through four gateway processes',
     const signers = (JSON.parse(head.payload) as { signers: number[] }).signers;
     assert.ok(signers.length >= 3, `2f + 1 signers, got ${signers.length}`);
     assert.ok(fromBase64Url(seller.pseudonymId).length === 65);
+    // Every aggregator's status, gossiped over the replica links, on node 2's broker.
+    const status = await cli('status', '--node', '2');
+    assert.is(status.code, 0, status.out);
+    assert.is((status.out.match(/ online /g) ?? []).length, 4, status.out);
     for (const meter of meters) await meter.close();
   } finally {
     for (const client of clients) await client.endAsync();
