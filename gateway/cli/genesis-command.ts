@@ -24,6 +24,7 @@ export const genesisCommand: Command = {
   --replica-port <port>    node i's replica port is this + i (default 7100)
   --mqtt-port <port>       node i's MQTT port is this + i (default 1883)
   --ws-port <port>         node i's MQTT WebSocket port is this + i (default 8083)
+  --metrics-port <port>    node i serves Prometheus /metrics on this + i (default 9100)
   --period-minutes <m>     delivery period length (default 15)
   --mode <continuous|call> market mode (default continuous)
   --approve-enrolments     nodes approve every enrolment on their own (demos only)
@@ -40,6 +41,7 @@ export const genesisCommand: Command = {
     'replica-port': { type: 'string' },
     'mqtt-port': { type: 'string' },
     'ws-port': { type: 'string' },
+    'metrics-port': { type: 'string' },
     'period-minutes': { type: 'string' },
     mode: { type: 'string' },
     'approve-enrolments': { type: 'boolean' },
@@ -78,6 +80,7 @@ export const genesisCommand: Command = {
       replicaBasePort: integerFlag(values, 'replica-port', 7100, 1, 65_000),
       mqttBasePort: integerFlag(values, 'mqtt-port', 1883, 1, 65_000),
       wsBasePort: integerFlag(values, 'ws-port', 8083, 1, 65_000),
+      metricsBasePort: integerFlag(values, 'metrics-port', 9100, 1, 65_000),
       genesisTimeMs: Date.now(),
       rules: {
         marketMode: mode,

@@ -50,7 +50,10 @@ export interface GridOptions {
     readonly replica: readonly number[];
     readonly mqtt: readonly number[];
     readonly ws: readonly number[];
+    readonly metrics?: readonly number[];
   };
+  /** Node i serves Prometheus metrics on metricsBasePort + i (none if absent). */
+  readonly metricsBasePort?: number;
   readonly trustees: number;
   readonly threshold: number;
   readonly operators: number;
@@ -216,6 +219,9 @@ export function makeGrid(provider: CryptoProvider, options: GridOptions): MadeGr
         port: options.ports?.mqtt[i] ?? options.mqttBasePort + i,
         wsPort: options.ports?.ws[i] ?? options.wsBasePort + i,
       },
+      ...(options.ports?.metrics !== undefined || options.metricsBasePort !== undefined
+        ? { metricsPort: options.ports?.metrics?.[i] ?? (options.metricsBasePort ?? 0) + i }
+        : {}),
       authorities: { rm: rmNode, mm: mmNode },
       // Trustee i + 1 lives with node i (mod n): a demo spreads the shares over the gateways.
       trustees: Array.from({ length: options.trustees }, (_, t) => t + 1).filter((t) => (t - 1) % nodes === i),

@@ -8,6 +8,7 @@
  *     "data": "../data/node-0",     its own state (ledger, authorities, client); created if missing
  *     "mqtt": { "host": "127.0.0.1", "port": 1883, "wsPort": 8083 }     the embedded broker
  *          or { "external": "mqtt://127.0.0.1:1884", "account": "keys/service-gateway-0.json" }
+ *     "metricsPort": 9100,          optional: Prometheus GET /metrics on the MQTT host
  *     "authorities": { "rm": 0, "mm": 0 },  the node indices hosting RM and MM (same in every config)
  *     "trustees": [1],              trustee key files this node holds (keys/trustee-<i>.json)
  *     "services": ["keys/service-operator.json"],  accounts the embedded broker accepts
@@ -41,6 +42,7 @@ const schema = object({
     external: optional(text(1, 4_096, /^(mqtt|mqtts|ws|wss):\/\/\S+$/, 'an mqtt://, mqtts://, ws:// or wss:// URL')),
     account: optional(path),
   }),
+  metricsPort: optional(port),
   authorities: object({ rm: integer(0, limits.maxReplicas - 1), mm: integer(0, limits.maxReplicas - 1) }),
   trustees: optional(array(integer(1, limits.maxTrustees), 0, limits.maxTrustees)),
   services: optional(array(path, 0, 64)),
@@ -63,6 +65,8 @@ export interface NodeConfig {
   readonly index: number;
   readonly dataDirectory: string;
   readonly mqtt: MqttSetting;
+  /** Prometheus metrics on this port of the MQTT host (or 127.0.0.1), if set. */
+  readonly metricsPort: number | undefined;
   readonly authorities: { readonly rm: number; readonly mm: number };
   /** Trustee key files this node holds, absolute. */
   readonly trusteeKeyFiles: readonly string[];
@@ -122,6 +126,7 @@ export function parseNodeConfig(value: unknown, file: string): NodeConfig {
     index: parsed.index,
     dataDirectory: resolve(parsed.data),
     mqtt: setting,
+    metricsPort: parsed.metricsPort,
     authorities: parsed.authorities,
     trusteeKeyFiles: trustees.map((trustee) => join(gridDirectory, 'keys', `trustee-${trustee}.json`)),
     serviceAccountFiles: (parsed.services ?? []).map(resolve),

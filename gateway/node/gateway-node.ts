@@ -39,6 +39,7 @@ import { disputesView } from './operator-views.js';
 import { RmHost } from './rm-host.js';
 import { TrusteePolicy } from './trustee-policy.js';
 import { StatusGossip, isStatusFrame } from './status-gossip.js';
+import { type CounterSnapshot, NodeMetrics } from './metrics.js';
 import { type Requester, RequestRouter } from './request-router.js';
 import type { NodeLog } from './node-log.js';
 import { nodeStatus } from './node-status.js';
@@ -52,6 +53,8 @@ export interface GatewayNodeOptions {
 
 export class GatewayNode {
   private statusTimer: NodeJS.Timeout | undefined;
+  private relay: AuthorityRelay | undefined;
+  private trustees: TrusteePolicy | undefined;
   private stopped = false;
 
   private constructor(
@@ -280,6 +283,15 @@ export class GatewayNode {
     });
 
     const node = new GatewayNode(config, topics, book, replica, ledger, started, router, feed, gossip, closers, log);
+    node.relay = relay;
+    node.trustees = trustees;
+    if (config.metricsPort !== undefined) {
+      const metrics = new NodeMetrics(() => node.counters());
+      const host = config.mqtt.kind === 'embedded' ? config.mqtt.host : '127.0.0.1';
+      const port = await metrics.listen(host, config.metricsPort);
+      closers.unshift(() => metrics.close());
+      log.info('metrics', { url: `http://${host}:${port}/metrics` });
+    }
     node.publishStatus('online');
     await rmHost?.publish();
     node.statusTimer = setInterval(() => node.publishStatus('online'), limits.nodeStatusIntervalMs);
@@ -312,9 +324,42 @@ export class GatewayNode {
     this.log.info('stopped', { index: this.config.index });
   }
 
-  /** This node's status, on its own broker and (by gossip) on every peer's. */
+  /** This node's status, on its own broker and (by gossip) on every peer's; its counters on its own. */
   private publishStatus(state: 'online' | 'offline'): void {
     this.gossip.own(nodeStatus(state, this.config.index, this.replica.status(), this.broker.sessions(), this.book));
+    this.broker
+      .publish(this.topics.nodeCounters(this.config.index), JSON.stringify(this.counters()), { retain: true })
+      .catch(() => {});
+  }
+
+  /** Every counter the node keeps, flat: the counters topic and Prometheus show these. */
+  counters(): CounterSnapshot {
+    const replica = this.replica.status();
+    const broker = this.broker.counters();
+    const prefixed = (prefix: string, values: object): CounterSnapshot =>
+      Object.fromEntries(
+        Object.entries(values)
+          .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+          .map(([name, value]) => [`${prefix}_${name}`, value]),
+      );
+    return {
+      ledger_view: replica.replica.view,
+      ledger_height: replica.replica.head.height,
+      ledger_last_executed: replica.replica.lastExecuted,
+      book_commands_executed: this.book.executed,
+      ...prefixed('requests', this.router.counters),
+      ...prefixed('feed', this.feed.counters),
+      ...prefixed('relay', this.relay?.counters ?? {}),
+      ...prefixed('ledger_client', this.ledger.counters),
+      ...prefixed('broker', broker),
+      broker_connections_refused: Object.values(broker.connectionsRefused).reduce(
+        (sum, count) => sum + (count ?? 0),
+        0,
+      ),
+      ...prefixed('sessions', this.broker.sessions()),
+      trustee_shares_posted: this.trustees?.shares ?? 0,
+      ...prefixed('pbft', replica.metrics),
+    };
   }
 }
 

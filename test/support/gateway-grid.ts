@@ -91,6 +91,7 @@ export interface TestGrid {
   readonly directory: string;
   readonly made: MadeGrid;
   readonly mqttPorts: readonly number[];
+  readonly metricsPorts: readonly number[];
   readonly nodes: NodeProcess[];
   url(index: number): string;
   start(index: number): NodeProcess;
@@ -103,10 +104,11 @@ export async function startTestGrid(options: {
 }): Promise<TestGrid> {
   const n = options.nodes ?? 4;
   const directory = mkdtempSync(join(tmpdir(), 'gridbid-test-grid-'));
-  const ports = await freePorts(3 * n);
+  const ports = await freePorts(4 * n);
   const replica = ports.slice(0, n);
   const mqtt = ports.slice(n, 2 * n);
-  const ws = ports.slice(2 * n);
+  const ws = ports.slice(2 * n, 3 * n);
+  const metrics = ports.slice(3 * n);
   const made = makeGrid(createNodeCryptoProvider(), {
     directory,
     gridId: 'test-grid',
@@ -115,7 +117,7 @@ export async function startTestGrid(options: {
     replicaBasePort: 0,
     mqttBasePort: 0,
     wsBasePort: 0,
-    ports: { replica, mqtt, ws },
+    ports: { replica, mqtt, ws, metrics },
     trustees: 3,
     threshold: 2,
     operators: 1,
@@ -126,6 +128,7 @@ export async function startTestGrid(options: {
     directory,
     made,
     mqttPorts: mqtt,
+    metricsPorts: metrics,
     nodes: [],
     url: (index) => `mqtt://127.0.0.1:${mqtt[index]}`,
     start(index) {

@@ -164,6 +164,11 @@ test('meters enrol, obtain pseudonyms and trade through four gateway processes',
     const status = await cli('status', '--node', '2');
     assert.is(status.code, 0, status.out);
     assert.is((status.out.match(/ online /g) ?? []).length, 4, status.out);
+    // Prometheus: node 3 relayed meter B's authority requests and submitted its commands.
+    const scraped = await (await fetch(`http://127.0.0.1:${grid.metricsPorts[3]}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^gridbid_${name} (\\d+)$`, 'm').exec(scraped)?.[1] ?? NaN);
+    assert.ok(metric('relay_relayed') >= 3, `relayed ${metric('relay_relayed')}`);
+    assert.ok(metric('ledger_height') >= 4, `height ${metric('ledger_height')}`);
     for (const meter of meters) await meter.close();
   } finally {
     for (const client of clients) await client.endAsync();
