@@ -13,7 +13,7 @@ import {
   defaultRmConfig,
 } from '../../gateway/authorities/rm/registration-manager.js';
 import type { RmStore } from '../../gateway/authorities/rm/rm-store.js';
-import type { AuthorityKeys } from '../../firmware/core/pseudonym/candidate.js';
+import { type AuthorityKeys, drawP256PrivateKey } from '../../firmware/core/pseudonym/candidate.js';
 import type { Credential } from '../../firmware/core/pseudonym/credential.js';
 import { IssuanceSession, type MeterIdentity } from '../../firmware/core/pseudonym/issuance-session.js';
 import { toBase64Url } from '../../shared/bytes.js';
@@ -137,10 +137,13 @@ export function makeAuthorities(options: { candidates?: number; random?: RandomS
   };
 }
 
-/** Makes a device key, enrols the meter with RM and approves it. */
+/**
+ * Enrols the meter with RM and approves it. Its device key is derived from its id, so enrolling
+ * one meter id again (test files in one process share modules, and with them RMs) is the same
+ * meter again, which RM answers with its record, not a second meter with another key.
+ */
 export async function enrolMeter(rm: RegistrationManager, meterId: string): Promise<MeterIdentity> {
-  const deviceKey = provider.randomBytes(32);
-  deviceKey[0] = 2;
+  const deviceKey = drawP256PrivateKey(seededRandom(`device/${meterId}`));
   const request = signMessage(provider, deviceKey, {
     type: 'enrolment.request',
     meterId,
