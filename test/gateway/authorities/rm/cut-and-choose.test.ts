@@ -78,13 +78,15 @@ test('k has a floor of 16: RM refuses to start with fewer, the meter refuses to 
 });
 
 test('an honest meter gets a blind signature that finalises', async () => {
-  const identity = await enrolMeter(authorities.rm, 'honest-1');
+  // A fresh RM on a store of the running kind: the test runs once per store.
+  const rm = makeRm(authorities);
+  const identity = await enrolMeter(rm, 'honest-1');
   const meter = begin(identity, 'r1');
-  const challenge = await authorities.rm.commit(identity.meterId, meter.commit, nowMs);
-  const reply = await authorities.rm.open(identity.meterId, meter.open(challenge, nowMs), nowMs);
+  const challenge = await rm.commit(identity.meterId, meter.commit, nowMs);
+  const reply = await rm.open(identity.meterId, meter.open(challenge, nowMs), nowMs);
   const credential = meter.finalise(reply);
   assert.is(credential.periodIndex, periodIndex);
-  assert.is((await authorities.rm.meter('honest-1')).status, 'approved');
+  assert.is((await rm.meter('honest-1')).status, 'approved');
 });
 
 // One honest pool and one cheating candidate (its tag names another meter), reused across
