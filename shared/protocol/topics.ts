@@ -12,6 +12,11 @@
  *   pseudonym/<pid>/inbox        gateway -> anonymous session of P: certificate, book.result,
  *                                bills addressed to P, error
  *   operator/commands            operator and trustee accounts -> gateway: operator.enrolment, trustee.share
+ *   register/<nonce>             anonymous registrant -> gateway (external broker only): an
+ *                                enrolment.request, device.login or certificate.request asking
+ *                                for broker credentials; <nonce> is fresh and random
+ *   register/<nonce>/reply       gateway -> registrant: the answer, sealed to the key the request
+ *                                proved (gateway/broker/registration-seal), or a bare error
  *   operator/results             gateway -> operator and trustee accounts: book.result, error
  *   market/periods               gateway, retained: open periods and their gate closure
  *   market/<period>/trades       gateway: each trade as it is made
@@ -64,6 +69,15 @@ export class GridTopics {
 
   pseudonym(pid: string, channel: PseudonymChannel): string {
     return `${this.root}/pseudonym/${level(pid, 'pseudonym topic id')}/${channel}`;
+  }
+
+  /** Where an anonymous registrant asks an external broker's gateway for credentials. */
+  registration(nonce: string): string {
+    return `${this.root}/register/${level(nonce, 'registration nonce')}`;
+  }
+
+  registrationReply(nonce: string): string {
+    return `${this.registration(nonce)}/reply`;
   }
 
   operatorCommands(): string {
@@ -123,6 +137,10 @@ export class GridTopics {
         return a !== undefined && /^[0-9a-f]{32}$/.test(a) && (b === 'mm' || b === 'ledger' || b === 'inbox')
           ? { family: 'pseudonym', pid: a, channel: b }
           : undefined;
+      case 'register':
+        if (a === undefined) return undefined;
+        if (b === undefined) return { family: 'register', nonce: a, channel: 'request' };
+        return b === 'reply' ? { family: 'register', nonce: a, channel: 'reply' } : undefined;
       case 'operator':
         return b === undefined && (a === 'commands' || a === 'results')
           ? { family: 'operator', channel: a }
@@ -152,6 +170,7 @@ export type ParsedTopic =
   | { readonly family: 'meter'; readonly meterId: string; readonly channel: MeterChannel }
   | { readonly family: 'pseudonym'; readonly pid: string; readonly channel: PseudonymChannel }
   | { readonly family: 'operator'; readonly channel: 'commands' | 'results' }
+  | { readonly family: 'register'; readonly nonce: string; readonly channel: 'request' | 'reply' }
   | { readonly family: 'market'; readonly channel: 'periods' }
   | { readonly family: 'market'; readonly channel: 'trades' | 'depth'; readonly periodIndex: number }
   | { readonly family: 'chain'; readonly channel: 'head' }
