@@ -27,8 +27,11 @@ import { LevelRmStore } from '../authorities/rm/level-rm-store.js';
 import { RegistrationManager, defaultRmConfig } from '../authorities/rm/registration-manager.js';
 import { handleRmRequest } from '../authorities/rm/rm-endpoint.js';
 import { EmbeddedBroker } from '../broker/embedded-broker.js';
+import { ExternalBroker } from '../broker/external-broker.js';
+import type { GatewayBroker } from '../broker/gateway-broker.js';
 import type { Session } from '../broker/session.js';
 import { createNodeCryptoProvider } from '../crypto/node-provider.js';
+import { readServiceAccount } from '../grid/key-files.js';
 import type { NodeConfig } from '../grid/node-config.js';
 import { LedgerClient } from '../ledger/node/ledger-client.js';
 import { ReplicaNode } from '../ledger/node/replica-node.js';
@@ -55,7 +58,7 @@ export class GatewayNode {
     readonly book: BookOfRecord,
     readonly replica: ReplicaNode,
     readonly ledger: LedgerClient,
-    readonly broker: EmbeddedBroker,
+    readonly broker: GatewayBroker,
     readonly router: RequestRouter,
     readonly feed: LedgerFeed,
     private readonly closers: readonly (() => Promise<void>)[],
@@ -99,7 +102,7 @@ export class GatewayNode {
       mm = new MarketManager(provider, keys.mmKey, rules.rmKey, defaultMmConfig(rules.genesis.periodMs), store);
     }
 
-    let broker: EmbeddedBroker | undefined;
+    let broker: GatewayBroker | undefined;
     const publish = (topic: string, payload: string | Uint8Array, retain: boolean): void => {
       broker
         ?.publish(topic, payload, { retain })
@@ -111,7 +114,14 @@ export class GatewayNode {
       sha256: provider.sha256,
       maxDepthLevels: limits.maxPublishedDepthLevels,
       publish,
-      onDecision: (decision) => followDecision(rm, decision, nowMs(), log),
+      onDecision: (decision) => {
+        followDecision(rm, decision, nowMs(), log);
+        if (decision.action !== 'approve') {
+          broker
+            ?.revokeMeter(decision.meterId)
+            .catch((error: unknown) => log.warn('revokeFailed', { meterId: decision.meterId, error }));
+        }
+      },
     });
 
     const replica = await ReplicaNode.start({
@@ -167,33 +177,51 @@ export class GatewayNode {
       log: (event, fields) => log.warn(event, fields),
     });
 
-    if (config.mqtt.kind !== 'embedded') {
-      throw new Error('an external broker is not supported by this version of the node');
-    }
-    broker = await EmbeddedBroker.start({
-      host: config.mqtt.host,
-      port: config.mqtt.port,
-      ...(config.mqtt.wsPort === undefined ? {} : { webSocket: { host: config.mqtt.host, port: config.mqtt.wsPort } }),
-      login: {
-        provider,
-        topics,
-        rmKey: rules.rmKey,
-        periodMs: rules.genesis.periodMs,
-        nowMs,
-        services: keys.services.map(({ name, role, passwordSha256 }) => ({ name, role, passwordSha256 })),
-        meterKey: async (meterId) => {
-          const meter = book.meter(meterId);
-          return meter === undefined ? undefined : { status: meter.status, devicePublicKey: meter.devicePublicKey };
-        },
+    const login = {
+      provider,
+      topics,
+      rmKey: rules.rmKey,
+      periodMs: rules.genesis.periodMs,
+      nowMs,
+      services: keys.services.map(({ name, role, passwordSha256 }) => ({ name, role, passwordSha256 })),
+      meterKey: async (meterId: string) => {
+        const meter = book.meter(meterId);
+        return meter === undefined ? undefined : { status: meter.status, devicePublicKey: meter.devicePublicKey };
       },
-    });
-    const started = broker;
+    };
+    let endpoint: Record<string, unknown>;
+    let started: GatewayBroker;
+    if (config.mqtt.kind === 'embedded') {
+      const embedded = await EmbeddedBroker.start({
+        host: config.mqtt.host,
+        port: config.mqtt.port,
+        ...(config.mqtt.wsPort === undefined
+          ? {}
+          : { webSocket: { host: config.mqtt.host, port: config.mqtt.wsPort } }),
+        login,
+      });
+      endpoint = { mqttPort: embedded.port, webSocketPort: embedded.webSocketPort };
+      started = embedded;
+    } else {
+      started = await ExternalBroker.start({
+        url: config.mqtt.url,
+        account: readServiceAccount(config.mqtt.accountFile),
+        services: keys.services,
+        login,
+        clientId: `gridbid-gateway-${config.index}`,
+        // A pseudonym's account lives through its period and the settlement after it.
+        accountLifetimeMs: rules.genesis.settlementDeadlineMs,
+        onWarning: (event, fields) => log.warn(event, fields),
+      });
+      endpoint = { mqttUrl: config.mqtt.url };
+    }
+    broker = started;
     closers.unshift(() => started.close());
-    started.onPublish((session, topic, payload, clientId) => {
+    started.onPublish((session, topic, payload, clientId, reply) => {
       const parsed = topics.parse(topic);
       const requester = requesterOf(session, clientId);
       if (parsed === undefined || requester === undefined) return;
-      void router.handle(requester, parsed, payload);
+      void router.handle(requester, parsed, payload, reply);
     });
 
     const node = new GatewayNode(config, topics, book, replica, ledger, started, router, feed, closers, log);
@@ -202,8 +230,7 @@ export class GatewayNode {
     log.info('started', {
       index: config.index,
       grid: rules.genesis.gridId,
-      mqttPort: started.port,
-      webSocketPort: started.webSocketPort,
+      ...endpoint,
       hosts: [...(rm === undefined ? [] : ['RM']), ...(mm === undefined ? [] : ['MM'])],
       trustees: keys.trustees.map((trustee) => trustee.share.index),
     });
