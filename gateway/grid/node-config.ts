@@ -10,7 +10,7 @@
  *          or { "external": "mqtt://127.0.0.1:1884", "account": "keys/service-gateway-0.json" }
  *     "authorities": { "rm": 0, "mm": 0 },  the node indices hosting RM and MM (same in every config)
  *     "trustees": [1],              trustee key files this node holds (keys/trustee-<i>.json)
- *     "services": ["keys/service-operator.json"],  accounts the embedded broker accepts
+ *     "services": ["keys/service-operator.json"],  accounts the broker accepts (an external one: that the gateway creates)
  *     "policy": { "approveEnrolments": "no", "approveDisputes": [] }  automatic approvals (demos)
  *   }
  *
