@@ -117,6 +117,8 @@ export const errorCodes = [
   // the gateway's MQTT broker
   /** A publish, subscription or Last Will outside the topics the session's identity may use. */
   'FORBIDDEN_TOPIC',
+  /** An external broker refused or did not answer a command of its administration API. */
+  'BROKER_COMMAND_FAILED',
   // the gateway's ledger client
   /** Too many commands wait for the ledger already: the submission is refused, try again later. */
   'QUEUE_FULL',

@@ -172,6 +172,17 @@ export const limits = {
    */
   brokerFloodDropMessages: 400,
   /**
+   * An external broker (gateway/broker/external-broker): how long the gateway waits for the
+   * answer to one administration command, how often it deletes the accounts of pseudonyms whose
+   * period and settlement are over, and the registration requests per second (burst: ten
+   * seconds' worth) it handles from all anonymous registrants together.
+   */
+  brokerCommandTimeoutMs: 10_000,
+  brokerAccountSweepMs: 30_000,
+  registrationsPerSecond: 50,
+  /** Identities whose publish allowance the gateway tracks at once (all are forgotten past it). */
+  maxBrokerLimiters: 100_000,
+  /**
    * MM's durable state (gateway/authorities/mm). Certificate requests run one at a time (each
    * reads the pseudonym's and the tag's records, decides and writes before the next reads), and
    * at most this many wait; more are refused until some finish.

@@ -25,6 +25,7 @@ import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { type ErrorCode, GridbidError } from '../../shared/errors.js';
 import { TopicAcl } from './acl.js';
+import type { GatewayBroker, PublishListener, PublishOptions } from './gateway-broker.js';
 import { type LoginContext, authenticateLogin } from './login.js';
 import { type RateLimits, SessionRateLimiter, defaultRateLimits } from './rate-limit.js';
 import { type Session, type SessionKind, sessionKinds, sessionOwner } from './session.js';
@@ -40,8 +41,7 @@ export interface EmbeddedBrokerOptions {
   readonly rateLimits?: RateLimits;
 }
 
-/** `clientId` is the publisher's MQTT client id: MM binds an anonymous session's request to it. */
-export type PublishListener = (session: Session, topic: string, payload: Uint8Array, clientId: string) => void;
+export type { PublishListener } from './gateway-broker.js';
 
 export interface BrokerCounters {
   /** Logins refused, by the code of their refusal. */
@@ -65,7 +65,7 @@ interface Will {
   readonly payload: Uint8Array | string;
 }
 
-export class EmbeddedBroker {
+export class EmbeddedBroker implements GatewayBroker {
   private readonly acl: TopicAcl;
   private readonly sessionsByClient = new WeakMap<Client, Session>();
   private readonly limiters = new WeakMap<Client, SessionRateLimiter>();
@@ -113,7 +113,7 @@ export class EmbeddedBroker {
   }
 
   /** Publishes as the gateway (no rules apply): retained if asked, QoS 0 unless asked. */
-  publish(topic: string, payload: Uint8Array | string, options: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
+  publish(topic: string, payload: Uint8Array | string, options: PublishOptions = {}): Promise<void> {
     const packet: PublishPacket = {
       cmd: 'publish',
       topic,
@@ -140,6 +140,12 @@ export class EmbeddedBroker {
     }
     return counts;
   }
+
+  /**
+   * Nothing to do: every identity session logs in with a fresh device signature checked against
+   * the book, so a banned meter's next login is refused.
+   */
+  async revokeMeter(): Promise<void> {}
 
   counters(): BrokerCounters {
     return { ...this.counts, connectionsRefused: { ...this.counts.connectionsRefused } };

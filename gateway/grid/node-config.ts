@@ -11,7 +11,7 @@
  *     "metricsPort": 9100,          optional: Prometheus GET /metrics on the MQTT host
  *     "authorities": { "rm": 0, "mm": 0 },  the node indices hosting RM and MM (same in every config)
  *     "trustees": [1],              trustee key files this node holds (keys/trustee-<i>.json)
- *     "services": ["keys/service-operator.json"],  accounts the embedded broker accepts
+ *     "services": ["keys/service-operator.json"],  accounts the broker accepts (an external one: that the gateway creates)
  *     "policy": { "approveEnrolments": "no", "approveDisputes": [], "operatorKey": "..." }
  *                                   automatic approvals (demos): enrolments signed with the
  *                                   operator key named, shares of this node's trustees

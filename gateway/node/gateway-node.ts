@@ -24,9 +24,11 @@ import { MarketManager, defaultMmConfig } from '../authorities/mm/market-manager
 import { LevelRmStore } from '../authorities/rm/level-rm-store.js';
 import { RegistrationManager, defaultRmConfig } from '../authorities/rm/registration-manager.js';
 import { EmbeddedBroker } from '../broker/embedded-broker.js';
+import { ExternalBroker } from '../broker/external-broker.js';
+import type { GatewayBroker } from '../broker/gateway-broker.js';
 import type { Session } from '../broker/session.js';
 import { createNodeCryptoProvider } from '../crypto/node-provider.js';
-import { readP256Key } from '../grid/key-files.js';
+import { readP256Key, readServiceAccount } from '../grid/key-files.js';
 import type { NodeConfig } from '../grid/node-config.js';
 import { Trustee } from '../authorities/tc/trustee.js';
 import { LedgerClient } from '../ledger/node/ledger-client.js';
@@ -63,7 +65,7 @@ export class GatewayNode {
     readonly book: BookOfRecord,
     readonly replica: ReplicaNode,
     readonly ledger: LedgerClient,
-    readonly broker: EmbeddedBroker,
+    readonly broker: GatewayBroker,
     readonly router: RequestRouter,
     readonly feed: LedgerFeed,
     private readonly gossip: StatusGossip,
@@ -87,7 +89,7 @@ export class GatewayNode {
     const book = new BookOfRecord(provider, keys.genesisJson, { signatureChecks });
 
     // RM and MM where this node hosts them; their state survives kill -9 (LevelDB, synced writes).
-    let broker: EmbeddedBroker | undefined;
+    let broker: GatewayBroker | undefined;
     const publish = (topic: string, payload: string | Uint8Array, retain: boolean): void => {
       broker
         ?.publish(topic, payload, { retain })
@@ -182,7 +184,14 @@ export class GatewayNode {
       sha256: provider.sha256,
       maxDepthLevels: limits.maxPublishedDepthLevels,
       publish,
-      onDecision: (decision) => void host?.follow(decision),
+      onDecision: (decision) => {
+        void host?.follow(decision);
+        if (decision.action !== 'approve') {
+          broker
+            ?.revokeMeter(decision.meterId)
+            .catch((error: unknown) => log.warn('revokeFailed', { meterId: decision.meterId, error }));
+        }
+      },
     });
 
     const replica = await ReplicaNode.start({
@@ -253,33 +262,51 @@ export class GatewayNode {
       log: (event, fields) => log.warn(event, fields),
     });
 
-    if (config.mqtt.kind !== 'embedded') {
-      throw new Error('an external broker is not supported by this version of the node');
-    }
-    broker = await EmbeddedBroker.start({
-      host: config.mqtt.host,
-      port: config.mqtt.port,
-      ...(config.mqtt.wsPort === undefined ? {} : { webSocket: { host: config.mqtt.host, port: config.mqtt.wsPort } }),
-      login: {
-        provider,
-        topics,
-        rmKey: rules.rmKey,
-        periodMs: rules.genesis.periodMs,
-        nowMs,
-        services: keys.services.map(({ name, role, passwordSha256 }) => ({ name, role, passwordSha256 })),
-        meterKey: async (meterId) => {
-          const meter = book.meter(meterId);
-          return meter === undefined ? undefined : { status: meter.status, devicePublicKey: meter.devicePublicKey };
-        },
+    const login = {
+      provider,
+      topics,
+      rmKey: rules.rmKey,
+      periodMs: rules.genesis.periodMs,
+      nowMs,
+      services: keys.services.map(({ name, role, passwordSha256 }) => ({ name, role, passwordSha256 })),
+      meterKey: async (meterId: string) => {
+        const meter = book.meter(meterId);
+        return meter === undefined ? undefined : { status: meter.status, devicePublicKey: meter.devicePublicKey };
       },
-    });
-    const started = broker;
+    };
+    let endpoint: Record<string, unknown>;
+    let started: GatewayBroker;
+    if (config.mqtt.kind === 'embedded') {
+      const embedded = await EmbeddedBroker.start({
+        host: config.mqtt.host,
+        port: config.mqtt.port,
+        ...(config.mqtt.wsPort === undefined
+          ? {}
+          : { webSocket: { host: config.mqtt.host, port: config.mqtt.wsPort } }),
+        login,
+      });
+      endpoint = { mqttPort: embedded.port, webSocketPort: embedded.webSocketPort };
+      started = embedded;
+    } else {
+      started = await ExternalBroker.start({
+        url: config.mqtt.url,
+        account: readServiceAccount(config.mqtt.accountFile),
+        services: keys.services,
+        login,
+        clientId: `gridbid-gateway-${config.index}`,
+        // A pseudonym's account lives through its period and the settlement after it.
+        accountLifetimeMs: rules.genesis.settlementDeadlineMs,
+        onWarning: (event, fields) => log.warn(event, fields),
+      });
+      endpoint = { mqttUrl: config.mqtt.url };
+    }
+    broker = started;
     closers.unshift(() => started.close());
-    started.onPublish((session, topic, payload, clientId) => {
+    started.onPublish((session, topic, payload, clientId, reply) => {
       const parsed = topics.parse(topic);
       const requester = requesterOf(session, clientId);
       if (parsed === undefined || requester === undefined) return;
-      void router.handle(requester, parsed, payload);
+      void router.handle(requester, parsed, payload, reply);
     });
 
     const node = new GatewayNode(config, topics, book, replica, ledger, started, router, feed, gossip, closers, log);
@@ -298,8 +325,7 @@ export class GatewayNode {
     log.info('started', {
       index: config.index,
       grid: rules.genesis.gridId,
-      mqttPort: started.port,
-      webSocketPort: started.webSocketPort,
+      ...endpoint,
       hosts: [...(rmHost === undefined ? [] : ['RM']), ...(mm === undefined ? [] : ['MM'])],
       trustees: keys.trustees.map((trustee) => trustee.share.index),
     });
@@ -335,7 +361,10 @@ export class GatewayNode {
   /** Every counter the node keeps, flat: the counters topic and Prometheus show these. */
   counters(): CounterSnapshot {
     const replica = this.replica.status();
-    const broker = this.broker.counters();
+    const broker =
+      this.broker instanceof EmbeddedBroker
+        ? this.broker.counters()
+        : { connectionsRefused: {} as Partial<Record<string, number>> };
     const prefixed = (prefix: string, values: object): CounterSnapshot =>
       Object.fromEntries(
         Object.entries(values)
@@ -352,7 +381,7 @@ export class GatewayNode {
       ...prefixed('relay', this.relay?.counters ?? {}),
       ...prefixed('ledger_client', this.ledger.counters),
       ...prefixed('broker', broker),
-      broker_connections_refused: Object.values(broker.connectionsRefused).reduce(
+      broker_connections_refused: Object.values(broker.connectionsRefused).reduce<number>(
         (sum, count) => sum + (count ?? 0),
         0,
       ),

@@ -57,8 +57,16 @@ export class RequestRouter {
 
   constructor(private readonly deps: RouterDependencies) {}
 
-  /** Handles one authorized publish; never throws. */
-  async handle(requester: Requester, topic: ParsedTopic, payload: Uint8Array): Promise<void> {
+  /**
+   * Handles one authorized publish; never throws. The reply goes to the requester's own topic,
+   * or to `deliver` when the broker gave one (a registrant of an external broker).
+   */
+  async handle(
+    requester: Requester,
+    topic: ParsedTopic,
+    payload: Uint8Array,
+    deliver?: (reply: Uint8Array) => void,
+  ): Promise<void> {
     this.counters.requests++;
     const replyTopic = this.replyTopic(requester, topic);
     if (replyTopic === undefined) return;
@@ -82,7 +90,8 @@ export class RequestRouter {
         timeMs: this.deps.nowMs(),
       });
     }
-    this.deps.publish(replyTopic, reply);
+    if (deliver === undefined) this.deps.publish(replyTopic, reply);
+    else deliver(reply);
   }
 
   /** Where the reply goes: the requester's own inbox or the operators' results. */

@@ -12,6 +12,11 @@
  *   pseudonym/<pid>/inbox        gateway -> anonymous session of P: certificate, book.result,
  *                                bills addressed to P, error
  *   operator/commands            operator and trustee accounts -> gateway: operator.enrolment, trustee.share
+ *   register/<nonce>             anonymous registrant -> gateway (external broker only): an
+ *                                enrolment.request, device.login or certificate.request asking
+ *                                for broker credentials; <nonce> is fresh and random
+ *   register/<nonce>/reply       gateway -> registrant: the answer, sealed to the key the request
+ *                                proved (gateway/broker/registration-seal), or a bare error
  *   operator/results             gateway -> operator and trustee accounts: book.result, error
  *   operator/enrolments          gateway hosting RM, retained: the meters RM knows (pending first)
  *   operator/disputes            gateway, retained: open disputes with the respondent's certificate
@@ -67,6 +72,15 @@ export class GridTopics {
 
   pseudonym(pid: string, channel: PseudonymChannel): string {
     return `${this.root}/pseudonym/${level(pid, 'pseudonym topic id')}/${channel}`;
+  }
+
+  /** Where an anonymous registrant asks an external broker's gateway for credentials. */
+  registration(nonce: string): string {
+    return `${this.root}/register/${level(nonce, 'registration nonce')}`;
+  }
+
+  registrationReply(nonce: string): string {
+    return `${this.registration(nonce)}/reply`;
   }
 
   operatorCommands(): string {
@@ -134,6 +148,10 @@ export class GridTopics {
         return a !== undefined && /^[0-9a-f]{32}$/.test(a) && (b === 'mm' || b === 'ledger' || b === 'inbox')
           ? { family: 'pseudonym', pid: a, channel: b }
           : undefined;
+      case 'register':
+        if (a === undefined) return undefined;
+        if (b === undefined) return { family: 'register', nonce: a, channel: 'request' };
+        return b === 'reply' ? { family: 'register', nonce: a, channel: 'reply' } : undefined;
       case 'operator':
         return b === undefined && (a === 'commands' || a === 'results' || a === 'enrolments' || a === 'disputes')
           ? { family: 'operator', channel: a }
@@ -163,6 +181,7 @@ export type ParsedTopic =
   | { readonly family: 'meter'; readonly meterId: string; readonly channel: MeterChannel }
   | { readonly family: 'pseudonym'; readonly pid: string; readonly channel: PseudonymChannel }
   | { readonly family: 'operator'; readonly channel: OperatorChannel }
+  | { readonly family: 'register'; readonly nonce: string; readonly channel: 'request' | 'reply' }
   | { readonly family: 'market'; readonly channel: 'periods' }
   | { readonly family: 'market'; readonly channel: 'trades' | 'depth'; readonly periodIndex: number }
   | { readonly family: 'chain'; readonly channel: 'head' }

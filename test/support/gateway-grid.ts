@@ -2,16 +2,23 @@
  * A whole grid of real `gridbid node` processes on loopback for end-to-end tests: a fresh grid
  * directory (makeGrid, free ports), one process per node started with the CLI, their JSON log
  * lines collected, and a clean stop (SIGTERM, exit code 0 expected) or a kill -9.
+ *
+ * With `mosquitto` each node runs on an external broker instead of its embedded one: one
+ * Mosquitto per node (as each node has its own broker otherwise: every node answers the
+ * requests it receives, so nodes must not share one), each made with that node's gateway
+ * account as the admin of its dynamic-security plugin.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Genesis } from '../../shared/book/genesis.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
 import { type MadeGrid, makeGrid } from '../../gateway/grid/make-grid.js';
+import { readServiceAccount } from '../../gateway/grid/key-files.js';
 import { freePorts } from '../../tools/cluster/replica-process.js';
+import { type MosquittoTools, type RunningMosquitto, startMosquitto } from './mosquitto.js';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 const gridbid = join(repositoryRoot, 'bin', 'gridbid.mjs');
@@ -101,6 +108,8 @@ export interface TestGrid {
 export async function startTestGrid(options: {
   readonly nodes?: number;
   readonly rules?: Partial<Omit<Genesis, 'type' | 'gridId' | 'timeMs'>>;
+  /** Runs every node on a Mosquitto of its own. */
+  readonly mosquitto?: MosquittoTools;
 }): Promise<TestGrid> {
   const n = options.nodes ?? 4;
   const directory = mkdtempSync(join(tmpdir(), 'gridbid-test-grid-'));
@@ -124,13 +133,32 @@ export async function startTestGrid(options: {
     genesisTimeMs: Date.now(),
     ...(options.rules === undefined ? {} : { rules: options.rules }),
   });
+  const brokers: RunningMosquitto[] = [];
+  const tools = options.mosquitto;
+  if (tools !== undefined) {
+    try {
+      for (const [index, file] of made.nodeConfigFiles.entries()) {
+        const accountFile = join(directory, 'keys', `service-gateway-${index}.json`);
+        const account = readServiceAccount(accountFile);
+        const broker = await startMosquitto(tools, { username: `service:${account.name}`, password: account.password });
+        brokers.push(broker);
+        const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+        config.mqtt = { external: broker.url, account: `../keys/service-gateway-${index}.json` };
+        writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
+      }
+    } catch (error) {
+      for (const broker of brokers) await broker.stop();
+      rmSync(directory, { recursive: true, force: true });
+      throw error;
+    }
+  }
   const grid: TestGrid = {
     directory,
     made,
-    mqttPorts: mqtt,
+    mqttPorts: tools === undefined ? mqtt : brokers.map((broker) => broker.port),
     metricsPorts: metrics,
     nodes: [],
-    url: (index) => `mqtt://127.0.0.1:${mqtt[index]}`,
+    url: (index) => (tools === undefined ? `mqtt://127.0.0.1:${mqtt[index]}` : brokers[index]!.url),
     start(index) {
       const node = new NodeProcess(index, made.nodeConfigFiles[index]!);
       grid.nodes[index] = node;
@@ -138,11 +166,17 @@ export async function startTestGrid(options: {
     },
     async stop() {
       const codes = await Promise.all(grid.nodes.map((node) => node.stop()));
+      for (const broker of brokers) await broker.stop();
       rmSync(directory, { recursive: true, force: true });
       return codes;
     },
   };
   for (let index = 0; index < n; index++) grid.start(index);
-  await Promise.all(grid.nodes.map((node) => node.waitFor((line) => line.event === 'started', 30_000, 'start')));
+  try {
+    await Promise.all(grid.nodes.map((node) => node.waitFor((line) => line.event === 'started', 30_000, 'start')));
+  } catch (error) {
+    await grid.stop();
+    throw error;
+  }
   return grid;
 }

@@ -4,6 +4,11 @@
  * an anonymous session whose password is the certificate request itself, then orders on a
  * pseudonym session. The protocol steps are the firmware core's (obtain-pseudonym.ts); this
  * file is only the transport: QoS 0, each request resent unchanged until its reply arrives.
+ *
+ * With an external broker (`broker: 'external'`) the same signed messages are registration
+ * requests instead of passwords (gateway/broker/external-broker.ts): the meter sends each on
+ * register/<nonce> as the shared `register` account, opens the sealed answer with the key the
+ * request proved and logs in with the account it holds.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { fromBase64Url, toBase64Url } from '../../shared/bytes.js';
@@ -18,7 +23,11 @@ import {
   obtainPseudonym,
   randomId,
 } from '../../firmware/core/pseudonym/obtain-pseudonym.js';
+import type { BrokerAccount } from '../../gateway/broker/external-broker.js';
+import { registrationAccount } from '../../gateway/broker/mosquitto-dynsec.js';
+import { isSealedReply, openReply } from '../../gateway/broker/registration-seal.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
+import { utf8Decode } from '../../shared/bytes.js';
 import { limits } from '../../shared/limits.js';
 
 export const provider = createNodeCryptoProvider();
@@ -100,6 +109,49 @@ export interface MeterOptions {
   readonly meterId: string;
   readonly keys: AuthorityKeys;
   readonly periodMs: number;
+  /** Which broker the gateway runs: its own (the default) or an external one it administers. */
+  readonly broker?: 'embedded' | 'external';
+}
+
+/**
+ * Sends a registration request on register/<nonce> and resolves with the answer: opened with
+ * `privateKey` when sealed, as it came when a bare error.
+ */
+export async function register(
+  url: string,
+  topics: GridTopics,
+  nonce: string,
+  request: Uint8Array,
+  privateKey: Uint8Array,
+): Promise<Uint8Array> {
+  const client = await connect(url, {
+    clientId: nonce,
+    username: registrationAccount.username,
+    password: registrationAccount.password,
+  });
+  try {
+    const reply = await requestReply(
+      client,
+      topics.registration(nonce),
+      topics.registrationReply(nonce),
+      request,
+      () => true,
+    );
+    return isSealedReply(reply) ? openReply(privateKey, topics.registrationReply(nonce), reply) : reply;
+  } finally {
+    await client.endAsync();
+  }
+}
+
+/** The broker account a registration answer holds; throws with the error it holds instead. */
+function accountOf(answer: Uint8Array): BrokerAccount {
+  const decodedError = decodeMessage(answer);
+  if (decodedError.ok) throw new Error(`registration refused: ${JSON.stringify(decodedError.value)}`);
+  return JSON.parse(utf8Decode(answer)) as BrokerAccount;
+}
+
+function accountLogin(account: BrokerAccount): mqtt.IClientOptions {
+  return { clientId: account.clientId, username: account.username, password: account.password };
 }
 
 export class MqttMeter {
@@ -125,6 +177,10 @@ export class MqttMeter {
         timeMs: Date.now(),
       }),
     );
+    if (this.options.broker === 'external') {
+      const answer = await register(url, topics, randomId(provider.randomBytes), request, this.deviceKey);
+      return decoded(answer) as MessageOf<'enrolment.status'> | MessageOf<'error'>;
+    }
     const client = await connect(url, {
       clientId: randomId(provider.randomBytes),
       username: `enrol:${meterId}`,
@@ -154,7 +210,13 @@ export class MqttMeter {
     const login = encodeMessage(
       signMessage(provider, this.deviceKey, { type: 'device.login', meterId, clientId, timeMs: Date.now() }),
     );
-    const identity = await connect(url, { clientId, username: `meter:${meterId}`, password: Buffer.from(login) });
+    const external = this.options.broker === 'external';
+    const identity = await connect(
+      url,
+      external
+        ? accountLogin(accountOf(await register(url, topics, clientId, login, this.deviceKey)))
+        : { clientId, username: `meter:${meterId}`, password: Buffer.from(login) },
+    );
     const anonymous: MqttClient[] = [];
     try {
       const rm: Exchange = async (request) =>
@@ -175,18 +237,21 @@ export class MqttMeter {
           nowMs: () => Date.now(),
           sleep: async () => {},
           rm,
-          openAnonymousSession: async (anonymousClientId) => async (request) => {
+          openAnonymousSession: async (anonymousClientId, credential) => async (request) => {
             // The certificate request is the anonymous session's password: RM's credential plus
             // the pseudonym's signature over this client id.
             const decoded = decodeMessage(request);
             if (!decoded.ok || decoded.value.type !== 'certificate.request')
               throw new Error('not a certificate request');
             const pid = pseudonymTopicId(provider.sha256, fromBase64Url(decoded.value.pseudonymPublicKey));
-            const client = await connect(url, {
-              clientId: anonymousClientId,
-              username: 'pseudonym',
-              password: Buffer.from(request),
-            });
+            const client = await connect(
+              url,
+              external
+                ? accountLogin(
+                    accountOf(await register(url, topics, anonymousClientId, request, credential.pseudonymPrivateKey)),
+                  )
+                : { clientId: anonymousClientId, username: 'pseudonym', password: Buffer.from(request) },
+            );
             anonymous.push(client);
             this.pseudonymClient = client;
             return requestReply(

@@ -38,9 +38,11 @@ export interface PseudonymDriver {
   readonly rm: Exchange;
   /**
    * Opens a new anonymous session to MM (no device credentials) under `clientId`, which the
-   * driver draws fresh for each certificate request.
+   * driver draws fresh for each certificate request. The credential is the pseudonym the
+   * session is for: a transport that registers for broker credentials opens the gateway's
+   * answer, sealed to the pseudonym key, with it.
    */
-  readonly openAnonymousSession: (clientId: string) => Promise<Exchange>;
+  readonly openAnonymousSession: (clientId: string, credential: Credential) => Promise<Exchange>;
   readonly candidates: number;
   readonly maxAttempts: number;
 }
@@ -76,7 +78,7 @@ export async function obtainPseudonym(driver: PseudonymDriver, periodIndex: numb
   const credential = session.finalise(blindSignature);
   await driver.sleep(certificateDelayMs(driver.random, periodIndex, driver.periodMs, driver.nowMs()));
   const anonymousClientId = randomId(driver.random);
-  const mm = await driver.openAnonymousSession(anonymousClientId);
+  const mm = await driver.openAnonymousSession(anonymousClientId, credential);
   const request = certificateRequest(driver.provider, credential, {
     requestId: randomId(driver.random),
     clientId: anonymousClientId,
