@@ -8,86 +8,25 @@
  * the trade and a certified chain head; a command refused at the edge costs the ledger nothing;
  * a clean stop exits 0.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readGenesis } from '../../../shared/book/genesis.js';
 import { fromBase64Url } from '../../../shared/bytes.js';
-import { decodeMessage, encodeMessage } from '../../../shared/protocol/codec.js';
-import { signMessage } from '../../../shared/protocol/signing.js';
-import { GridTopics } from '../../../shared/protocol/topics.js';
-import { periodIndexAt, periodStartMs } from '../../../shared/time/period.js';
-import { readP256Key, readServiceAccount } from '../../../gateway/grid/key-files.js';
-import { type TestGrid, startTestGrid } from '../../support/gateway-grid.js';
-import { MqttMeter, connect, provider, requestReply } from '../../support/mqtt-meter.js';
+import { obtainPseudonyms, startEnrolledGrid, tradingPeriod } from '../../support/enrolled-grid.js';
+import { type MqttMeter, connect } from '../../support/mqtt-meter.js';
 
 const periodMs = 60_000;
 const gateClosureLeadMs = 5_000;
 
 test('meters enrol, obtain pseudonyms and trade through four gateway processes', async () => {
-  const grid: TestGrid = await startTestGrid({ rules: { periodMs, gateClosureLeadMs, periodsAhead: 2 } });
-  const clients: { endAsync(): Promise<void> }[] = [];
+  // Both meters use node 0, which hosts RM and MM; the operator approves them from node 1's broker.
+  const enrolled = await startEnrolledGrid({
+    meterIds: ['meter-a', 'meter-b'],
+    rules: { periodMs, gateClosureLeadMs, periodsAhead: 2 },
+  });
+  const { grid, topics, meters, clients } = enrolled;
   try {
-    const rules = readGenesis(
-      provider.sha256,
-      JSON.parse(readFileSync(join(grid.directory, 'genesis.json'), 'utf8')) as unknown,
-    );
-    const topics = new GridTopics(rules.genesis.gridId);
-    const keys = {
-      rmKey: rules.rmKey,
-      tcKey: rules.tcKey,
-      mmPublicKey: rules.mmPublicKey,
-      rmChallengeKey: provider.p256PublicKey(readP256Key(join(grid.directory, 'keys', 'rm-challenge.json'))),
-    };
-    // Both meters use node 0, which hosts RM and MM.
-    const meters = ['meter-a', 'meter-b'].map(
-      (meterId) => new MqttMeter({ url: grid.url(0), topics, meterId, keys, periodMs }),
-    );
-    for (const meter of meters) {
-      const status = await meter.enrol();
-      assert.is(status.type, 'enrolment.status');
-      assert.is(status.type === 'enrolment.status' ? status.status : '', 'pending');
-    }
-
-    // The operator approves both through the ledger, from node 1's broker.
-    const account = readServiceAccount(grid.made.serviceAccountFiles.operator);
-    const operator = await connect(grid.url(1), {
-      clientId: 'operator-1',
-      username: `service:${account.name}`,
-      password: account.password,
-    });
-    clients.push(operator);
-    const operatorKey = readP256Key(grid.made.operatorKeyFiles[0]!);
-    for (const meter of meters) {
-      const approval = encodeMessage(
-        signMessage(provider, operatorKey, {
-          type: 'operator.enrolment',
-          action: 'approve',
-          meterId: meter.options.meterId,
-          devicePublicKey: meter.devicePublicKey,
-          operatorIndex: 0,
-          timeMs: Date.now(),
-        }),
-      );
-      const reply = decodeMessage(
-        await requestReply(operator, topics.operatorCommands(), topics.operatorResults(), approval, () => true),
-      );
-      assert.ok(
-        reply.ok && reply.value.type === 'book.result' && reply.value.outcome === 'accepted',
-        JSON.stringify(reply),
-      );
-    }
-
     // A period far enough from its gate for the whole exchange.
-    let now = Date.now();
-    if (now - periodStartMs(periodIndexAt(now, periodMs), periodMs) > 35_000) {
-      await new Promise((resolve) =>
-        setTimeout(resolve, periodStartMs(periodIndexAt(now, periodMs) + 1, periodMs) - now + 200),
-      );
-      now = Date.now();
-    }
-    const period = periodIndexAt(now, periodMs) + 1;
+    const period = await tradingPeriod(periodMs, gateClosureLeadMs, 20_000);
 
     // A public monitor on node 2, which neither meter uses.
     const monitor = await connect(grid.url(2), { clientId: 'monitor-2', username: 'public' });
@@ -97,10 +36,7 @@ test('meters enrol, obtain pseudonyms and trade through four gateway processes',
     await monitor.subscribeAsync([topics.trades(period), topics.chainHead()]);
 
     const [seller, buyer] = meters as [MqttMeter, MqttMeter];
-    for (const meter of meters) {
-      const pseudonym = await meter.obtainPseudonym(period);
-      assert.is(pseudonym.certificate.periodIndex, period);
-    }
+    await obtainPseudonyms(meters, period);
     const order = (meter: MqttMeter, side: 'buy' | 'sell', price: number, id: string) =>
       meter.submit({
         type: 'order',
@@ -141,10 +77,8 @@ test('meters enrol, obtain pseudonyms and trade through four gateway processes',
     const signers = (JSON.parse(head.payload) as { signers: number[] }).signers;
     assert.ok(signers.length >= 3, `2f + 1 signers, got ${signers.length}`);
     assert.ok(fromBase64Url(seller.pseudonymId).length === 65);
-    for (const meter of meters) await meter.close();
   } finally {
-    for (const client of clients) await client.endAsync();
-    const codes = await grid.stop();
+    const codes = await enrolled.close();
     assert.equal(codes, [0, 0, 0, 0], 'every node stops cleanly');
   }
 });
