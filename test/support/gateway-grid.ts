@@ -94,6 +94,9 @@ export interface TestGrid {
   readonly nodes: NodeProcess[];
   url(index: number): string;
   start(index: number): NodeProcess;
+  /** Stops every node (SIGTERM), keeping the grid directory for reading the nodes' stores. */
+  stopNodes(): Promise<(number | null)[]>;
+  /** Stops every node and removes the grid directory. */
   stop(): Promise<(number | null)[]>;
 }
 
@@ -133,8 +136,9 @@ export async function startTestGrid(options: {
       grid.nodes[index] = node;
       return node;
     },
+    stopNodes: () => Promise.all(grid.nodes.map((node) => node.stop())),
     async stop() {
-      const codes = await Promise.all(grid.nodes.map((node) => node.stop()));
+      const codes = await grid.stopNodes();
       rmSync(directory, { recursive: true, force: true });
       return codes;
     },
