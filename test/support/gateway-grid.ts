@@ -55,6 +55,11 @@ export class NodeProcess {
     this.exit = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
   }
 
+  /** The exit code, or null while the process runs. */
+  get exitCode(): number | null {
+    return this.child.exitCode ?? (this.child.signalCode === null ? null : -1);
+  }
+
   get errorOutput(): string {
     return this.stderr;
   }
