@@ -62,6 +62,11 @@ export class NodeProcess {
     this.exit = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
   }
 
+  /** The exit code, or null while the process runs. */
+  get exitCode(): number | null {
+    return this.child.exitCode ?? (this.child.signalCode === null ? null : -1);
+  }
+
   get errorOutput(): string {
     return this.stderr;
   }
@@ -102,6 +107,9 @@ export interface TestGrid {
   readonly nodes: NodeProcess[];
   url(index: number): string;
   start(index: number): NodeProcess;
+  /** Stops every node (SIGTERM), keeping the grid directory for reading the nodes' stores. */
+  stopNodes(): Promise<(number | null)[]>;
+  /** Stops every node and removes the grid directory. */
   stop(): Promise<(number | null)[]>;
 }
 
@@ -164,8 +172,9 @@ export async function startTestGrid(options: {
       grid.nodes[index] = node;
       return node;
     },
+    stopNodes: () => Promise.all(grid.nodes.map((node) => node.stop())),
     async stop() {
-      const codes = await Promise.all(grid.nodes.map((node) => node.stop()));
+      const codes = await grid.stopNodes();
       for (const broker of brokers) await broker.stop();
       rmSync(directory, { recursive: true, force: true });
       return codes;

@@ -78,7 +78,7 @@ export async function requestReply(
 }
 
 /** A reply that is the message of one of `types`, or an error naming this request. */
-function replyTo(types: readonly string[], request: Uint8Array) {
+export function replyTo(types: readonly string[], request: Uint8Array) {
   const requestHash = toBase64Url(provider.sha256.digest(request));
   const decodedRequest = decodeMessage(request);
   const requestId =
@@ -159,6 +159,8 @@ export class MqttMeter {
   readonly devicePublicKey: string;
   private pseudonymClient: MqttClient | undefined;
   pseudonym: Pseudonym | undefined;
+  /** The anonymous session's login (client id and certificate request): another gateway admits it too. */
+  anonymousLogin: { readonly clientId: string; readonly request: Uint8Array } | undefined;
 
   constructor(readonly options: MeterOptions) {
     this.deviceKey = provider.randomBytes(32);
@@ -254,6 +256,7 @@ export class MqttMeter {
             );
             anonymous.push(client);
             this.pseudonymClient = client;
+            this.anonymousLogin = { clientId: anonymousClientId, request };
             return requestReply(
               client,
               topics.pseudonym(pid, 'mm'),
@@ -277,19 +280,33 @@ export class MqttMeter {
   async submit(
     fields: Record<string, unknown> & { type: Message['type'] },
   ): Promise<MessageOf<'book.result'> | MessageOf<'error'>> {
-    const pseudonym = this.pseudonym;
+    return this.submitBytes(this.sign(fields));
+  }
+
+  /** The canonical bytes of a command signed by the pseudonym. */
+  sign(fields: Record<string, unknown> & { type: Message['type'] }): Uint8Array {
+    if (this.pseudonym === undefined) throw new Error('no pseudonym yet');
+    return encodeMessage(signMessage(provider, this.pseudonym.credential.pseudonymPrivateKey, fields as never));
+  }
+
+  /** Submits `command` as it is on the pseudonym session; resolves with the reply naming it. */
+  async submitBytes(command: Uint8Array): Promise<MessageOf<'book.result'> | MessageOf<'error'>> {
     const client = this.pseudonymClient;
-    if (pseudonym === undefined || client === undefined) throw new Error('no pseudonym yet');
-    const command = encodeMessage(signMessage(provider, pseudonym.credential.pseudonymPrivateKey, fields as never));
-    const pid = pseudonymTopicId(provider.sha256, pseudonym.credential.pseudonymPublicKey);
+    if (client === undefined) throw new Error('no pseudonym yet');
     const reply = await requestReply(
       client,
-      this.options.topics.pseudonym(pid, 'ledger'),
-      this.options.topics.pseudonym(pid, 'inbox'),
+      this.options.topics.pseudonym(this.pid, 'ledger'),
+      this.options.topics.pseudonym(this.pid, 'inbox'),
       command,
       replyTo([], command),
     );
     return decoded(reply) as MessageOf<'book.result'> | MessageOf<'error'>;
+  }
+
+  /** The pseudonym's topic id. */
+  get pid(): string {
+    if (this.pseudonym === undefined) throw new Error('no pseudonym yet');
+    return pseudonymTopicId(provider.sha256, this.pseudonym.credential.pseudonymPublicKey);
   }
 
   get pseudonymId(): string {
