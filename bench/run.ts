@@ -8,6 +8,7 @@ import type { Figure, Group } from './figures.js';
 import { blindGroup } from './groups/blind.js';
 import { consensusGroup } from './groups/consensus.js';
 import { ecdsaGroup } from './groups/ecdsa.js';
+import { gatewayGroup } from './groups/gateway.js';
 import { issuanceGroup } from './groups/issuance.js';
 import { ledgerAppGroup } from './groups/ledger-app.js';
 import { marketGroup } from './groups/market.js';
@@ -31,6 +32,7 @@ const groups: readonly Group[] = [
   consensusGroup,
   ledgerAppGroup,
   xsGroup,
+  gatewayGroup,
 ];
 
 async function main(): Promise<number> {

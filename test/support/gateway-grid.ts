@@ -67,6 +67,10 @@ export class NodeProcess {
     return this.child.exitCode ?? (this.child.signalCode === null ? null : -1);
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get errorOutput(): string {
     return this.stderr;
   }
@@ -118,6 +122,8 @@ export async function startTestGrid(options: {
   readonly rules?: Partial<Omit<Genesis, 'type' | 'gridId' | 'timeMs'>>;
   /** Runs every node on a Mosquitto of its own. */
   readonly mosquitto?: MosquittoTools;
+  /** The demo policy: RM's node approves every new meter through the ledger itself. */
+  readonly approveEnrolments?: boolean;
 }): Promise<TestGrid> {
   const n = options.nodes ?? 4;
   const directory = mkdtempSync(join(tmpdir(), 'gridbid-test-grid-'));
@@ -139,6 +145,7 @@ export async function startTestGrid(options: {
     threshold: 2,
     operators: 1,
     genesisTimeMs: Date.now(),
+    ...(options.approveEnrolments === true ? { approveEnrolments: true } : {}),
     ...(options.rules === undefined ? {} : { rules: options.rules }),
   });
   const brokers: RunningMosquitto[] = [];
