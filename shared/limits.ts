@@ -171,6 +171,8 @@ export const limits = {
    * past its rate, not one with an occasional burst, loses its connection.
    */
   brokerFloodDropMessages: 400,
+  /** Largest MQTT packet a client may send (a payload at the cap plus topic and headers). */
+  maxMqttPacketBytes: 65_536 + 4_096,
   /**
    * An external broker (gateway/broker/external-broker): how long the gateway waits for the
    * answer to one administration command, how often it deletes the accounts of pseudonyms whose

@@ -24,7 +24,9 @@ import { type AddressInfo, type Server, createServer } from 'node:net';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { type ErrorCode, GridbidError } from '../../shared/errors.js';
+import { limits } from '../../shared/limits.js';
 import { TopicAcl } from './acl.js';
+import { PacketSizeGuard } from './packet-size-guard.js';
 import type { GatewayBroker, PublishListener, PublishOptions } from './gateway-broker.js';
 import { type LoginContext, authenticateLogin } from './login.js';
 import { type RateLimits, SessionRateLimiter, defaultRateLimits } from './rate-limit.js';
@@ -55,6 +57,8 @@ export interface BrokerCounters {
   readonly subscriptionsRefused: number;
   /** Exceptions thrown by `onPublish` listeners (the broker carries on). */
   readonly listenerErrors: number;
+  /** TCP connections closed for a packet over `limits.maxMqttPacketBytes`. */
+  readonly oversizedPackets: number;
 }
 
 /** Where dropped publishes go: a `$SYS` topic no client may subscribe to. */
@@ -82,6 +86,7 @@ export class EmbeddedBroker implements GatewayBroker {
     floodDisconnects: 0,
     subscriptionsRefused: 0,
     listenerErrors: 0,
+    oversizedPackets: 0,
   };
   private aedes!: Aedes;
   private tcp!: Server;
@@ -197,7 +202,18 @@ export class EmbeddedBroker implements GatewayBroker {
     (this.aedes as EventEmitter).on('error', () => undefined);
 
     const host = options.host ?? '127.0.0.1';
-    this.tcp = createServer((socket) => this.aedes.handle(socket));
+    this.tcp = createServer((socket) => {
+      // Watches packet sizes beside aedes's parser (registered first, so it sees each chunk
+      // first): a packet announcing more than the cap closes the connection before its body.
+      const guard = new PacketSizeGuard(limits.maxMqttPacketBytes);
+      socket.on('data', (chunk: Buffer) => {
+        if (!guard.observe(chunk)) {
+          this.counts.oversizedPackets++;
+          socket.destroy();
+        }
+      });
+      this.aedes.handle(socket);
+    });
     this.tcp.listen(options.port ?? 0, host);
     await once(this.tcp, 'listening');
     this.tcpPort = (this.tcp.address() as AddressInfo).port;
