@@ -7,20 +7,17 @@
  * once f + 1 replicas executed it. Trades are counted from one gateway's public trades topic.
  * Setup is untimed; the window is timed after a warm-up.
  */
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { readFileSync } from 'node:fs';
-import { readGenesis } from '../../shared/book/genesis.js';
 import { toBase64Url } from '../../shared/bytes.js';
 import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
 import { signMessage } from '../../shared/protocol/signing.js';
-import { GridTopics, pseudonymTopicId } from '../../shared/protocol/topics.js';
+import { pseudonymTopicId } from '../../shared/protocol/topics.js';
 import { certificateRequest } from '../../firmware/core/pseudonym/credential.js';
 import { randomId } from '../../firmware/core/pseudonym/obtain-pseudonym.js';
-import { readP256Key } from '../../gateway/grid/key-files.js';
 import { percentile } from '../../tools/cluster/load-client.js';
 import { comfortablePeriodMs } from '../../test/support/enrolled-grid.js';
-import { type TestGrid, startTestGrid } from '../../test/support/gateway-grid.js';
+import { type TestGrid, meterView, startTestGrid } from '../../test/support/gateway-grid.js';
 import { MqttMeter, connect, provider } from '../../test/support/mqtt-meter.js';
 
 export interface GatewayLoadOptions {
@@ -104,17 +101,7 @@ export async function runGatewayLoad(options: GatewayLoadOptions): Promise<Gatew
   });
   const clients: MqttClient[] = [];
   try {
-    const rules = readGenesis(
-      provider.sha256,
-      JSON.parse(readFileSync(join(grid.directory, 'genesis.json'), 'utf8')) as unknown,
-    );
-    const topics = new GridTopics(rules.genesis.gridId);
-    const keys = {
-      rmKey: rules.rmKey,
-      tcKey: rules.tcKey,
-      mmPublicKey: rules.mmPublicKey,
-      rmChallengeKey: provider.p256PublicKey(readP256Key(join(grid.directory, 'keys', 'rm-challenge.json'))),
-    };
+    const { topics, keys } = meterView(grid.directory);
     const period = Math.floor(Date.now() / periodMs) + 1;
     const n = grid.nodes.length;
     const meters = Array.from(

@@ -4,11 +4,9 @@
  * and MM), an operator who approves them through the ledger from another node's broker, and the
  * meters' pseudonyms for one period.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import * as assert from 'uvu/assert';
-import { type GridRules, type Genesis, readGenesis } from '../../shared/book/genesis.js';
+import type { GridRules, Genesis } from '../../shared/book/genesis.js';
 import { toBase64Url } from '../../shared/bytes.js';
 import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
 import { signMessage } from '../../shared/protocol/signing.js';
@@ -16,7 +14,7 @@ import { GridTopics } from '../../shared/protocol/topics.js';
 import { periodIndexAt, periodStartMs } from '../../shared/time/period.js';
 import type { AuthorityKeys } from '../../firmware/core/pseudonym/candidate.js';
 import { readP256Key, readServiceAccount } from '../../gateway/grid/key-files.js';
-import { type TestGrid, startTestGrid } from './gateway-grid.js';
+import { type TestGrid, meterView, startTestGrid } from './gateway-grid.js';
 import { MqttMeter, connect, provider, requestReply } from './mqtt-meter.js';
 
 type Rules = Partial<Omit<Genesis, 'type' | 'gridId' | 'timeMs'>>;
@@ -66,17 +64,7 @@ export async function startEnrolledGrid(options: {
     return grid.stop();
   };
   try {
-    const rules = readGenesis(
-      provider.sha256,
-      JSON.parse(readFileSync(join(grid.directory, 'genesis.json'), 'utf8')) as unknown,
-    );
-    const topics = new GridTopics(rules.genesis.gridId);
-    const keys: AuthorityKeys = {
-      rmKey: rules.rmKey,
-      tcKey: rules.tcKey,
-      mmPublicKey: rules.mmPublicKey,
-      rmChallengeKey: provider.p256PublicKey(readP256Key(join(grid.directory, 'keys', 'rm-challenge.json'))),
-    };
+    const { rules, topics, keys } = meterView(grid.directory);
     for (const meterId of options.meterIds) {
       meters.push(new MqttMeter({ url: grid.url(0), topics, meterId, keys, periodMs: rules.genesis.periodMs }));
     }

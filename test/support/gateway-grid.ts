@@ -13,7 +13,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Genesis } from '../../shared/book/genesis.js';
+import { type Genesis, type GridRules, readGenesis } from '../../shared/book/genesis.js';
+import { GridTopics } from '../../shared/protocol/topics.js';
+import type { AuthorityKeys } from '../../firmware/core/pseudonym/candidate.js';
+import { readP256Key } from '../../gateway/grid/key-files.js';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
 import { type MadeGrid, makeGrid } from '../../gateway/grid/make-grid.js';
 import { readServiceAccount } from '../../gateway/grid/key-files.js';
@@ -195,4 +198,23 @@ export async function startTestGrid(options: {
     throw error;
   }
   return grid;
+}
+
+/** What a meter pins from a grid directory: the grid's rules and topics, and the authorities' public keys. */
+export function meterView(directory: string): { rules: GridRules; topics: GridTopics; keys: AuthorityKeys } {
+  const provider = createNodeCryptoProvider();
+  const rules = readGenesis(
+    provider.sha256,
+    JSON.parse(readFileSync(join(directory, 'genesis.json'), 'utf8')) as unknown,
+  );
+  return {
+    rules,
+    topics: new GridTopics(rules.genesis.gridId),
+    keys: {
+      rmKey: rules.rmKey,
+      tcKey: rules.tcKey,
+      mmPublicKey: rules.mmPublicKey,
+      rmChallengeKey: provider.p256PublicKey(readP256Key(join(directory, 'keys', 'rm-challenge.json'))),
+    },
+  };
 }

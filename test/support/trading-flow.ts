@@ -8,18 +8,14 @@
  * meter's identity session; every gateway (not only the meters' own) publishes the trade and a
  * certified chain head; a command refused at the edge costs the ledger nothing.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as assert from 'uvu/assert';
-import { readGenesis } from '../../shared/book/genesis.js';
 import { fromBase64Url } from '../../shared/bytes.js';
 import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
 import { signMessage } from '../../shared/protocol/signing.js';
-import { GridTopics } from '../../shared/protocol/topics.js';
 import { periodIndexAt, periodStartMs } from '../../shared/time/period.js';
 import { readP256Key, readServiceAccount } from '../../gateway/grid/key-files.js';
 import { main } from '../../gateway/cli/main.js';
-import type { TestGrid } from './gateway-grid.js';
+import { type TestGrid, meterView } from './gateway-grid.js';
 import { MqttMeter, connect, provider, requestReply } from './mqtt-meter.js';
 
 export const tradingRules = { periodMs: 60_000, gateClosureLeadMs: 5_000, periodsAhead: 2 };
@@ -31,17 +27,7 @@ export async function tradeThroughGrid(
   broker: 'embedded' | 'external',
   clients: { endAsync(): Promise<void> }[],
 ): Promise<void> {
-  const rules = readGenesis(
-    provider.sha256,
-    JSON.parse(readFileSync(join(grid.directory, 'genesis.json'), 'utf8')) as unknown,
-  );
-  const topics = new GridTopics(rules.genesis.gridId);
-  const keys = {
-    rmKey: rules.rmKey,
-    tcKey: rules.tcKey,
-    mmPublicKey: rules.mmPublicKey,
-    rmChallengeKey: provider.p256PublicKey(readP256Key(join(grid.directory, 'keys', 'rm-challenge.json'))),
-  };
+  const { topics, keys } = meterView(grid.directory);
   // Meter A uses node 0, which hosts RM and MM; meter B uses node 3, which relays its
   // authority requests to node 0 over the replica links.
   const meters = [
