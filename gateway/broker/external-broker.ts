@@ -79,6 +79,8 @@ export interface ExternalBrokerOptions {
   readonly clientId: string;
   /** How long a pseudonym's account outlives the end of its period. */
   readonly accountLifetimeMs: number;
+  /** Retained on the broker if the gateway's connection drops without a goodbye (its node status). */
+  readonly will?: { readonly topic: string; readonly payload: string };
   readonly onWarning?: (event: string, fields: Record<string, unknown>) => void;
 }
 
@@ -129,7 +131,7 @@ export class ExternalBroker implements GatewayBroker {
 
   static async start(options: ExternalBrokerOptions): Promise<ExternalBroker> {
     await setUpBroker(options);
-    const client = await connectAccount(options.url, options.account, options.clientId, true);
+    const client = await connectAccount(options.url, options.account, options.clientId, true, options.will);
     const broker = new ExternalBroker(options, client);
     client.on('message', (topic, payload, packet) => broker.received(topic, payload, packet.retain));
     const { topics } = options.login;
@@ -402,9 +404,13 @@ async function connectAccount(
   account: ServiceCredentials,
   clientId: string,
   reconnect: boolean,
+  will?: { readonly topic: string; readonly payload: string },
 ): Promise<MqttClient> {
   const client = mqtt.connect(url, {
     clientId,
+    ...(will === undefined
+      ? {}
+      : { will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: true } }),
     username: `service:${account.name}`,
     password: account.password,
     clean: true,

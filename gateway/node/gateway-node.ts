@@ -296,6 +296,10 @@ export class GatewayNode {
         clientId: `gridbid-gateway-${config.index}`,
         // A pseudonym's account lives through its period and the settlement after it.
         accountLifetimeMs: rules.genesis.settlementDeadlineMs,
+        will: {
+          topic: topics.nodeStatus(config.index),
+          payload: JSON.stringify({ index: config.index, state: 'offline', reason: 'connection lost' }),
+        },
         onWarning: (event, fields) => log.warn(event, fields),
       });
       endpoint = { mqttUrl: config.mqtt.url };
