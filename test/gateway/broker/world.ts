@@ -45,6 +45,7 @@ function sha256Hex(text: string): string {
 }
 
 let authorities: Authorities | undefined;
+let worlds = 0;
 function rmAuthorities(): Authorities {
   authorities ??= makeAuthorities({ candidates: 16 });
   return authorities;
@@ -66,6 +67,9 @@ export class World {
   readonly meters = new Map<string, MeterKey>();
   readonly clients: MqttClient[] = [];
   now = nowMs;
+
+  /** Distinguishes this world's meters at the RM all worlds of a process share. */
+  readonly id = String(++worlds);
 
   private constructor(readonly broker: EmbeddedBroker) {}
 
@@ -146,7 +150,9 @@ export class World {
 
   /** A real pseudonym credential from RM: the meter enrols and runs a full issuance session. */
   credential(meterId: string, periodIndex?: number): Promise<Credential> {
-    return issueCredential(rmAuthorities(), meterId, periodIndex === undefined ? {} : { periodIndex });
+    // Test files run in one process share this module's RM: a meter id of another file's world
+    // would be a second issuance session for that meter and period, so each world's ids are its own.
+    return issueCredential(rmAuthorities(), `${meterId}.${this.id}`, periodIndex === undefined ? {} : { periodIndex });
   }
 
   /** The anonymous login of a credential: its certificate request for this client id. */
