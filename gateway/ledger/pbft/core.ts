@@ -174,6 +174,12 @@ export class ReplicaCore {
   // Time
   /** The clock of the previous tick: a much longer gap means this replica was not running. */
   lastTickMs: number | undefined;
+  /**
+   * After a restart from records: the replicas heard from since, until the replica knows where
+   * the others are (stall.ts `rejoining`); undefined otherwise.
+   */
+  heardSinceRestart: Set<number> | undefined;
+  restartedAtMs = 0;
 
   constructor(
     readonly config: ReplicaConfig,
