@@ -159,6 +159,8 @@ export class ReplicaCore {
   lastRetransmitMs = Number.NEGATIVE_INFINITY;
   /** Since when f + 1 replicas have voted for blocks above this replica's execution point. */
   behindSinceMs: number | undefined;
+  /** When this replica last learned it was behind, the first time after its last progress. */
+  behindNoticedMs: number | undefined;
   /** Since when the next block to announce has waited for its certificate. */
   uncertifiedSinceMs: number | undefined;
   /** Block fetches started, to rotate among peers. */

@@ -14,7 +14,7 @@ import { Recorder, assertSafe, quietCluster, settle } from './harness.js';
 const { viewChangeTimeoutMs } = simReplicaParameters;
 
 test('a restarted replica rejoins the current view, never starts a view change alone', () => {
-  for (const linkDelayMs of [0, 50, 100, 150, 200, 250, 450, 900]) {
+  for (const linkDelayMs of [0, 50, 100, 150, 200, 250, 300, 350, 450, 900]) {
     const cluster = quietCluster({ n: 4, clients: 3 });
     const recorder = new Recorder(cluster);
     cluster.workload(4);
