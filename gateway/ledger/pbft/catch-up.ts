@@ -35,15 +35,18 @@ export function missedView(core: ReplicaCore): number | undefined {
 /**
  * Behind in execution and catching up: installing a snapshot, executing fetched blocks, or f + 1
  * replicas have voted for blocks above its execution point (so at least one correct replica
- * executed them) while it has itself executed something within the current timeout (before the
- * first fetch, between fetch rounds, right after waking from a stall or a restart). A replica
- * that is behind but makes no progress is not catching up: what it lacks may need a view change
- * (a batch committed at f + 1 correct replicas with a faulty one's commit, say), and its timers
- * run as usual.
+ * executed them) while it has itself executed something, or first learned since that it is
+ * behind, within the current timeout (before the first fetch, between fetch rounds, right after
+ * waking from a stall or a restart). The second counts because the block fetch comes
+ * `blockFetchDelayMs` after it learns: when the others execute on after a fetch round, their
+ * votes show it behind again only later. A replica that is behind but makes no progress is not
+ * catching up: what it lacks may need a view change (a batch committed at f + 1 correct replicas
+ * with a faulty one's commit, say), and its timers run as usual, one fetch round later at most.
  */
 export function laggingInExecution(core: ReplicaCore): boolean {
   if (core.snapshotTransfer !== undefined || core.blockFetch?.mode === 'execute') return true;
-  if (core.nowMs - core.lastProgressMs >= core.timeoutMs) return false;
+  const since = Math.max(core.lastProgressMs, core.behindNoticedMs ?? Number.NEGATIVE_INFINITY);
+  if (core.nowMs - since >= core.timeoutMs) return false;
   let ahead = 0;
   for (const [replica, height] of core.highestVote) if (replica !== core.me && height > core.lastExecuted) ahead++;
   return ahead > core.f;

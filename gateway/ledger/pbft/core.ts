@@ -159,6 +159,8 @@ export class ReplicaCore {
   lastRetransmitMs = Number.NEGATIVE_INFINITY;
   /** Since when f + 1 replicas have voted for blocks above this replica's execution point. */
   behindSinceMs: number | undefined;
+  /** When this replica last learned it was behind, the first time after its last progress. */
+  behindNoticedMs: number | undefined;
   /** Since when the next block to announce has waited for its certificate. */
   uncertifiedSinceMs: number | undefined;
   /** Block fetches started, to rotate among peers. */
@@ -174,6 +176,12 @@ export class ReplicaCore {
   // Time
   /** The clock of the previous tick: a much longer gap means this replica was not running. */
   lastTickMs: number | undefined;
+  /**
+   * After a restart from records: the replicas heard from since, until the replica knows where
+   * the others are (stall.ts `rejoining`); undefined otherwise.
+   */
+  heardSinceRestart: Set<number> | undefined;
+  restartedAtMs = 0;
 
   constructor(
     readonly config: ReplicaConfig,

@@ -27,6 +27,11 @@ function recordsOf<K extends PersistRecord['kind']>(records: readonly PersistRec
 }
 
 export function restoreFromRecords(core: ReplicaCore, records: readonly PersistRecord[]): void {
+  if (records.length > 0) {
+    // A restart: the replica blames nobody until it has heard where the others are (stall.ts).
+    core.heardSinceRestart = new Set();
+    core.restartedAtMs = core.nowMs;
+  }
   restoreCheckpoint(core, recordsOf(records, 'checkpoint')[0]);
   const view = recordsOf(records, 'view')[0];
   if (view !== undefined) {

@@ -28,7 +28,7 @@ import {
   handleSnapshotRequest,
 } from './state-transfer.js';
 import { settle } from './settle.js';
-import { noteTick } from './stall.js';
+import { noteHeard, noteTick } from './stall.js';
 import type { PersistRecord } from './storage.js';
 import { checkViewTimers, handleNewView, handleViewChange } from './view-change.js';
 
@@ -180,6 +180,7 @@ export class Replica {
       core.count('wrongSender');
       return;
     }
+    noteHeard(core, from);
     switch (message.type) {
       case 'request':
         return handleRequest(core, message, from);

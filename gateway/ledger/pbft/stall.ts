@@ -6,6 +6,15 @@
  * joins. So the timers restart from that tick: what it awaits gets a full timeout again, by which
  * time the queued messages have been read and the replica knows whether it lags or the primary
  * failed.
+ *
+ * A restart is the same kind of absence, and its end comes later than the first tick: until its
+ * links are up the restarted replica hears nobody, and a log entry it restored looks late while
+ * the others executed and certified that batch long ago and no longer re-send its votes. So a
+ * restarted replica blames nobody until it has heard from f + 1 replicas (at least one correct)
+ * and fetched the history its restart asked for; its timers restart then, and by the time they
+ * expire their block votes and checkpoints have shown it whether it lags (`laggingInExecution`).
+ * A restarted replica that hears from nobody blames nobody either, for at most
+ * `maxViewChangeTimeoutMs`: its VIEW-CHANGE would reach no one.
  */
 import type { ReplicaCore } from './core.js';
 
@@ -17,6 +26,27 @@ export function noteTick(core: ReplicaCore): boolean {
   core.count('stalls');
   restartTimers(core);
   return true;
+}
+
+/** After a restart from records, every replica message this one receives (`from`: its link). */
+export function noteHeard(core: ReplicaCore, from: number): void {
+  core.heardSinceRestart?.add(from);
+}
+
+/**
+ * True while a restarted replica does not yet know where the others are: it has heard from f
+ * or fewer replicas, or is still fetching the blocks below its checkpoint (the fetch that would
+ * show it lags waits for that one), and `maxViewChangeTimeoutMs` has not passed since the
+ * restart. The first time it is false the timers restart.
+ */
+export function rejoining(core: ReplicaCore): boolean {
+  const heard = core.heardSinceRestart;
+  if (heard === undefined) return false;
+  const bounded = core.nowMs - core.restartedAtMs >= core.config.maxViewChangeTimeoutMs;
+  if (!bounded && (heard.size <= core.f || core.blockFetch?.mode === 'history')) return true;
+  core.heardSinceRestart = undefined;
+  restartTimers(core);
+  return false;
 }
 
 function restartTimers(core: ReplicaCore): void {

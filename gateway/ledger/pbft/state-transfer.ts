@@ -463,6 +463,7 @@ export function checkStateTransfer(core: ReplicaCore): void {
     return;
   }
   core.behindSinceMs ??= core.nowMs;
+  if ((core.behindNoticedMs ?? Number.NEGATIVE_INFINITY) < core.lastProgressMs) core.behindNoticedMs = core.nowMs;
   const delay = core.config.blockFetchDelayMs;
   if (core.nowMs - core.behindSinceMs < delay || core.nowMs - core.lastProgressMs < delay) return;
   ahead.sort((a, b) => b[1] - a[1]);

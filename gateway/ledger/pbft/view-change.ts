@@ -16,6 +16,7 @@ import { withoutAttachments } from './messages.js';
 import { innerMap } from './nested-map.js';
 import { type NewViewPlan, planNewView, sameProposal, validViewChange } from './new-view.js';
 import { makeStable } from './stable-checkpoint.js';
+import { rejoining } from './stall.js';
 
 /** VIEW-CHANGEs kept per sender: its latest few views. */
 const viewsPerSender = 3;
@@ -312,6 +313,8 @@ export function checkViewTimers(core: ReplicaCore): void {
       return;
     }
     if (core.waiting.size === 0) core.requestTimerStartMs = undefined;
+    // Restarted and not yet knowing where the others are: its timers start once it does.
+    if (rejoining(core)) return;
     // Postponed, not restarted: a censoring primary is still replaced at the first tick this
     // replica is not behind, while one that lags blames nobody until it has caught up.
     if (laggingInExecution(core)) return;

@@ -197,6 +197,11 @@ test('crashes only: 1 and 2 crash right after sending their COMMITs, 3 executes 
   net.restart('1');
   net.restart('2');
   net.drop();
+  // Their links come up: they hear what 0 and each other re-send (a restarted replica blames no
+  // primary before it has heard from f + 1 replicas), while 0 hears nothing of theirs.
+  net.advance(simReplicaParameters.retransmitIntervalMs);
+  net.deliver({ to: ['1', '2'] });
+  net.drop();
   changeView(net);
   net.request('1', 'client-b', 2);
   net.deliver();

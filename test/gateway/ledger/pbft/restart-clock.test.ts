@@ -42,39 +42,70 @@ function persist(storage: MemoryStorage, effects: readonly Effect[]): void {
   for (const effect of effects) if (effect.kind === 'persist') storage.write(effect.record);
 }
 
-/** Replica 2 accepts the primary's pre-prepare for one request and hears nothing more. */
-function backupWithOpenPrePrepare(): MemoryStorage {
+/**
+ * Replica 2 accepts the primary's pre-prepare for one request and hears nothing more. Returned
+ * with its storage: the pre-prepare, and replica 1's PREPARE for it, which replica 2 never got.
+ */
+function backupWithOpenPrePrepare(): { storage: MemoryStorage; heard: [number, unknown][] } {
   const storage = new MemoryStorage();
   const primary = boot(0, new MemoryStorage());
+  const other = boot(1, new MemoryStorage());
   const backup = boot(2, storage);
   const request = { type: 'request', clientId: 'c0-0', requestSeq: 1, payload: toBase64Url(utf8Encode('x')), auth: '' };
   const effects = primary.onRequest(request);
   const prePrepare = effects.find((effect) => effect.kind === 'broadcast' && effect.message.type === 'pre-prepare');
   assert.ok(prePrepare !== undefined && prePrepare.kind === 'broadcast');
-  persist(storage, backup.onMessage(0, JSON.parse(JSON.stringify(prePrepare.message))));
+  const wire = (): unknown => JSON.parse(JSON.stringify(prePrepare.message));
+  persist(storage, backup.onMessage(0, wire()));
   assert.ok(
     storage.load().some((record) => record.kind === 'pre-prepare'),
     'the backup persisted the pre-prepare',
   );
   assert.is(backup.status().lastExecuted, 0);
-  return storage;
+  const prepare = other
+    .onMessage(0, wire())
+    .find((effect) => effect.kind === 'broadcast' && effect.message.type === 'prepare');
+  assert.ok(prepare !== undefined && prepare.kind === 'broadcast');
+  return {
+    storage,
+    heard: [
+      [0, wire()],
+      [1, JSON.parse(JSON.stringify(prepare.message))],
+    ],
+  };
 }
 
 test('a backup restarted a day after genesis with an open pre-prepare waits a full timeout before changing view', () => {
-  const storage = backupWithOpenPrePrepare();
+  const { storage, heard } = backupWithOpenPrePrepare();
   const startMs = parameters.genesisTimeMs + dayMs;
   const restarted = boot(2, storage, startMs);
+  // Its links are up at once: f + 1 replicas are heard before its first tick.
+  for (const [from, message] of heard) restarted.onMessage(from, message);
   restarted.onTick(startMs + 10);
   assert.is(restarted.status().status, 'normal', 'no view change at the first tick');
-  tickUntil(restarted, startMs + 10, startMs + parameters.viewChangeTimeoutMs - 10);
+  tickUntil(restarted, startMs + 10, startMs + parameters.viewChangeTimeoutMs);
   assert.is(restarted.status().status, 'normal');
   // The batch still has not executed a full timeout later: now the timer is right to fire.
-  tickUntil(restarted, startMs + parameters.viewChangeTimeoutMs - 10, startMs + parameters.viewChangeTimeoutMs + 10);
+  tickUntil(restarted, startMs + parameters.viewChangeTimeoutMs, startMs + parameters.viewChangeTimeoutMs + 20);
+  assert.is(restarted.status().status, 'view-change');
+});
+
+test('a restarted backup that hears from nobody blames nobody until maxViewChangeTimeoutMs has passed', () => {
+  const { storage } = backupWithOpenPrePrepare();
+  const startMs = parameters.genesisTimeMs + dayMs;
+  const restarted = boot(2, storage, startMs);
+  tickUntil(restarted, startMs, startMs + parameters.maxViewChangeTimeoutMs - 10);
+  assert.is(restarted.status().status, 'normal', 'no view change while it has heard from nobody');
+  // Past the bound its timers restart: a full timeout later it blames the primary.
+  const boundMs = startMs + parameters.maxViewChangeTimeoutMs;
+  tickUntil(restarted, boundMs - 10, boundMs + parameters.viewChangeTimeoutMs - 20);
+  assert.is(restarted.status().status, 'normal');
+  tickUntil(restarted, boundMs + parameters.viewChangeTimeoutMs - 20, boundMs + parameters.viewChangeTimeoutMs + 100);
   assert.is(restarted.status().status, 'view-change');
 });
 
 test('without a start time the clock starts at genesis, as before', () => {
-  const storage = backupWithOpenPrePrepare();
+  const { storage } = backupWithOpenPrePrepare();
   const restarted = boot(2, storage);
   restarted.onTick(parameters.genesisTimeMs + 10);
   assert.is(restarted.status().status, 'normal');
