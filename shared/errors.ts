@@ -124,6 +124,8 @@ export const errorCodes = [
   'QUEUE_FULL',
   /** The ledger client was closed before the command's result came. */
   'CLIENT_CLOSED',
+  /** A gateway holds no proof for the command named: unknown, not yet executed, or too old. */
+  'NO_PROOF',
   // the server itself
   /**
    * A record an authority read back from its own store is not one it could have written (torn,

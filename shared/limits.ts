@@ -209,5 +209,8 @@ export const limits = {
   /** Meters listed on operator/enrolments (pending first) and disputes on operator/disputes. */
   maxListedEnrolments: 1_000,
   maxListedDisputes: 200,
+  /** Recent blocks whose commands a gateway can prove on request (and the book roots it keeps for them). */
+  maxProvableBlocks: 4_096,
+  maxRememberedBookRoots: 4_096,
   nodeStatusIntervalMs: 2_000,
 } as const;

@@ -41,6 +41,9 @@ import { disputesView } from './operator-views.js';
 import { RmHost } from './rm-host.js';
 import { TrusteePolicy } from './trustee-policy.js';
 import { StatusGossip, isStatusFrame } from './status-gossip.js';
+import { ProofStore } from './proof-store.js';
+import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
+import { GridbidError } from '../../shared/errors.js';
 import { type CounterSnapshot, NodeMetrics } from './metrics.js';
 import { type Requester, RequestRouter } from './request-router.js';
 import type { NodeLog } from './node-log.js';
@@ -159,6 +162,7 @@ export class GatewayNode {
       log: (event, fields) => log.info(event, fields),
     });
     let lastDisputes = '';
+    const proofs = new ProofStore(provider.sha256, (height) => book.bookRootAt(height));
     const gossip = new StatusGossip({
       self: config.index,
       replicas: keys.cluster.replicas.length,
@@ -204,6 +208,7 @@ export class GatewayNode {
       crypto: provider,
       onEvent: (event) => log.info(event.kind, { ...event }),
       onExecuted: (block) => {
+        proofs.executed(block);
         feed.executed({
           height: block.height,
           timeMs: block.timeMs,
@@ -218,7 +223,10 @@ export class GatewayNode {
       },
       onExecutionGap: (gap) =>
         log.info('executionGap', { fromHeight: gap.fromHeight, toHeight: gap.toHeight, reason: gap.reason }),
-      onCertified: (block) => feed.certified(block.header, block.certificate),
+      onCertified: (block) => {
+        proofs.certified(block);
+        feed.certified(block.header, block.certificate);
+      },
       onFatal: (error) => {
         log.error('fatal', { error });
         options.onFatal?.(error);
@@ -256,6 +264,13 @@ export class GatewayNode {
         serveMm !== undefined
           ? serveMm(clientId, request)
           : relay.request(config.authorities.mm, 'mm', clientId, request),
+      prove: (request) => {
+        const decoded = decodeMessage(request);
+        if (!decoded.ok) throw decoded.error;
+        if (decoded.value.type !== 'proof.request')
+          throw new GridbidError('UNKNOWN_TYPE', 'not a proof request', 'type');
+        return encodeMessage(proofs.prove(decoded.value));
+      },
       precheck: (payload) => book.precheck(payload),
       submit: (payload) => ledger.submit(payload),
       publish: (topic, payload) => publish(topic, payload, false),

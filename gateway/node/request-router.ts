@@ -6,7 +6,8 @@
  *   pseudonym/<pid>/mm                -> MM (likewise); a new certificate also goes to the ledger
  *                                        -> pseudonym/<pid>/inbox
  *   pseudonym/<pid>/ledger            -> edge check, then the ledger -> book.result or error
- *                                        on pseudonym/<pid>/inbox
+ *                                        on pseudonym/<pid>/inbox; a proof.request is answered
+ *                                        here with a proof (proof-store.ts)
  *   operator/commands                 -> edge check, then the ledger -> operator/results
  *
  * The broker has already authenticated the session and checked that it may publish there (its
@@ -39,6 +40,8 @@ export interface RouterDependencies {
   readonly mm: (clientId: string, request: Uint8Array) => Promise<Uint8Array>;
   /** The book's signature precheck. */
   readonly precheck: (payload: Uint8Array) => boolean;
+  /** Answers a `proof.request` (the gateway's proof store); throws NO_PROOF. */
+  readonly prove: (request: Uint8Array) => Uint8Array;
   /** Submits a command to the ledger; resolves with its `book.result` bytes. */
   readonly submit: (payload: Uint8Array) => Promise<Uint8Array>;
   readonly publish: (topic: string, payload: Uint8Array) => void;
@@ -119,7 +122,9 @@ export class RequestRouter {
         return this.deps.rm(topic.meterId, payload);
       case 'pseudonym':
         if (requester.kind !== 'pseudonym' || requester.pid !== topic.pid) throw notYours();
-        return topic.channel === 'mm' ? this.certify(requester, payload) : this.toLedger(requester, payload);
+        if (topic.channel === 'mm') return this.certify(requester, payload);
+        if (isProofRequest(payload)) return this.deps.prove(payload);
+        return this.toLedger(requester, payload);
       case 'operator':
         if (requester.kind !== 'operator' && requester.kind !== 'trustee') throw notYours();
         return this.toLedger(requester, payload);
@@ -175,4 +180,10 @@ export class RequestRouter {
 
 function notYours(): GridbidError {
   return new GridbidError('BAD_CREDENTIAL', 'this session may not make requests here');
+}
+
+/** A `proof.request` is a read, not a ledger command: recognised by its type alone. */
+function isProofRequest(payload: Uint8Array): boolean {
+  const decoded = decodeMessage(payload);
+  return decoded.ok && decoded.value.type === 'proof.request';
 }

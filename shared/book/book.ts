@@ -73,6 +73,7 @@ export class BookOfRecord {
   private store: BookStore;
   private resultsHeight = 0;
   private resultLeaves: Uint8Array[] = [];
+  private readonly bookRoots = new Map<number, Uint8Array>();
 
   /** Throws BAD_GENESIS for a genesis document that is not one. */
   constructor(
@@ -141,13 +142,31 @@ export class BookOfRecord {
   /** Commits to the whole book and to the results of the block executed last. */
   stateRoot(): Uint8Array {
     const sha256 = this.baseProvider.sha256;
+    const bookRoot = this.bookRoot();
+    if (this.resultLeaves.length > 0) this.rememberBookRoot(this.resultsHeight, bookRoot);
     return stateRootOf(
       sha256,
-      this.bookRoot(),
+      bookRoot,
       this.resultsHeight,
       this.resultLeaves.length,
       resultsRoot(sha256, this.resultLeaves),
     );
+  }
+
+  /**
+   * The book root under the state root of a recent block that executed commands, for proving
+   * its results later (`limits.maxRememberedBookRoots` blocks back; not part of the state).
+   */
+  bookRootAt(height: number): Uint8Array | undefined {
+    return this.bookRoots.get(height);
+  }
+
+  private rememberBookRoot(height: number, bookRoot: Uint8Array): void {
+    this.bookRoots.delete(height);
+    this.bookRoots.set(height, bookRoot);
+    if (this.bookRoots.size > limits.maxRememberedBookRoots) {
+      this.bookRoots.delete(this.bookRoots.keys().next().value!);
+    }
   }
 
   /** The whole book without the results (state-root.ts). */

@@ -9,6 +9,7 @@ import { deviceLogin, enrolmentRequest, enrolmentStatus } from './messages/enrol
 import { errorReply } from './messages/error.js';
 import { issuanceBlindSignature, issuanceChallenge, issuanceCommit, issuanceOpening } from './messages/issuance.js';
 import { cancel, order, trade } from './messages/market.js';
+import { commandProof, proofRequest } from './messages/proof.js';
 import { bill, transactionRecord } from './messages/settlement.js';
 import { trace, trusteeShare } from './messages/tracing.js';
 import type { Infer } from './schema.js';
@@ -36,6 +37,8 @@ export const messageSchemas = {
   genesis,
   'operator.enrolment': operatorEnrolment,
   'book.result': bookResult,
+  'proof.request': proofRequest,
+  proof: commandProof,
 } as const;
 
 export type MessageType = keyof typeof messageSchemas;
@@ -71,6 +74,8 @@ export const signatureFields: { readonly [T in MessageType]: readonly string[] }
   genesis: [],
   'operator.enrolment': ['sig'],
   'book.result': [],
+  'proof.request': [],
+  proof: [],
 };
 
 export function isMessageType(value: unknown): value is MessageType {

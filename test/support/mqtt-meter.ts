@@ -303,6 +303,26 @@ export class MqttMeter {
     return decoded(reply) as MessageOf<'book.result'> | MessageOf<'error'>;
   }
 
+  /** Asks the gateway for the inclusion proof of a command it sent (by the command's hash). */
+  async proofOf(commandHash: string): Promise<MessageOf<'proof'> | MessageOf<'error'>> {
+    const client = this.pseudonymClient;
+    if (client === undefined) throw new Error('no pseudonym yet');
+    const request = encodeMessage({
+      type: 'proof.request',
+      requestId: randomId(provider.randomBytes),
+      commandHash,
+      timeMs: Date.now(),
+    });
+    const reply = await requestReply(
+      client,
+      this.options.topics.pseudonym(this.pid, 'ledger'),
+      this.options.topics.pseudonym(this.pid, 'inbox'),
+      request,
+      replyTo(['proof'], request),
+    );
+    return decoded(reply) as MessageOf<'proof'> | MessageOf<'error'>;
+  }
+
   /** The pseudonym's topic id. */
   get pid(): string {
     if (this.pseudonym === undefined) throw new Error('no pseudonym yet');

@@ -10,6 +10,8 @@
  */
 import * as assert from 'uvu/assert';
 import { fromBase64Url } from '../../shared/bytes.js';
+import { verifyCommandProof } from '../../shared/book/command-proof.js';
+import { replicaSet } from '../../shared/ledger/certificate.js';
 import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
 import { signMessage } from '../../shared/protocol/signing.js';
 import { periodIndexAt, periodStartMs } from '../../shared/time/period.js';
@@ -27,7 +29,7 @@ export async function tradeThroughGrid(
   broker: 'embedded' | 'external',
   clients: { endAsync(): Promise<void> }[],
 ): Promise<void> {
-  const { topics, keys } = meterView(grid.directory);
+  const { rules, topics, keys } = meterView(grid.directory);
   // Meter A uses node 0, which hosts RM and MM; meter B uses node 3, which relays its
   // authority requests to node 0 over the replica links.
   const meters = [
@@ -129,6 +131,30 @@ export async function tradeThroughGrid(
   assert.is(resting.type, 'book.result', JSON.stringify(resting));
   assert.ok(resting.type === 'book.result' && resting.outcome === 'accepted', JSON.stringify(resting));
   const crossing = await order(buyer, 'buy', 130, 'b1');
+  // The buyer proves, with the replicas' keys alone, that its order and the book's result for it
+  // (one trade) are in a certified block; its own gateway may be node 3.
+  if (crossing.type === 'book.result') {
+    let proof = await buyer.proofOf(crossing.commandHash);
+    for (let attempt = 0; proof.type === 'error' && proof.code === 'NO_PROOF' && attempt < 20; attempt++) {
+      // The result comes with f + 1 replies; the gateway's own replica may certify a moment later.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      proof = await buyer.proofOf(crossing.commandHash);
+    }
+    assert.is(proof.type, 'proof', JSON.stringify(proof));
+    if (proof.type === 'proof') {
+      const replicas = replicaSet(rules.genesis.replicaPublicKeys.map(fromBase64Url));
+      const proven = verifyCommandProof(provider, replicas, proof);
+      const result = decodeMessage(proven.result);
+      assert.ok(
+        result.ok && result.value.type === 'book.result' && result.value.tradeCount === 1,
+        'the proven result is the trade',
+      );
+      // Another result (one character of its base64url changed) is refused.
+      const flipped = proof.result[10] === 'A' ? 'B' : 'A';
+      const forged = { ...proof, result: proof.result.slice(0, 10) + flipped + proof.result.slice(11) };
+      assert.throws(() => verifyCommandProof(provider, replicas, forged), /BAD_PROOF/);
+    }
+  }
   assert.ok(crossing.type === 'book.result' && crossing.tradeCount === 1, JSON.stringify(crossing));
 
   // A command for another pseudonym is refused at the edge with its code.
