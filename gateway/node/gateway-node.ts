@@ -24,11 +24,10 @@ import { MarketManager, defaultMmConfig } from '../authorities/mm/market-manager
 import { LevelRmStore } from '../authorities/rm/level-rm-store.js';
 import { RegistrationManager, defaultRmConfig } from '../authorities/rm/registration-manager.js';
 import { EmbeddedBroker } from '../broker/embedded-broker.js';
-import { ExternalBroker } from '../broker/external-broker.js';
 import type { GatewayBroker } from '../broker/gateway-broker.js';
 import type { Session } from '../broker/session.js';
 import { createNodeCryptoProvider } from '../crypto/node-provider.js';
-import { readP256Key, readServiceAccount } from '../grid/key-files.js';
+import { readP256Key } from '../grid/key-files.js';
 import type { NodeConfig } from '../grid/node-config.js';
 import { Trustee } from '../authorities/tc/trustee.js';
 import { LedgerClient } from '../ledger/node/ledger-client.js';
@@ -41,6 +40,7 @@ import { disputesView } from './operator-views.js';
 import { RmHost } from './rm-host.js';
 import { TrusteePolicy } from './trustee-policy.js';
 import { StatusGossip, isStatusFrame } from './status-gossip.js';
+import { startBroker } from './start-broker.js';
 import { ProofStore } from './proof-store.js';
 import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
 import { GridbidError } from '../../shared/errors.js';
@@ -289,36 +289,15 @@ export class GatewayNode {
         return meter === undefined ? undefined : { status: meter.status, devicePublicKey: meter.devicePublicKey };
       },
     };
-    let endpoint: Record<string, unknown>;
-    let started: GatewayBroker;
-    if (config.mqtt.kind === 'embedded') {
-      const embedded = await EmbeddedBroker.start({
-        host: config.mqtt.host,
-        port: config.mqtt.port,
-        ...(config.mqtt.wsPort === undefined
-          ? {}
-          : { webSocket: { host: config.mqtt.host, port: config.mqtt.wsPort } }),
-        login,
-      });
-      endpoint = { mqttPort: embedded.port, webSocketPort: embedded.webSocketPort };
-      started = embedded;
-    } else {
-      started = await ExternalBroker.start({
-        url: config.mqtt.url,
-        account: readServiceAccount(config.mqtt.accountFile),
-        services: keys.services,
-        login,
-        clientId: `gridbid-gateway-${config.index}`,
-        // A pseudonym's account lives through its period and the settlement after it.
-        accountLifetimeMs: rules.genesis.settlementDeadlineMs,
-        will: {
-          topic: topics.nodeStatus(config.index),
-          payload: JSON.stringify({ index: config.index, state: 'offline', reason: 'connection lost' }),
-        },
-        onWarning: (event, fields) => log.warn(event, fields),
-      });
-      endpoint = { mqttUrl: config.mqtt.url };
-    }
+    const { broker: started, endpoint } = await startBroker({
+      config,
+      login,
+      services: keys.services,
+      statusTopic: topics.nodeStatus(config.index),
+      // A pseudonym's account lives through its period and the settlement after it.
+      pseudonymAccountLifetimeMs: rules.genesis.settlementDeadlineMs,
+      warn: (event, fields) => log.warn(event, fields),
+    });
     broker = started;
     closers.unshift(() => started.close());
     started.onPublish((session, topic, payload, clientId, reply) => {
