@@ -211,6 +211,13 @@ export const limits = {
   maxListedDisputes: 200,
   /** Recent blocks whose commands a gateway can prove on request (and the book roots it keeps for them). */
   maxProvableBlocks: 4_096,
+  /**
+   * The largest command and result a `proof` carries, so that a proof (with its header,
+   * certificate and two paths) stays within maxPayloadBytes; orders, bills and records are far
+   * smaller.
+   */
+  maxProvableCommandBytes: 16_384,
+  maxProvableResultBytes: 8_192,
   maxRememberedBookRoots: 4_096,
   nodeStatusIntervalMs: 2_000,
 } as const;

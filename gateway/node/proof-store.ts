@@ -104,6 +104,12 @@ export class ProofStore {
     if (batchIndex < 0 || position < 0) throw new GridbidError('NO_PROOF', 'the command was not executed in its block');
     const carrier = block.requests[batchIndex]!;
     const entry = executed[position]!;
+    if (
+      Buffer.byteLength(carrier.payload, 'base64url') > limits.maxProvableCommandBytes ||
+      entry.result.length > limits.maxProvableResultBytes
+    ) {
+      throw new GridbidError('NO_PROOF', 'the command or its result is too large to prove in one message');
+    }
     const leaves = executed.map((item) =>
       resultLeaf(
         this.sha256,

@@ -48,14 +48,14 @@ export const commandProof = object({
   request: object({
     auth: text(0, 8_192, base64url, 'base64url'),
     clientId: text(1, 128, /^[A-Za-z0-9._:-]+$/, 'a client id'),
-    payload: text(1, Math.ceil((limits.maxPayloadBytes * 4) / 3), base64url, 'base64url'),
+    payload: text(1, Math.ceil((limits.maxProvableCommandBytes * 4) / 3), base64url, 'base64url'),
     requestSeq: integer(1, Number.MAX_SAFE_INTEGER),
   }),
   /** The request's position in the block's batch, and its Merkle path to header.batchRoot. */
   batchIndex: integer(0, limits.maxBatchRequests - 1),
   batchPath: path,
   /** The book's result, and its path to the results root that header.stateRoot commits to. */
-  result: bytes(1, limits.maxPayloadBytes),
+  result: bytes(1, limits.maxProvableResultBytes),
   bookRoot: sha256Digest,
   resultCount: integer(1, limits.maxBatchRequests),
   resultPosition: integer(0, limits.maxBatchRequests - 1),
