@@ -15,7 +15,7 @@ import { signMessage } from '../../shared/protocol/signing.js';
 import { pseudonymTopicId } from '../../shared/protocol/topics.js';
 import { certificateRequest } from '../../firmware/core/pseudonym/credential.js';
 import { randomId } from '../../firmware/core/pseudonym/obtain-pseudonym.js';
-import { percentile } from '../../tools/cluster/load-client.js';
+import { summarizeWindow } from '../../tools/cluster/load-client.js';
 import { comfortablePeriodMs } from '../../test/support/enrolled-grid.js';
 import { type TestGrid, meterView, startTestGrid } from '../../test/support/gateway-grid.js';
 import { MqttMeter, connect, provider } from '../../test/support/mqtt-meter.js';
@@ -36,7 +36,6 @@ export interface GatewayLoadRun {
   readonly latencyP99Ms: number;
   readonly latencyMaxMs: number;
   readonly tradesSeen: number;
-  readonly setupS: number;
   /** Node 1's resident memory with no meter sessions, and with 1,000 more connected, MB. */
   readonly idleRssMb: number;
   readonly rssPerThousandMetersMb: number;
@@ -218,7 +217,6 @@ export async function runGatewayLoad(options: GatewayLoadOptions): Promise<Gatew
     const windowMsTaken = performance.now() - windowStart.atMs;
     running = false;
     await Promise.allSettled(lanes);
-    const sorted = [...latencies].sort((a, b) => a - b);
 
     // Memory: 1,000 more connected meters (enrolling sessions) on node 1.
     const pid = grid.nodes[1]!.pid!;
@@ -252,16 +250,16 @@ export async function runGatewayLoad(options: GatewayLoadOptions): Promise<Gatew
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const after = rssMb(pid);
     await Promise.all(idle.map((client) => client.endAsync()));
+    const window = summarizeWindow(latencies, windowMsTaken);
     return {
       meters: options.meters,
-      accepted: sorted.length,
+      accepted: window.accepted,
       refused,
-      ordersPerS: (sorted.length * 1000) / windowMsTaken,
-      latencyP50Ms: percentile(sorted, 0.5),
-      latencyP99Ms: percentile(sorted, 0.99),
-      latencyMaxMs: sorted.at(-1) ?? Number.NaN,
+      ordersPerS: window.requestsPerS,
+      latencyP50Ms: window.latencyP50Ms,
+      latencyP99Ms: window.latencyP99Ms,
+      latencyMaxMs: window.latencyMaxMs,
       tradesSeen,
-      setupS: 0,
       idleRssMb: before,
       rssPerThousandMetersMb: after - before,
     };
