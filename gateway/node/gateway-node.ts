@@ -42,8 +42,7 @@ import { TrusteePolicy } from './trustee-policy.js';
 import { StatusGossip, isStatusFrame } from './status-gossip.js';
 import { startBroker } from './start-broker.js';
 import { ProofStore } from './proof-store.js';
-import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
-import { GridbidError } from '../../shared/errors.js';
+import { encodeMessage } from '../../shared/protocol/codec.js';
 import { type CounterSnapshot, NodeMetrics } from './metrics.js';
 import { type Requester, RequestRouter } from './request-router.js';
 import type { NodeLog } from './node-log.js';
@@ -161,7 +160,6 @@ export class GatewayNode {
       nowMs,
       log: (event, fields) => log.info(event, fields),
     });
-    let lastDisputes = '';
     const proofs = new ProofStore(provider.sha256, (height) => book.bookRootAt(height));
     const gossip = new StatusGossip({
       self: config.index,
@@ -209,15 +207,14 @@ export class GatewayNode {
       onEvent: (event) => log.info(event.kind, { ...event }),
       onExecuted: (block) => {
         proofs.executed(block);
-        feed.executed({
+        const disputesTouched = feed.executed({
           height: block.height,
           timeMs: block.timeMs,
           requests: block.requests.map((request) => ({ payload: request.payload, result: request.result })),
         });
-        const disputes = JSON.stringify(disputesView(book, limits.maxListedDisputes));
-        if (disputes !== lastDisputes) {
-          lastDisputes = disputes;
-          publish(topics.operatorDisputes(), disputes, true);
+        // The open disputes are listed again only after a block that may have changed them.
+        if (disputesTouched) {
+          publish(topics.operatorDisputes(), JSON.stringify(disputesView(book, limits.maxListedDisputes)), true);
         }
         trustees.afterBlock();
       },
@@ -264,13 +261,7 @@ export class GatewayNode {
         serveMm !== undefined
           ? serveMm(clientId, request)
           : relay.request(config.authorities.mm, 'mm', clientId, request),
-      prove: (request) => {
-        const decoded = decodeMessage(request);
-        if (!decoded.ok) throw decoded.error;
-        if (decoded.value.type !== 'proof.request')
-          throw new GridbidError('UNKNOWN_TYPE', 'not a proof request', 'type');
-        return encodeMessage(proofs.prove(decoded.value));
-      },
+      prove: (request) => encodeMessage(proofs.prove(request)),
       precheck: (payload) => book.precheck(payload),
       submit: (payload) => ledger.submit(payload),
       publish: (topic, payload) => publish(topic, payload, false),
@@ -319,6 +310,7 @@ export class GatewayNode {
     }
     node.publishStatus('online');
     await rmHost?.publish();
+    publish(topics.operatorDisputes(), JSON.stringify(disputesView(book, limits.maxListedDisputes)), true);
     node.statusTimer = setInterval(() => node.publishStatus('online'), limits.nodeStatusIntervalMs);
     log.info('started', {
       index: config.index,

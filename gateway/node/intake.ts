@@ -13,7 +13,7 @@
 import { toBase64Url } from '../../shared/bytes.js';
 import type { HashFunction } from '../../shared/crypto/hash.js';
 import { GridbidError, isGridbidError } from '../../shared/errors.js';
-import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
+import { type DecodeResult, decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
 import type { Message, MessageType } from '../../shared/protocol/messages.js';
 
 export type Submitter =
@@ -70,7 +70,13 @@ function actingPseudonym(message: Message): string | undefined {
   }
 }
 
-export function checkAtEdge(context: IntakeContext, submitter: Submitter, payload: Uint8Array): IntakeDecision {
+/** `decoded` may be given when the caller decoded `payload` already (each payload is decoded once). */
+export function checkAtEdge(
+  context: IntakeContext,
+  submitter: Submitter,
+  payload: Uint8Array,
+  decoded: DecodeResult<Message> = decodeMessage(payload),
+): IntakeDecision {
   const commandHash = context.sha256.digest(payload);
   const refuse = (error: GridbidError): IntakeDecision => ({
     kind: 'refuse',
@@ -84,7 +90,6 @@ export function checkAtEdge(context: IntakeContext, submitter: Submitter, payloa
       timeMs: context.nowMs,
     }),
   });
-  const decoded = decodeMessage(payload);
   if (!decoded.ok) return refuse(decoded.error);
   const message = decoded.value;
   try {

@@ -62,16 +62,23 @@ export class LedgerFeed {
 
   constructor(private readonly deps: FeedDependencies) {}
 
-  /** After the local replica executed a block. */
-  executed(block: FeedBlock): void {
+  /** After the local replica executed a block; true when it may have changed the book's disputes. */
+  executed(block: FeedBlock): boolean {
+    let disputesTouched = false;
     const { book, topics, publish } = this.deps;
     this.counters.blocks++;
     const touched = new Set<number>();
     for (const request of block.requests) {
       if (request.result === undefined) continue;
       const result = decodeMessage(request.result);
-      if (!result.ok || result.value.type !== 'book.result' || result.value.outcome !== 'accepted') continue;
+      if (!result.ok || result.value.type !== 'book.result') continue;
+      // The clock may open disputes before any command, refused ones included.
+      if ((result.value.disputesOpened ?? 0) > 0) disputesTouched = true;
+      if (result.value.outcome !== 'accepted') continue;
+      if (result.value.command === 'dispute' || result.value.command === 'trustee.share') disputesTouched = true;
       if (result.value.periodIndex !== undefined) touched.add(result.value.periodIndex);
+      // Only bills and operators' decisions are followed here: other commands are not decoded again.
+      if (result.value.command !== 'bill' && result.value.command !== 'operator.enrolment') continue;
       const command = decodeMessage(request.payload);
       if (!command.ok) continue;
       const message = command.value;
@@ -89,6 +96,7 @@ export class LedgerFeed {
     for (const period of [...clock.openPeriods, ...clock.gateClosedPeriods]) touched.add(period);
     for (const period of touched) this.publishTrades(period);
     this.publishPeriods(block.timeMs);
+    return disputesTouched;
   }
 
   /** After a block's commit certificate is known. */

@@ -19,6 +19,7 @@ import { toBase64Url } from '../../shared/bytes.js';
 import type { HashFunction } from '../../shared/crypto/hash.js';
 import { GridbidError, isGridbidError } from '../../shared/errors.js';
 import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
+import type { MessageOf } from '../../shared/protocol/messages.js';
 import type { GridTopics, ParsedTopic } from '../../shared/protocol/topics.js';
 import { type Submitter, checkAtEdge } from './intake.js';
 
@@ -41,7 +42,7 @@ export interface RouterDependencies {
   /** The book's signature precheck. */
   readonly precheck: (payload: Uint8Array) => boolean;
   /** Answers a `proof.request` (the gateway's proof store); throws NO_PROOF. */
-  readonly prove: (request: Uint8Array) => Uint8Array;
+  readonly prove: (request: MessageOf<'proof.request'>) => Uint8Array;
   /** Submits a command to the ledger; resolves with its `book.result` bytes. */
   readonly submit: (payload: Uint8Array) => Promise<Uint8Array>;
   readonly publish: (topic: string, payload: Uint8Array) => void;
@@ -123,7 +124,6 @@ export class RequestRouter {
       case 'pseudonym':
         if (requester.kind !== 'pseudonym' || requester.pid !== topic.pid) throw notYours();
         if (topic.channel === 'mm') return this.certify(requester, payload);
-        if (isProofRequest(payload)) return this.deps.prove(payload);
         return this.toLedger(requester, payload);
       case 'operator':
         if (requester.kind !== 'operator' && requester.kind !== 'trustee') throw notYours();
@@ -157,7 +157,12 @@ export class RequestRouter {
     return reply;
   }
 
+  /** A ledger command through the edge check, or (decoded once) a proof request, a read answered here. */
   private async toLedger(requester: Requester, payload: Uint8Array): Promise<Uint8Array> {
+    const decoded = decodeMessage(payload);
+    if (requester.kind === 'pseudonym' && decoded.ok && decoded.value.type === 'proof.request') {
+      return this.deps.prove(decoded.value);
+    }
     const submitter: Submitter =
       requester.kind === 'pseudonym'
         ? { kind: 'pseudonym', pseudonymPublicKey: requester.pseudonymPublicKey }
@@ -168,6 +173,7 @@ export class RequestRouter {
       { sha256: this.deps.sha256, precheck: this.deps.precheck, nowMs: this.deps.nowMs() },
       submitter,
       payload,
+      decoded,
     );
     if (decision.kind === 'refuse') {
       this.counters.refusedAtEdge++;
@@ -180,10 +186,4 @@ export class RequestRouter {
 
 function notYours(): GridbidError {
   return new GridbidError('BAD_CREDENTIAL', 'this session may not make requests here');
-}
-
-/** A `proof.request` is a read, not a ledger command: recognised by its type alone. */
-function isProofRequest(payload: Uint8Array): boolean {
-  const decoded = decodeMessage(payload);
-  return decoded.ok && decoded.value.type === 'proof.request';
 }
