@@ -8,6 +8,7 @@ import { createNodeCryptoProvider } from '../crypto/node-provider.js';
 import { makeGrid } from '../grid/make-grid.js';
 import { GridbidError } from '../../shared/errors.js';
 import { limits } from '../../shared/limits.js';
+import { isTopicLevel } from '../../shared/protocol/topics.js';
 import { type Command, integerFlag, stringFlag } from './command.js';
 
 export const genesisCommand: Command = {
@@ -52,6 +53,14 @@ export const genesisCommand: Command = {
     if (existsSync(directory) && readdirSync(directory).length > 0) {
       throw new GridbidError('BAD_INPUT', `${directory} is not empty: a grid is written into a new directory`, 'dir');
     }
+    const gridId = stringFlag(values, 'grid');
+    if (!isTopicLevel(gridId) || gridId.length > limits.maxIdChars - 3) {
+      throw new GridbidError(
+        'BAD_INPUT',
+        `--grid must be 1 to ${limits.maxIdChars - 3} letters, digits, ".", "_", "-" or ":", not ${JSON.stringify(gridId)}`,
+        'grid',
+      );
+    }
     const mode = stringFlag(values, 'mode', 'continuous');
     if (mode !== 'continuous' && mode !== 'call')
       throw new GridbidError('BAD_INPUT', '--mode is continuous or call', 'mode');
@@ -71,7 +80,7 @@ export const genesisCommand: Command = {
     const started = performance.now();
     const made = makeGrid(createNodeCryptoProvider(), {
       directory,
-      gridId: stringFlag(values, 'grid'),
+      gridId,
       nodes: integerFlag(values, 'nodes', 4, 4, limits.maxReplicas),
       trustees: integerFlag(values, 'trustees', 5, limits.minTrustees, limits.maxTrustees),
       threshold: integerFlag(values, 'threshold', 3, limits.minTrustees, limits.maxTrustees),
