@@ -110,6 +110,11 @@ export const limits = {
   /** Delivery period lengths a grid may choose: 1 minute to 1 day. */
   minPeriodMs: 60_000,
   maxPeriodMs: 24 * 60 * 60 * 1000,
+  /**
+   * How much faster than the wall clock a demonstration grid's clock may run (genesis
+   * `timeScale`): at 3,600 an hour of grid time passes in a second.
+   */
+  maxTimeScale: 3_600,
   /** Longest settlement deadline (from the trade) and delivery report window (after the period): 7 days. */
   maxSettlementDeadlineMs: 7 * 24 * 60 * 60 * 1000,
   maxDeliveryReportWindowMs: 7 * 24 * 60 * 60 * 1000,

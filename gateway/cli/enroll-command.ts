@@ -12,6 +12,7 @@ import { readNodeConfig } from '../grid/node-config.js';
 import type { EnrolmentsView } from '../node/operator-views.js';
 import { type Command, integerFlag, stringFlag } from './command.js';
 import { describeResult, openGatewaySession, provider } from './gateway-session.js';
+import { gridTimeMs } from '../../shared/time/grid-clock.js';
 
 export const enrollCommand: Command = {
   name: 'enroll',
@@ -81,7 +82,7 @@ gridbid enroll ban <meterId>                [--grid <dir>]
           meterId: meter.meterId,
           devicePublicKey: meter.devicePublicKey,
           operatorIndex: integerFlag(values, 'operator-index', 0, 0, 63),
-          timeMs: Date.now(),
+          timeMs: gridTimeMs(session.rules.genesis, Date.now()),
         },
       );
       const result = await session.submit(encodeMessage(decision));

@@ -27,6 +27,8 @@ export const genesisCommand: Command = {
   --ws-port <port>         node i's MQTT WebSocket port is this + i (default 8083)
   --metrics-port <port>    node i serves Prometheus /metrics on this + i (default 9100)
   --period-minutes <m>     delivery period length (default 15)
+  --time-scale <x>         the grid's clock runs x times as fast as the wall clock (demos and
+                           tests only; default 1)
   --mode <continuous|call> market mode (default continuous)
   --approve-enrolments     nodes approve every enrolment on their own (demos only)
   --trace <kind>           trustees approve every dispute of this kind on their own (demos only;
@@ -44,6 +46,7 @@ export const genesisCommand: Command = {
     'ws-port': { type: 'string' },
     'metrics-port': { type: 'string' },
     'period-minutes': { type: 'string' },
+    'time-scale': { type: 'string' },
     mode: { type: 'string' },
     'approve-enrolments': { type: 'boolean' },
     trace: { type: 'string', multiple: true },
@@ -77,6 +80,7 @@ export const genesisCommand: Command = {
       limits.minPeriodMs / 60_000,
       limits.maxPeriodMs / 60_000,
     );
+    const timeScale = integerFlag(values, 'time-scale', 1, 1, limits.maxTimeScale);
     const started = performance.now();
     const made = makeGrid(createNodeCryptoProvider(), {
       directory,
@@ -96,6 +100,7 @@ export const genesisCommand: Command = {
         periodMs: periodMinutes * 60_000,
         gateClosureLeadMs: Math.floor((periodMinutes * 60_000) / 3),
         deliveryReportWindowMs: periodMinutes * 60_000,
+        ...(timeScale === 1 ? {} : { timeScale }),
       },
       approveEnrolments: values['approve-enrolments'] === true,
       approveDisputes: traces as ('non-delivery' | 'non-payment')[],

@@ -12,6 +12,7 @@ import { readTrusteeKey } from '../grid/key-files.js';
 import type { DisputeView } from '../node/operator-views.js';
 import { type Command, integerFlag, stringFlag } from './command.js';
 import { describeResult, openGatewaySession, provider } from './gateway-session.js';
+import { gridTimeMs } from '../../shared/time/grid-clock.js';
 
 export const trusteeCommand: Command = {
   name: 'trustee',
@@ -82,7 +83,9 @@ gridbid trustee approve <disputeId> --trustee <i> [--grid <dir>]
               : undefined,
         },
       );
-      const result = await session.submit(encodeMessage(trustee.approve(dispute.disputeId, Date.now())));
+      const result = await session.submit(
+        encodeMessage(trustee.approve(dispute.disputeId, gridTimeMs(rules.genesis, Date.now()))),
+      );
       io.out(`trustee ${index} on ${dispute.disputeId}: ${describeResult(result)}`);
       if (result.type === 'book.result' && result.meterId !== undefined) {
         io.out(`traced: meter ${result.meterId} (trustees ${result.trusteeIndices?.join(', ')})`);

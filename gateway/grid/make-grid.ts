@@ -34,6 +34,7 @@ import {
   writeTrusteeKey,
 } from './key-files.js';
 import { nodeConfigFormat } from './node-config.js';
+import { type MeterGrid, meterGridFormat } from '../../firmware/core/meter-grid.js';
 
 export interface GridOptions {
   readonly directory: string;
@@ -129,7 +130,8 @@ export function makeGrid(provider: CryptoProvider, options: GridOptions): MadeGr
 
   const rmKey = generateRsaKey(2048);
   writeRsaKey(join(keys, 'rm.json'), rmKey);
-  writeP256Key(join(keys, 'rm-challenge.json'), fresh());
+  const rmChallengeKey = fresh();
+  writeP256Key(join(keys, 'rm-challenge.json'), rmChallengeKey);
   const mmKey = fresh();
   writeP256Key(join(keys, 'mm.json'), mmKey);
   const operatorKeys = Array.from({ length: options.operators }, fresh);
@@ -237,7 +239,19 @@ export function makeGrid(provider: CryptoProvider, options: GridOptions): MadeGr
     writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
     return file;
   });
-  progress(`genesis, cluster and ${nodes} node configs in ${directory}`);
+  // What a meter is given (public only): the rules it pins, RM's challenge key, and the brokers
+  // of the grid's gateways, its own first when an installer reorders them.
+  const meterGrid: MeterGrid = {
+    format: meterGridFormat,
+    genesis,
+    rmChallengePublicKey: toBase64Url(provider.p256PublicKey(rmChallengeKey)),
+    brokers: replicaKeys.map((_, i) => ({
+      host: options.host,
+      port: options.ports?.mqtt[i] ?? options.mqttBasePort + i,
+    })),
+  };
+  writeFileSync(join(directory, 'meter-grid.json'), JSON.stringify(meterGrid, null, 2) + '\n');
+  progress(`genesis, cluster, ${nodes} node configs and the meters' meter-grid.json in ${directory}`);
   return {
     directory,
     genesis,

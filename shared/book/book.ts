@@ -34,6 +34,7 @@ import { type ResultOrigin, type ResultProof, resultLeaf, resultsRoot, stateRoot
 import { type Statement, statement } from './rules/statement.js';
 import { CachedSignatureChecks, type SignatureChecks, verifyingThrough } from './signature-checks.js';
 import { bookRoot as bookRootOf } from './state-root.js';
+import { gridTimeMs } from '../time/grid-clock.js';
 
 /**
  * The reason a payload did not decode, in words that are the same on every engine: a JSON
@@ -282,11 +283,16 @@ export class BookOfRecord {
     );
   }
 
-  /** The block time the book acts on: never back, and within the last period index. */
-  private blockTime(timeMs: number): number {
+  /**
+   * The grid time the book acts on: the block's (wall-clock) time on the grid's clock, never
+   * back, and within the last period index.
+   */
+  private blockTime(blockTimeMs: number): number {
     const { periodMs, periodsAhead } = this.rules.genesis;
     const last = (limits.maxPeriodIndex - periodsAhead) * periodMs;
     const lastTimeMs = this.store.clock.lastTimeMs;
+    if (!Number.isSafeInteger(blockTimeMs)) return lastTimeMs;
+    const timeMs = gridTimeMs(this.rules.genesis, blockTimeMs);
     if (!Number.isSafeInteger(timeMs) || timeMs <= lastTimeMs) return lastTimeMs;
     return Math.min(timeMs, last);
   }

@@ -16,15 +16,26 @@ export interface CertificateWindow {
   readonly closesMs: number;
 }
 
-export function certificateWindow(periodIndex: number, periodMs: number): CertificateWindow {
-  const closesMs = periodStartMs(periodIndex, periodMs) - limits.certificateWindowLeadMs;
+/**
+ * The window for period `periodIndex`'s certificate. It closes `certificateWindowLeadMs` before
+ * trading for the period does (`gateClosureLeadMs` before it starts, 0 when not trading), so a
+ * certificate drawn anywhere in it still leaves time to bid.
+ */
+export function certificateWindow(periodIndex: number, periodMs: number, gateClosureLeadMs = 0): CertificateWindow {
+  const closesMs = periodStartMs(periodIndex, periodMs) - gateClosureLeadMs - limits.certificateWindowLeadMs;
   const opensMs = Math.max(periodStartMs(periodIndex - 1, periodMs), closesMs - limits.certificateWindowMs);
   return { opensMs, closesMs };
 }
 
 /** How long to wait, from `nowMs`, before asking MM for period `periodIndex`'s certificate. */
-export function certificateDelayMs(random: RandomSource, periodIndex: number, periodMs: number, nowMs: number): number {
-  const window = certificateWindow(periodIndex, periodMs);
+export function certificateDelayMs(
+  random: RandomSource,
+  periodIndex: number,
+  periodMs: number,
+  nowMs: number,
+  gateClosureLeadMs = 0,
+): number {
+  const window = certificateWindow(periodIndex, periodMs, gateClosureLeadMs);
   const late = nowMs >= window.closesMs;
   const fromMs = late ? nowMs : Math.max(nowMs, window.opensMs);
   const untilMs = late

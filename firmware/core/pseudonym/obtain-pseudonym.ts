@@ -31,6 +31,8 @@ export interface PseudonymDriver {
   readonly identity: MeterIdentity;
   readonly keys: AuthorityKeys;
   readonly periodMs: number;
+  /** Trading for a period closes this long before it starts (genesis); the certificate comes before. */
+  readonly gateClosureLeadMs?: number;
   readonly nowMs: () => number;
   /** Resolves once `ms` milliseconds have passed on the clock `nowMs` reads. */
   readonly sleep: (ms: number) => Promise<void>;
@@ -76,7 +78,9 @@ export async function obtainPseudonym(driver: PseudonymDriver, periodIndex: numb
   const opening = session.open(challenge, driver.nowMs());
   const blindSignature = await exchange(driver, driver.rm, opening, 'issuance.blindSignature');
   const credential = session.finalise(blindSignature);
-  await driver.sleep(certificateDelayMs(driver.random, periodIndex, driver.periodMs, driver.nowMs()));
+  await driver.sleep(
+    certificateDelayMs(driver.random, periodIndex, driver.periodMs, driver.nowMs(), driver.gateClosureLeadMs ?? 0),
+  );
   const anonymousClientId = randomId(driver.random);
   const mm = await driver.openAnonymousSession(anonymousClientId, credential);
   const request = certificateRequest(driver.provider, credential, {

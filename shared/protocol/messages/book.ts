@@ -31,6 +31,11 @@ export const genesis = object({
   gridId: identifier,
   /** The chain's start: the period clock acts from here (periods before it never open). */
   timeMs,
+  /**
+   * How many times faster than the wall clock the grid's clock runs from `timeMs` on
+   * (shared/time/grid-clock.ts): absent (1) for a real grid, larger for a demonstration.
+   */
+  timeScale: optional(integer(1, limits.maxTimeScale)),
   /** The PBFT replicas' node keys, in replica index order (n = 3f + 1). */
   replicaPublicKeys: array(p256PublicKey, 4, limits.maxReplicas),
   /** RM's RFC 9474 blind-signing key: modulus and public exponent, big-endian. */
