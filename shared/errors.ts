@@ -54,10 +54,14 @@ export const errorCodes = [
   'NOT_A_PARTY',
   /** The trade has another bill already. */
   'ALREADY_BILLED',
-  /** A transaction record for a trade that has no bill yet. */
+  /** A transaction record (the buyer's payment or the complete record) for a trade that has no bill yet. */
   'NOT_BILLED',
   /** A record's bill hash is not the hash of the bill on the book. */
   'BILL_MISMATCH',
+  /** The trade has another payment (a record signed by the buyer alone) already. */
+  'ALREADY_PAID',
+  /** A complete record whose buyer's part is not the buyer's payment on the book. */
+  'PAYMENT_MISMATCH',
   /** The trade has another transaction record already (or, for non-payment, is paid). */
   'ALREADY_SETTLED',
   /** A delivery report from a pseudonym with no trade in that period. */

@@ -6,7 +6,9 @@
  * ledger a request. The ledger still checks everything again: the edge only saves it work.
  *
  *   pseudonym session   order, cancel, delivery.report, certificate (its own pseudonymPublicKey),
- *                       bill and transaction.record (as the trade's seller), dispute (as claimant)
+ *                       bill and the complete transaction.record (as the trade's seller), the
+ *                       buyer's payment (a transaction.record without sellerSig, as the trade's
+ *                       buyer), dispute (as claimant)
  *   operator account    operator.enrolment
  *   trustee account     trustee.share
  */
@@ -61,8 +63,10 @@ function actingPseudonym(message: Message): string | undefined {
     case 'certificate':
       return message.pseudonymPublicKey;
     case 'bill':
-    case 'transaction.record':
       return message.sellerPseudonym;
+    case 'transaction.record':
+      // The buyer submits its payment; the seller, the record it countersigned.
+      return message.sellerSig === undefined ? message.buyerPseudonym : message.sellerPseudonym;
     case 'dispute':
       return message.claimantPseudonym;
     default:

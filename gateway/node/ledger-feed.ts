@@ -7,6 +7,9 @@
  *   market/periods             retained: the periods trading and delivering, when they change
  *   chain/head                 retained: the last certified header with its commit certificate
  *   pseudonym/<buyer>/inbox    a seller's bill the book accepted, so the buyer can pay it
+ *   pseudonym/<seller>/inbox   a buyer's payment the book accepted (a transaction.record without
+ *                              sellerSig), so the seller can countersign it; a retry the book
+ *                              accepts again is published again, for a seller that missed it
  *
  * It also tells the node what the book decided that a local service must follow (an operator's
  * approval or ban reaches RM's registry). It reads the local book after each block: the block's
@@ -50,11 +53,12 @@ export interface FeedCounters {
   blocks: number;
   trades: number;
   bills: number;
+  payments: number;
   heads: number;
 }
 
 export class LedgerFeed {
-  readonly counters: FeedCounters = { blocks: 0, trades: 0, bills: 0, heads: 0 };
+  readonly counters: FeedCounters = { blocks: 0, trades: 0, bills: 0, payments: 0, heads: 0 };
   /** Trades published per period: a period's trades arrive in trade id order. */
   private readonly publishedTrades = new Map<number, number>();
   private lastPeriods = '';
@@ -77,8 +81,10 @@ export class LedgerFeed {
       if (result.value.outcome !== 'accepted') continue;
       if (result.value.command === 'dispute' || result.value.command === 'trustee.share') disputesTouched = true;
       if (result.value.periodIndex !== undefined) touched.add(result.value.periodIndex);
-      // Only bills and operators' decisions are followed here: other commands are not decoded again.
-      if (result.value.command !== 'bill' && result.value.command !== 'operator.enrolment') continue;
+      // Only bills, payments (a record is decoded to tell one from a complete record) and
+      // operators' decisions are followed here: other commands are not decoded again.
+      const followed = result.value.command;
+      if (followed !== 'bill' && followed !== 'transaction.record' && followed !== 'operator.enrolment') continue;
       const command = decodeMessage(request.payload);
       if (!command.ok) continue;
       const message = command.value;
@@ -87,6 +93,11 @@ export class LedgerFeed {
         this.counters.bills++;
         const buyer = pseudonymTopicId(this.deps.sha256, fromBase64Url(message.buyerPseudonym));
         publish(topics.pseudonym(buyer, 'inbox'), request.payload, false);
+      } else if (message.type === 'transaction.record' && message.sellerSig === undefined) {
+        // The seller learns of the buyer's payment from its own inbox: it countersigns the record.
+        this.counters.payments++;
+        const seller = pseudonymTopicId(this.deps.sha256, fromBase64Url(message.sellerPseudonym));
+        publish(topics.pseudonym(seller, 'inbox'), request.payload, false);
       } else if (message.type === 'operator.enrolment') {
         this.deps.onDecision(message);
       }

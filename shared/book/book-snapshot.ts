@@ -162,6 +162,7 @@ const book = object({
       amountMinor,
       timeMs,
       bill: optional(messageSchemas.bill),
+      payment: optional(messageSchemas['transaction.record']),
       record: optional(messageSchemas['transaction.record']),
       settled: boolean,
     }),

@@ -39,8 +39,13 @@ export interface TradeEntry {
   readonly amountMinor: number;
   /** Block time of the trade; the settlement deadline counts from it. */
   readonly timeMs: number;
-  /** Settlement progress: the seller's bill, then the record signed by both. */
+  /**
+   * Settlement progress: the seller's bill, the buyer's payment (the record signed by the buyer
+   * alone, relayed to the seller), then the record signed by both. A seller may submit the
+   * complete record with no payment on the book (it had the buyer's signature another way).
+   */
   readonly bill?: MessageOf<'bill'>;
+  readonly payment?: MessageOf<'transaction.record'>;
   readonly record?: MessageOf<'transaction.record'>;
   readonly settled: boolean;
 }

@@ -44,7 +44,11 @@ export function precheckCommand(provider: CryptoProvider, rules: GridRules, payl
     case 'bill':
       return signed(command.sellerPseudonym);
     case 'transaction.record':
-      return signed(command.buyerPseudonym, 'buyerSig') && signed(command.sellerPseudonym, 'sellerSig');
+      // The buyer's payment carries no seller's signature yet.
+      return (
+        signed(command.buyerPseudonym, 'buyerSig') &&
+        (command.sellerSig === undefined || signed(command.sellerPseudonym, 'sellerSig'))
+      );
     case 'dispute':
       return signed(command.claimantPseudonym);
     case 'trustee.share':

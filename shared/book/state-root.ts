@@ -6,8 +6,9 @@
  *                      H(clock) || H(meters) || H(market snapshot) || H(periods))
  *   H(periods) = SHA-256(for each period holding anything, ascending: index (4 bytes) || its hash)
  *
- * A period's hash covers its certificates, trades (with bills and records), delivery reports,
- * penalties and disputes (with shares and trace), each in a canonical order (period-record.ts).
+ * A period's hash covers its certificates, trades (with bills, payments and records), delivery
+ * reports, penalties and disputes (with shares and trace), each in a canonical order
+ * (period-record.ts).
  */
 import { concatBytes, fromHex, utf8Encode } from '../bytes.js';
 import { canonicalJsonBytes } from '../codec/canonical-json.js';

@@ -10,7 +10,8 @@
  *   pseudonym/<pid>/ledger       anonymous session of P -> gateway intake: order, cancel, bill,
  *                                transaction.record, delivery.report, dispute
  *   pseudonym/<pid>/inbox        gateway -> anonymous session of P: certificate, book.result,
- *                                bills addressed to P, error
+ *                                bills addressed to P, payments (transaction.record signed by
+ *                                the buyer alone) for P to countersign, error
  *   operator/commands            operator and trustee accounts -> gateway: operator.enrolment, trustee.share
  *   register/<nonce>             anonymous registrant -> gateway (external broker only): an
  *                                enrolment.request, device.login or certificate.request asking

@@ -2,11 +2,13 @@
  * Host side of the book of record suite (Node only: real keys, signed with node:crypto). Plays a
  * short period on a book and records it as a transcript that other engines replay (see
  * book.cases.ts): three meters enrolled, their pseudonyms certified, orders on both sides that
- * trade, a cancel, a malformed command and a forged order refused, bills and one record, delivery
- * reports, a seller's non-payment dispute, and the period's delivery check with a penalty. Several commands
- * share a block, so a block's results root covers more than one result.
+ * trade, a cancel, a malformed command and a forged order refused, bills, one buyer's payment and
+ * its seller's countersigned record, delivery reports, a seller's non-payment dispute, and the
+ * period's delivery check with a penalty. Several commands share a block, so a block's results
+ * root covers more than one result.
  */
 import { type BlockContext, BookOfRecord } from '../../shared/book/book.js';
+import { sellerCountersignRecord } from '../../shared/book/rules/settlement-signing.js';
 import { toBase64Url, toHex, utf8Encode } from '../../shared/bytes.js';
 import { encodeMessage } from '../../shared/protocol/codec.js';
 import type { Message } from '../../shared/protocol/messages.js';
@@ -22,10 +24,10 @@ import {
   minute,
   order,
   p1,
+  payment,
   periodMs,
   provider,
   pseudonym,
-  record,
   report,
 } from '../shared/book/world.js';
 import type { BookTranscript, TranscriptStep } from './book-transcript.js';
@@ -91,7 +93,10 @@ export function bookTranscript(): BookTranscript {
   }
   const billB = bill(toB, a!, t(4));
   recorder.block(t(4), [billB, bill(toC, a!, t(4))]);
-  recorder.block(t(5), [record(book.trade(toB.tradeId)!, billB, b!, a!, t(5))]);
+  // B pays (the record it signed alone), then A countersigns that payment: the trade settles.
+  const paidB = payment(book.trade(toB.tradeId)!, billB, b!, t(5));
+  recorder.block(t(5), [paidB]);
+  recorder.block(t(6), [sellerCountersignRecord(provider, a!.privateKey, paidB)]);
 
   // After the period: A reports 700 of the 900 Wh it sold, B its 600; C never paid, and A disputes it.
   const end = periodEndMs(p1, periodMs);

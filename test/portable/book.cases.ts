@@ -48,6 +48,10 @@ export function bookCases(provider: CryptoProvider, transcript: unknown): CaseLi
       state.trades.some((trade) => trade.settled) && state.trades.some((trade) => !trade.settled),
       'a settled and an unpaid trade',
     );
+    ok(
+      state.trades.some((trade) => trade.settled && trade.payment !== undefined),
+      "a trade settled by countersigning the buyer's payment",
+    );
     equal(state.disputes.length, 1, 'disputes');
     ok(state.penalties.length >= 1, 'a penalty from the delivery check');
   });

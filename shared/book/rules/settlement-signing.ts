@@ -1,7 +1,9 @@
 /**
  * Making settlement messages for a trade, as meters (and tests) do: the seller's bill, then the
  * record the buyer signs and the seller countersigns. Each party signs on its own device, so the
- * two signatures are separate steps; `signTransactionRecord` does both for tests.
+ * two signatures are separate steps: the buyer's signed record is its payment (submitted to the
+ * ledger, which relays it to the seller), the countersigned one the complete record the seller
+ * submits. `signTransactionRecord` does both for tests.
  */
 import type { CryptoProvider } from '../../crypto/provider.js';
 import type { MessageOf } from '../../protocol/messages.js';
@@ -63,12 +65,12 @@ export function makeTransactionRecord(
   };
 }
 
-/** The buyer's signature over every field but the two signatures. */
+/** The buyer's signature over every field but the two signatures: the buyer's payment. */
 export function buyerSignRecord(
   provider: CryptoProvider,
   buyerPrivateKey: Uint8Array,
   record: UnsignedTransactionRecord,
-): UnsignedTransactionRecord {
+): MessageOf<'transaction.record'> {
   const { buyerSig: _buyer, sellerSig: _seller, ...fields } = record;
   return signMessage(provider, buyerPrivateKey, fields, 'buyerSig');
 }

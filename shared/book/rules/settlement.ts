@@ -1,11 +1,12 @@
 /**
  * Settlement of a trade (DESIGN 4.6): the seller's bill, then the transaction record the buyer
- * signs and the seller countersigns, each checked against the trade on the book; and which
- * trades are left unsettled past the deadline (the rules then open non-payment disputes).
+ * signs (its payment, which the ledger relays to the seller) and the seller countersigns (the
+ * complete record, which settles the trade), each checked against the trade on the book; and
+ * which trades are left unsettled past the deadline (the rules then open non-payment disputes).
  *
  * A retry is the identical message again (canonical bytes, signatures included): the check
- * answers `{ ok: true, duplicate: true }` and the caller changes nothing. Any other second bill
- * or record for the trade is refused.
+ * answers `{ ok: true, duplicate: true }` and the caller changes nothing. Any other second bill,
+ * payment or record for the trade is refused.
  */
 import { toBase64Url } from '../../bytes.js';
 import { canonicalJsonBytes } from '../../codec/canonical-json.js';
@@ -38,29 +39,52 @@ export function checkBill(provider: CryptoProvider, trade: TradeEntry, bill: Bil
   return checkSignedBy(provider, trade.seller, bill, 'sig', 'the seller');
 }
 
+/** A record signed by the buyer alone: the buyer's payment, not yet countersigned. */
+export function isPayment(record: TransactionRecord): boolean {
+  return record.sellerSig === undefined;
+}
+
+/** The record without the seller's countersignature: the payment it countersigns. */
+export function buyerPart(record: TransactionRecord): TransactionRecord {
+  const { sellerSig: _seller, ...part } = record;
+  return part;
+}
+
 /**
- * The transaction record: the trade is billed, every field matches the trade, `billHash` is the
- * hash of the bill on the book, `buyerSig` is the buyer's over every field but the two
- * signatures and `sellerSig` the seller's over every field but its own (countersigning the
- * buyer's). A settled trade takes only the identical record again.
+ * The transaction record, in either of its two steps: the trade is billed, every field matches
+ * the trade, `billHash` is the hash of the bill on the book, and `buyerSig` is the buyer's over
+ * every field but the two signatures.
+ *
+ * - The buyer's payment (no `sellerSig`): the trade is not settled and has no other payment.
+ * - The complete record: `sellerSig` is the seller's over every field but its own (countersigning
+ *   the buyer's), and when the buyer's payment is on the book the record countersigns exactly
+ *   that payment. A settled trade takes only the identical record again.
  */
 export function checkTransactionRecord(
   provider: CryptoProvider,
   trade: TradeEntry,
   record: TransactionRecord,
 ): RuleResult {
-  if (trade.record !== undefined && sameMessage(trade.record, record)) return duplicate;
+  const payment = isPayment(record);
+  const held = payment ? trade.payment : trade.record;
+  if (held !== undefined && sameMessage(held, record)) return duplicate;
   if (trade.bill === undefined) return refused('NOT_BILLED', `trade ${trade.tradeId} has no bill yet`);
   const mismatch = differsFromTrade(trade, record);
   if (mismatch !== undefined) return mismatch;
   if (trade.settled || trade.record !== undefined) {
     return refused('ALREADY_SETTLED', `trade ${trade.tradeId} has another transaction record`);
   }
+  if (payment && trade.payment !== undefined) {
+    return refused('ALREADY_PAID', `trade ${trade.tradeId} has another payment`);
+  }
   if (record.billHash !== billHash(provider, trade.bill)) {
     return refused('BILL_MISMATCH', 'billHash is not the hash of the bill on the book');
   }
+  if (!payment && trade.payment !== undefined && !sameMessage(trade.payment, buyerPart(record))) {
+    return refused('PAYMENT_MISMATCH', "the record does not countersign the buyer's payment on the book");
+  }
   const buyer = checkSignedBy(provider, trade.buyer, record, 'buyerSig', 'the buyer');
-  if (!buyer.ok) return buyer;
+  if (!buyer.ok || payment) return buyer;
   return checkSignedBy(provider, trade.seller, record, 'sellerSig', 'the seller');
 }
 
@@ -72,6 +96,14 @@ export function checkTransactionRecord(
  * A trade its seller never billed is left out: the buyer had nothing to pay, so a dispute would
  * make an innocent buyer traceable. The seller forgoes the amount (its statement keeps it as
  * receivable, the buyer's as owed) and the seller alone could have acted.
+ *
+ * A trade whose buyer's payment is on the book but which the seller never countersigned is
+ * unsettled, so it is listed too. This is a choice: the buyer's signature says it paid, only the
+ * seller's says the money arrived, and the rules cannot tell a seller withholding its
+ * countersignature from a buyer that signed without paying. The dispute lets trustees trace the
+ * buyer, and the payment stays on the book, in a certified block, as the buyer's side of it. The
+ * seller gains no new power: before payments went through the ledger it could equally sit on the
+ * buyer's signed record, and a filed non-payment dispute is open to it until settlement.
  */
 export function unsettledPastDeadline(
   trades: readonly TradeEntry[],

@@ -1,6 +1,8 @@
 /**
  * DESIGN 4.6, settlement: the seller bills the buyer, the buyer signs the transaction record
- * and the seller countersigns it before it goes to the ledger.
+ * and the seller countersigns it before it goes to the ledger. Buyer and seller are anonymous
+ * to each other, so the ledger relays each half: the bill reaches the buyer, the buyer's signed
+ * record (its payment) the seller, who submits the complete record.
  */
 import { limits } from '../../limits.js';
 import {
@@ -33,6 +35,11 @@ export const bill = object({
   sig: ecdsaSignature,
 });
 
+/**
+ * One message, two steps. With `buyerSig` alone it is the buyer's payment, submitted by the
+ * buyer: the book keeps it with the trade and the seller's gateway relays it to the seller.
+ * With both signatures it is the complete record, submitted by the seller: it settles the trade.
+ */
 export const transactionRecord = object({
   type: literal('transaction.record'),
   tradeId,
@@ -47,6 +54,9 @@ export const transactionRecord = object({
   timeMs,
   /** By the buyer, over every field but the two signatures. */
   buyerSig: ecdsaSignature,
-  /** By the seller, over every field but its own signature (so it countersigns the buyer's). */
-  sellerSig: ecdsaSignature,
+  /**
+   * By the seller, over every field but its own signature (so it countersigns the buyer's).
+   * Absent in the buyer's payment.
+   */
+  sellerSig: optional(ecdsaSignature),
 });

@@ -7,9 +7,21 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkAtEdge, type Submitter } from '../../../gateway/node/intake.js';
 import { BookOfRecord } from '../../../shared/book/book.js';
+import type { TradeEntry } from '../../../shared/book/book-state.js';
 import { toBase64Url, utf8Encode } from '../../../shared/bytes.js';
 import { decodeMessage, encodeMessage } from '../../../shared/protocol/codec.js';
-import { deviceKey, enrolment, genesis, order, provider, pseudonym } from '../../shared/book/world.js';
+import {
+  bill,
+  deviceKey,
+  enrolment,
+  genesis,
+  order,
+  p1,
+  payment,
+  provider,
+  pseudonym,
+  record,
+} from '../../shared/book/world.js';
 
 const book = new BookOfRecord(provider, genesis);
 const context = { sha256: provider.sha256, precheck: (payload: Uint8Array) => book.precheck(payload), nowMs: 42 };
@@ -53,6 +65,33 @@ test('refusals, each with its code', () => {
     ['an order from a trustee account', { kind: 'trustee' }, encodeMessage(own), 'UNKNOWN_TYPE'],
   ];
   for (const [rule, submitter, payload, code] of cases) assert.is(refusal(submitter, payload), code, rule);
+});
+
+test("the buyer submits its payment, the seller the record it countersigned; neither the other's", () => {
+  const buyer = other;
+  const trade: TradeEntry = {
+    tradeId: `${p1}-1`,
+    periodIndex: p1,
+    buyer: buyer.id,
+    seller: seller.id,
+    energyWh: 400,
+    priceMinorPerKwh: 100,
+    amountMinor: 40,
+    timeMs: 1,
+    settled: false,
+  };
+  const theBill = bill(trade, seller, 2);
+  const paid = encodeMessage(payment(trade, theBill, buyer, 3));
+  const complete = encodeMessage(record(trade, theBill, buyer, seller, 3));
+  const asBuyer: Submitter = { kind: 'pseudonym', pseudonymPublicKey: buyer.id };
+  assert.is(refusal(asBuyer, paid), 'submit', "the buyer's payment");
+  assert.is(refusal(self, complete), 'submit', "the seller's complete record");
+  assert.is(refusal(self, paid), 'BAD_CREDENTIAL', 'the seller submitting the payment');
+  assert.is(refusal(asBuyer, complete), 'BAD_CREDENTIAL', 'the buyer submitting the complete record');
+  const stranger: Submitter = { kind: 'pseudonym', pseudonymPublicKey: pseudonym('m-3').id };
+  assert.is(refusal(stranger, paid), 'BAD_CREDENTIAL', 'a third pseudonym submitting the payment');
+  const forged = encodeMessage({ ...payment(trade, theBill, seller, 3), buyerPseudonym: buyer.id });
+  assert.is(refusal(asBuyer, forged), 'BAD_SIGNATURE', 'a payment the buyer did not sign');
 });
 
 test('an operator submits its signed enrolment decisions', () => {

@@ -26,6 +26,7 @@ import {
   minute,
   order,
   p1,
+  payment,
   periodMs,
   provider,
   pseudonym,
@@ -36,7 +37,7 @@ import {
 
 const t = (minutes: number) => genesisTimeMs + minutes * minute;
 
-/** Two periods of trading with refusals, settlement, reports, disputes and a trace. */
+/** Two periods of trading with refusals, settlement, a payment, reports, disputes and a trace. */
 function play(): Driver {
   const driver = new Driver();
   const book = driver.book;
@@ -62,6 +63,8 @@ function play(): Driver {
     const theBill = bill(trade, seller, t(5));
     driver.run(theBill, t(5));
     if (buyer === b) driver.run(record(book.trade(trade.tradeId) as TradeEntry, theBill, buyer, seller, t(6)), t(6));
+    // D pays, but its seller never countersigns: the trade stays unsettled.
+    else driver.run(payment(book.trade(trade.tradeId) as TradeEntry, theBill, buyer, t(6)), t(6));
   }
   const end = periodEndMs(p1, periodMs);
   driver.run(report(a!, 800, 0, end), end);
@@ -87,6 +90,10 @@ test('the scenario exercises what it claims', () => {
   const state = original.book.state();
   assert.ok(state.trades.length >= 4, 'trades in two periods');
   assert.ok(state.trades.some((trade) => trade.settled) && state.trades.some((trade) => !trade.settled));
+  assert.ok(
+    state.trades.some((trade) => trade.payment !== undefined && !trade.settled),
+    'a payment never countersigned',
+  );
   assert.ok(state.penalties.length >= 1, 'a penalty');
   assert.ok(
     state.disputes.some((dispute) => dispute.trace?.meterId === 'm-d'),

@@ -158,6 +158,17 @@ export function bill(trade: TradeEntry, seller: Pseudonym, timeMs: number): Mess
   return signBill(provider, seller.privateKey, makeBill(trade, `pay-${trade.tradeId}`, timeMs));
 }
 
+/** The buyer's payment: the record of `trade` paying `theBill`, signed by the buyer alone. */
+export function payment(
+  trade: TradeEntry,
+  theBill: MessageOf<'bill'>,
+  buyer: Pseudonym,
+  timeMs: number,
+): MessageOf<'transaction.record'> {
+  return buyerSignRecord(provider, buyer.privateKey, makeTransactionRecord(provider, trade, theBill, timeMs));
+}
+
+/** The complete record: the buyer's payment countersigned by the seller. */
 export function record(
   trade: TradeEntry,
   theBill: MessageOf<'bill'>,
@@ -165,12 +176,7 @@ export function record(
   seller: Pseudonym,
   timeMs: number,
 ): MessageOf<'transaction.record'> {
-  const unsigned = makeTransactionRecord(provider, trade, theBill, timeMs);
-  return sellerCountersignRecord(
-    provider,
-    seller.privateKey,
-    buyerSignRecord(provider, buyer.privateKey, unsigned),
-  ) as MessageOf<'transaction.record'>;
+  return sellerCountersignRecord(provider, seller.privateKey, payment(trade, theBill, buyer, timeMs));
 }
 
 export function report(who: Pseudonym, exportedWh: number, importedWh: number, timeMs: number) {

@@ -1,8 +1,9 @@
 /**
- * Settlement rules of the book of record: a bill and a dual-signed transaction record are taken
- * only when they match their trade, are signed by the right party, and come once (the identical
- * message again is a retry); trades left unsettled past the deadline are listed in trade order.
- * One row per refusal code; and no decoded message, however odd, makes a rule throw.
+ * Settlement rules of the book of record: a bill, the buyer's payment (the record signed by the
+ * buyer alone) and a dual-signed transaction record are taken only when they match their trade,
+ * are signed by the right party, and come once (the identical message again is a retry); trades
+ * left unsettled past the deadline are listed in trade order. One row per refusal code; and no
+ * decoded message, however odd, makes a rule throw.
  */
 import fc from 'fast-check';
 import { test } from 'uvu';
@@ -13,8 +14,10 @@ import type { TradeEntry } from '../../../../shared/book/book-state.js';
 import type { RuleResult } from '../../../../shared/book/rules/rule-result.js';
 import {
   billHash,
+  buyerPart,
   checkBill,
   checkTransactionRecord,
+  isPayment,
   unsettledPastDeadline,
 } from '../../../../shared/book/rules/settlement.js';
 import {
@@ -261,13 +264,115 @@ table<MessageOf<'transaction.record'>>(
   ],
 );
 
+// ---------------------------------------------------------------------------------------------
+// The buyer's payment: the record signed by the buyer alone, which the ledger relays to the seller
+
+const paymentFor = (overrides: Partial<MessageOf<'transaction.record'>> = {}, key = buyerKey) =>
+  buyerSignRecord(provider, key, { ...makeTransactionRecord(provider, billed, bill, tradeMs + 2_000), ...overrides });
+const payment = paymentFor();
+const paid: TradeEntry = { ...billed, payment };
+const countersigned = sellerCountersignRecord(provider, sellerKey, payment);
+const paidAndSettled: TradeEntry = { ...paid, record: countersigned, settled: true };
+
+table<MessageOf<'transaction.record'>>(
+  (t, m) => checkTransactionRecord(provider, t, m),
+  [
+    { rule: "the buyer's payment of a billed trade is taken", trade: billed, message: payment, expect: 'ok' },
+    { rule: 'the identical payment again is a retry', trade: paid, message: payment, expect: 'duplicate' },
+    {
+      rule: 'the identical payment after settlement is still a retry',
+      trade: paidAndSettled,
+      message: payment,
+      expect: 'duplicate',
+    },
+    { rule: 'no payment before the bill', trade, message: payment, expect: 'NOT_BILLED' },
+    {
+      rule: 'a payment signed by someone other than the buyer',
+      trade: billed,
+      message: paymentFor({}, otherKey),
+      expect: 'BAD_SIGNATURE',
+    },
+    {
+      rule: 'a payment signed by the seller',
+      trade: billed,
+      message: paymentFor({}, sellerKey),
+      expect: 'BAD_SIGNATURE',
+    },
+    {
+      rule: 'a payment changed after signing',
+      trade: billed,
+      message: { ...payment, timeMs: payment.timeMs + 1 },
+      expect: 'BAD_SIGNATURE',
+    },
+    {
+      rule: 'a payment naming another buyer (signed by it)',
+      trade: billed,
+      message: paymentFor({ buyerPseudonym: other }, otherKey),
+      expect: 'NOT_A_PARTY',
+    },
+    {
+      rule: 'a payment for another amount',
+      trade: billed,
+      message: paymentFor({ amountMinor: trade.amountMinor - 1 }),
+      expect: 'TRADE_MISMATCH',
+    },
+    {
+      rule: 'a payment of another bill than the one on the book',
+      trade: billed,
+      message: paymentFor({ billHash: billHash(provider, billFor(trade, { paymentReference: 'pay-x' })) }),
+      expect: 'BILL_MISMATCH',
+    },
+    {
+      rule: 'a paid trade refuses a second, different payment, even a valid one',
+      trade: paid,
+      message: paymentFor({ timeMs: tradeMs + 3_000 }),
+      expect: 'ALREADY_PAID',
+    },
+    {
+      rule: 'a trade settled without a payment on the book takes no payment',
+      trade: settled,
+      message: payment,
+      expect: 'ALREADY_SETTLED',
+    },
+    {
+      rule: "the seller's countersignature of the payment on the book settles the trade",
+      trade: paid,
+      message: countersigned,
+      expect: 'ok',
+    },
+    {
+      rule: 'the identical complete record again is a retry',
+      trade: paidAndSettled,
+      message: countersigned,
+      expect: 'duplicate',
+    },
+    {
+      rule: 'a complete record countersigning another payment than the one on the book',
+      trade: paid,
+      message: recordFor({ timeMs: tradeMs + 3_000 }),
+      expect: 'PAYMENT_MISMATCH',
+    },
+    {
+      rule: 'a complete record of the payment, its countersignature by someone else',
+      trade: paid,
+      message: sellerCountersignRecord(provider, otherKey, payment),
+      expect: 'BAD_SIGNATURE',
+    },
+  ],
+);
+
 test('the buyer signs first and the seller countersigns, on separate devices', () => {
   const fields = makeTransactionRecord(provider, billed, bill, tradeMs + 2_000);
   const byBuyer = buyerSignRecord(provider, buyerKey, fields);
   assert.is(byBuyer.sellerSig, undefined);
+  assert.ok(isPayment(byBuyer));
   const complete = sellerCountersignRecord(provider, sellerKey, byBuyer);
   assert.is(complete.buyerSig, byBuyer.buyerSig);
+  assert.not.ok(isPayment(complete));
+  assert.equal(buyerPart(complete), byBuyer);
   assert.is(outcome(checkTransactionRecord(provider, billed, complete)), 'ok');
+  // The countersignature leaves the buyer's signature valid: the complete record's buyer part is the payment.
+  assert.is(outcome(checkTransactionRecord(provider, billed, buyerPart(complete))), 'ok');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -299,6 +404,13 @@ test('billed, unsettled trades past the deadline, the deadline itself included, 
     unsettledPastDeadline([...trades].reverse(), 1_000 + deadlineMs, deadlineMs).map((t) => t.tradeId),
     due,
   );
+});
+
+test('a trade paid by the buyer but never countersigned is still due at the deadline', () => {
+  const deadlineMs = 3_600_000;
+  const trades = [paid, { ...paidAndSettled, tradeId: `${periodIndex}-9` }];
+  const due = unsettledPastDeadline(trades, tradeMs + deadlineMs, deadlineMs).map((t) => t.tradeId);
+  assert.equal(due, [paid.tradeId]);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -337,7 +449,7 @@ test('no decoded bill or record makes a settlement rule throw, and none forged i
   );
   fc.assert(
     fc.property(decoded('transaction.record'), (message) => {
-      for (const t of [trade, billed, settled]) {
+      for (const t of [trade, billed, paid, settled]) {
         const result = outcome(checkTransactionRecord(provider, t, message));
         assert.not.ok(result === 'ok' || result === 'duplicate', 'a random record is never taken');
         seen.add(`record ${result}`);
