@@ -11,6 +11,8 @@ import { nodeCommand } from './node-command.js';
 import { enrollCommand } from './enroll-command.js';
 import { statusCommand } from './status-command.js';
 import { trusteeCommand } from './trustee-command.js';
+import { metersCommand } from './meters-command.js';
+import { demoCommand } from '../demo/demo-command.js';
 
 export const commands: readonly Command[] = [
   keysCommand,
@@ -19,6 +21,8 @@ export const commands: readonly Command[] = [
   enrollCommand,
   trusteeCommand,
   statusCommand,
+  metersCommand,
+  demoCommand,
 ];
 
 function overview(): string {

@@ -4,8 +4,8 @@
  * when a line matches what they wait for.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+export { freePorts } from '../../gateway/net/free-ports.js';
 
 export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 const replicaMain = fileURLToPath(new URL('../../gateway/ledger/node/replica-main.ts', import.meta.url));
@@ -147,22 +147,4 @@ export class ReplicaProcess {
       else this.waiters.push(waiter);
     }
   }
-}
-
-/** Ports free right now on the host (bound and released; each is unique within the call). */
-export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once('error', reject);
-          server.listen(0, host, () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as { port: number }).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }
