@@ -123,8 +123,8 @@ export const errorCodes = [
   'FORBIDDEN_TOPIC',
   /** An external broker refused or did not answer a command of its administration API. */
   'BROKER_COMMAND_FAILED',
-  // the gateway's ledger client
-  /** Too many commands wait for the ledger already: the submission is refused, try again later. */
+  // the gateway's ledger client and authorities
+  /** Too many requests wait already (for the ledger, or at RM for one meter): refused, send again later. */
   'QUEUE_FULL',
   /** The ledger client was closed before the command's result came. */
   'CLIENT_CLOSED',

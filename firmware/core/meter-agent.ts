@@ -28,6 +28,8 @@ import { readMeterGrid } from './meter-grid.js';
 import type { BrokerAddress, Platform } from './platform.js';
 import { certificateWindow } from './pseudonym/certificate-moment.js';
 import { randomId } from './pseudonym/obtain-pseudonym.js';
+import { randomFor } from './meter-random.js';
+import { randomBigIntBelow } from '../../shared/crypto/random.js';
 
 export interface MeterConfig {
   readonly meterId: string;
@@ -68,7 +70,7 @@ export interface MeterAgent {
 }
 
 export const defaultTariffs: Tariffs = { feedInMinorPerKwh: 8, retailMinorPerKwh: 32 };
-const defaultTiming: AgentTiming = { retryMs: 1_000, attempts: 10, maxBackoffMs: 30_000 };
+const defaultTiming: AgentTiming = { retryMs: 1_000, attempts: 8, maxBackoffMs: 8_000 };
 
 export function startMeter(platform: Platform, config: MeterConfig): MeterAgent {
   const grid = readMeterGrid(platform.crypto.sha256, config.grid);
@@ -109,19 +111,25 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
     phase = 'approved';
     const genesis = grid.rules.genesis;
     const { periodMs, gateClosureLeadMs } = genesis;
+    // RM issues pseudonyms for the periods open for trading; a meter starts on period E's when E
+    // opens (periodsAhead before it), at a moment of its own in the first third of that period,
+    // which spreads the meters' issuance over time.
+    const ahead = genesis.periodsAhead;
     let next = config.firstPeriod ?? periodIndexAt(clock.nowMs(), periodMs) + 1;
     // Issuance for a period ends before its certificate window opens, so the certificate's moment
-    // says nothing about issuance: the first period is the next whose window has not opened yet.
+    // says nothing about issuance: the first period is the next whose window opens far enough ahead.
     while (
       config.firstPeriod === undefined &&
-      clock.nowMs() >= certificateWindow(next, periodMs, gateClosureLeadMs).opensMs
+      clock.nowMs() + issuanceAllowanceMs(periodMs) >= certificateWindow(next, periodMs, gateClosureLeadMs).opensMs
     ) {
       next++;
     }
+    const stagger = randomFor(device.random, 'schedule');
     const finished: Promise<PeriodSummary>[] = [];
     for (let count = 0; config.periods === undefined || count < config.periods; count++) {
       const periodIndex = next++;
-      await clock.until(periodStartMs(periodIndex - 1, periodMs));
+      const offsetMs = Number(randomBigIntBelow(stagger, 0n, BigInt(Math.floor(periodMs / 3))));
+      await clock.until(periodStartMs(periodIndex - ahead, periodMs) + offsetMs);
       if (clock.isStopped) break;
       const entry = { phase: 'starting', run: undefined as unknown as PeriodRun };
       entry.run = new PeriodRun(context, periodIndex, {
@@ -159,6 +167,11 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
       for (const entry of runs) entry.run.stop();
     },
   };
+}
+
+/** Grid time a meter leaves for issuance before a period's certificate window opens: a fifth of a period. */
+function issuanceAllowanceMs(periodMs: number): number {
+  return Math.floor(periodMs / 5);
 }
 
 type EnrolmentOutcome = 'approved' | 'banned' | 'stopped';

@@ -13,7 +13,8 @@
  * other nodes' chain heads. Exit code 0 when the run did what it should (trades, settlements,
  * the penalty, disputes traced to the under-delivering meter, replicas agreeing).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { GridbidError } from '../../shared/errors.js';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { readGenesis } from '../../shared/book/genesis.js';
@@ -181,8 +182,7 @@ export const demoCommand: Command = {
           String(underDelivering),
           '--delivery-factor',
           '0.2',
-          '--longitude',
-          String(noonLongitude(gridClock(Date.now()))),
+          `--longitude=${noonLongitude(gridClock(Date.now()))}`,
           '--json',
         ],
         join(logs, 'meters.log'),
@@ -197,7 +197,12 @@ export const demoCommand: Command = {
       const metersCode = await meters.exit;
       clearInterval(status);
       if (interrupted) return 130;
-      say(`meters finished (exit ${metersCode}): every trade settled or past its deadline`);
+      if (metersCode !== 0) {
+        const tail = readFileSync(join(logs, 'meters.log'), 'utf8').trim().split('\n').slice(-5);
+        for (const line of tail) io.err(`  meters: ${line.slice(0, 300)}`);
+        throw new GridbidError('BAD_INPUT', `the meters exited with ${metersCode}: see ${join(logs, 'meters.log')}`);
+      }
+      say('meters finished: every trade settled or past its deadline');
 
       // 5. The last period's delivery check, then the trustees' traces.
       const lastPeriod = progress.lastPeriod;

@@ -117,7 +117,8 @@ export class GatewayNode {
         blindKey: keys.rm.blindKey,
         challengeKey: keys.rm.challengeKey,
         tcKey: rules.tcKey,
-        config: defaultRmConfig(rules.genesis.periodMs),
+        // Pseudonyms for every period open for trading, so meters may obtain them well before.
+        config: defaultRmConfig(rules.genesis.periodMs, rules.genesis.periodsAhead),
         store,
       });
       const operatorKeyFile = config.policy.operatorKeyFile;

@@ -14,8 +14,10 @@ import type { BrokerAddress, MqttLogin, MqttSession, Platform } from '../platfor
 export type MessageHandler = (topic: string, payload: Uint8Array) => void;
 
 export interface RequestOptions {
+  /** The first resend's delay; each later one waits twice as long, up to `maxBackoffMs`. */
   readonly retryMs: number;
   readonly attempts: number;
+  readonly maxBackoffMs: number;
 }
 
 interface Pending {
@@ -100,7 +102,9 @@ export class Link {
           return;
         }
         sent++;
-        timer = this.platform.clock.setTimer(options.retryMs, send);
+        // Back off: a slow receiver (a busy RM) is not flooded with resends of one request.
+        const delayMs = Math.min(options.retryMs * 2 ** (sent - 1), options.maxBackoffMs);
+        timer = this.platform.clock.setTimer(delayMs, send);
       };
       send();
     });

@@ -22,7 +22,7 @@ export class MeterQueue {
 
   /** `maxWaiting` is one meter's bound unless the lane is shared (the enrolment lane). */
   run<T>(key: string, work: () => Promise<T>, maxWaiting: number = limits.maxQueuedRmRequestsPerMeter): Promise<T> {
-    ensure(!this.isFull(key, maxWaiting), 'OUT_OF_RANGE', 'too many requests are waiting here; resend later');
+    ensure(!this.isFull(key, maxWaiting), 'QUEUE_FULL', 'too many requests are waiting here; resend later');
     const lane = this.lanes.get(key) ?? { tail: Promise.resolve(), waiting: 0 };
     lane.waiting++;
     this.lanes.set(key, lane);

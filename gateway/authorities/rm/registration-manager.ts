@@ -209,11 +209,11 @@ export class RegistrationManager {
   }
 }
 
-export function defaultRmConfig(periodMs: number): RmConfig {
+export function defaultRmConfig(periodMs: number, periodsAhead = 1): RmConfig {
   return {
     candidates: limits.cutAndChooseCandidates,
     periodMs,
-    periodsAhead: 1,
+    periodsAhead,
     maxClockSkewMs: 5 * 60_000,
     maxMeters: 100_000,
   };

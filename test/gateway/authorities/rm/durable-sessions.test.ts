@@ -187,7 +187,7 @@ test("a meter's waiting requests are bounded: beyond the limit they are refused,
     codes.slice(0, limits.maxQueuedRmRequestsPerMeter),
     Array(limits.maxQueuedRmRequestsPerMeter).fill('none'),
   );
-  assert.equal(codes.slice(limits.maxQueuedRmRequestsPerMeter), ['OUT_OF_RANGE', 'OUT_OF_RANGE']);
+  assert.equal(codes.slice(limits.maxQueuedRmRequestsPerMeter), ['QUEUE_FULL', 'QUEUE_FULL']);
   assert.is(await bystander, 'none');
   assert.is(await rejectionCode(rm.commit(identity.meterId, meter.commit, nowMs)), 'none', 'served again once drained');
 });
