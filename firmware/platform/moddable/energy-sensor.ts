@@ -82,7 +82,8 @@ export function createIntegratingSensor(
   const poll = (): void => {
     if (stopped) return;
     try {
-      read((exportedWh, importedWh) => slots.record(clock.nowMs(), exportedWh, importedWh));
+      // What a read returns flowed up to now: a read on a period's boundary closes that period.
+      read((exportedWh, importedWh) => slots.record(clock.nowMs() - 1, exportedWh, importedWh));
     } catch (error) {
       options.onError?.(error);
     }
@@ -126,11 +127,7 @@ export function simulatedReader(clock: Clock, watts: number): EnergyReader {
 }
 
 /** A running pulse count (the ECMA-419 PulseCount's `read()`), `pulsesPerKWh` pulses per kWh. */
-export function pulseReader(
-  counter: { read(): number },
-  pulsesPerKWh: number,
-  direction: FlowDirection,
-): EnergyReader {
+export function pulseReader(counter: { read(): number }, pulsesPerKWh: number, direction: FlowDirection): EnergyReader {
   let last = counter.read();
   return (done) => {
     const count = counter.read();
