@@ -23,7 +23,7 @@ import { type Device, loadDevice, storageKeys } from './agent/device.js';
 import { HeaderLog } from './agent/header-log.js';
 import { BrokerList, type Link } from './agent/link.js';
 import { type PeriodSummary, PeriodRun } from './agent/period-run.js';
-import { type AgentContext, type AgentTiming, deviceLogin } from './agent/sessions.js';
+import { type AgentContext, type AgentTiming, TurnLock, deviceLogin } from './agent/sessions.js';
 import { readMeterGrid } from './meter-grid.js';
 import type { BrokerAddress, Platform } from './platform.js';
 import { certificateWindow } from './pseudonym/certificate-moment.js';
@@ -84,6 +84,7 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
     brokers: new BrokerList(config.brokers ?? grid.brokers),
     clock,
     timing: { ...defaultTiming, ...config.timing },
+    issuance: new TurnLock(),
   };
   const headers = new HeaderLog(device.provider, config.maxHeaders ?? 64);
   let phase: MeterPhase = 'boot';

@@ -100,8 +100,8 @@ export const demoCommand: Command = {
         settlementDeadlineMs: 30 * 60_000,
         // Small enough that the under-delivering meter's shortfall opens disputes, large enough
         // that an honest seller's forecast error does not.
-        deliveryToleranceWh: 20,
-        nonDeliveryThresholdWh: 100,
+        deliveryToleranceWh: 50,
+        nonDeliveryThresholdWh: 300,
         timeScale: speed,
       },
       approveEnrolments: true,
@@ -356,7 +356,8 @@ class DemoProgress {
       const open = value as { disputeId: string; kind: string; periodIndex: number; sharesFrom: number[] }[];
       const openIds = new Set(open.map((dispute) => dispute.disputeId));
       for (const dispute of open) {
-        if (this.seenDisputes.has(dispute.disputeId)) continue;
+        // The demo's trustees trace non-delivery only (a non-payment dispute waits for people).
+        if (dispute.kind !== 'non-delivery' || this.seenDisputes.has(dispute.disputeId)) continue;
         this.seenDisputes.add(dispute.disputeId);
         say(
           `dispute opened by the delivery check: ${dispute.kind} in period ${dispute.periodIndex} (${dispute.disputeId})`,

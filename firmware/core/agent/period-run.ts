@@ -138,14 +138,21 @@ export class PeriodRun {
   /** 1. Issuance on a short identity session, then the certificate on the anonymous one. */
   private async obtain(): Promise<void> {
     const { context } = this;
+    this.phase('queued');
+    // RM serves one issuance session of a meter at a time: runs of overlapping periods take turns.
+    const release = await context.issuance.acquire();
     this.phase('issuance');
     let identity: Link | undefined = await connectWithBackoff(context, () => deviceLogin(context));
-    if (identity === undefined) return;
-    const rm = rmExchange(context, () => identity);
     const closeIdentity = () => {
       identity?.close();
       identity = undefined;
+      release();
     };
+    if (identity === undefined) {
+      release();
+      return;
+    }
+    const rm = rmExchange(context, () => identity);
     try {
       this.pseudonym = await obtainPseudonym(
         {
@@ -217,8 +224,12 @@ export class PeriodRun {
     this.phase('trading');
     const gateMs = startMs - genesis.gateClosureLeadMs;
     const firstMs = context.clock.nowMs();
-    // The last quote leaves a tenth of the remaining time before the gate for the book to answer.
-    const lastMs = gateMs - Math.max(1, Math.floor((gateMs - firstMs) / 10));
+    // The last quote leaves a fifth of the remaining time before the gate for the book to answer
+    // (block times trail the meter's clock a little).
+    const lastMs = gateMs - Math.max(1, Math.floor((gateMs - firstMs) / 5));
+    // Energy of accepted orders less what cancels took back: every Wh of it has traded or rests
+    // in the book. The book answers in its own order, so this is exact whatever traded meanwhile.
+    let placedWh = 0;
     let openOrderId: string | undefined;
     let proven = false;
     for (let step = 0; step < options.quoteSteps && !context.clock.isStopped; step++) {
@@ -228,7 +239,22 @@ export class PeriodRun {
           : firstMs + Math.floor(((lastMs - firstMs) * step) / (options.quoteSteps - 1));
       await context.clock.until(atMs);
       if (context.clock.nowMs() >= gateMs) break;
-      const remainingWh = plan.energyWh - this.summary.tradedWh;
+      if (openOrderId !== undefined) {
+        // Re-quote: cancel what still rests, learning exactly how much that was.
+        const cancel = this.sign({
+          type: 'cancel',
+          pseudonymPublicKey: this.pseudonymKey,
+          periodIndex: this.periodIndex,
+          clientOrderId: openOrderId,
+          timeMs: context.clock.nowMs(),
+        });
+        const reply = decoded(await session.ledger(cancel));
+        if (reply?.type !== 'book.result') break; // unanswered: what rests is unknown, so no more quotes
+        if (reply.outcome === 'accepted') placedWh -= reply.cancelledWh ?? 0;
+        // Refused (UNKNOWN_ORDER): it filled completely meanwhile.
+        openOrderId = undefined;
+      }
+      const remainingWh = plan.energyWh - placedWh;
       if (remainingWh < Math.max(1, genesis.minOrderEnergyWh)) break;
       const clientOrderId = `o${step}`;
       const command = this.sign({
@@ -239,12 +265,12 @@ export class PeriodRun {
         energyWh: remainingWh,
         limitPriceMinorPerKwh: limitPrice(plan.side, options.tariffs, step, options.quoteSteps),
         clientOrderId,
-        ...(openOrderId === undefined ? {} : { replacesClientOrderId: openOrderId }),
         timeMs: context.clock.nowMs(),
       });
       this.summary.orders++;
       const reply = decoded(await session.ledger(command));
       if (reply?.type === 'book.result' && reply.outcome === 'accepted') {
+        placedWh += remainingWh;
         openOrderId = (reply.restingWh ?? 0) > 0 ? clientOrderId : undefined;
         context.platform.log('order', {
           period: this.periodIndex,
@@ -258,10 +284,8 @@ export class PeriodRun {
         }
       } else {
         this.summary.refusals++;
-        // A replaced order that filled meanwhile is gone: the next quote places a fresh one.
-        openOrderId = undefined;
-        const code = reply?.type === 'book.result' ? reply.code : reply?.type === 'error' ? reply.code : 'NO_REPLY';
-        context.platform.log('orderRefused', { period: this.periodIndex, code: String(code) });
+        context.platform.log('orderRefused', { period: this.periodIndex, code: resultCode(reply) });
+        if (reply === undefined) break; // unanswered: it may rest, so no more quotes
       }
     }
     await context.clock.until(gateMs);
@@ -277,7 +301,7 @@ export class PeriodRun {
         commandHash,
         timeMs: context.clock.nowMs(),
       });
-      const reply = decoded(await this.session!.ledger(request));
+      const reply = decoded(await this.session!.prove(request));
       if (reply?.type === 'proof') {
         try {
           const proven = verifyCommandProof(context.device.provider, this.replicas, reply);
@@ -455,6 +479,7 @@ export class PeriodRun {
         period: this.periodIndex,
         exportedWh: metered.exportedWh,
         importedWh: metered.importedWh,
+        ...(this.summary.reported ? {} : { code: resultCode(reply) }),
       });
     }
     this.phase('settling');

@@ -25,7 +25,9 @@ export function replyMatcher(
       return (requestId !== undefined && value.requestId === requestId) || value.commandHash === requestHash;
     }
     if (value.type === 'book.result') return value.commandHash === requestHash;
-    // The exchange that sent the request checks the reply itself (obtain-pseudonym.ts).
-    return types.includes(value.type);
+    if (!types.includes(value.type)) return false;
+    // A proof names the request it answers: another proof on the inbox (the meter asks several
+    // at once) is not this one's. Issuance replies are checked by the exchange that sent them.
+    return value.type !== 'proof' || value.requestId === requestId;
   };
 }

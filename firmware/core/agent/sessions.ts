@@ -29,6 +29,23 @@ export interface AgentContext {
   readonly brokers: BrokerList;
   readonly clock: AgentClock;
   readonly timing: AgentTiming;
+  /** One issuance at a time per meter. */
+  readonly issuance: TurnLock;
+}
+
+/** Turns, in order of asking: `acquire` resolves with the release of the turn it grants (idempotent). */
+export class TurnLock {
+  private tail: Promise<void> = Promise.resolve();
+
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const granted = this.tail.then(() => release);
+    this.tail = this.tail.then(() => turn);
+    return granted;
+  }
 }
 
 /** Wall-clock timing of retries (network, not grid time). */
@@ -125,8 +142,17 @@ export class AnonymousSession {
     this.link?.subscribe(topic);
   }
 
-  /** A ledger command (or proof request): resent until its reply comes, across reconnects. */
-  ledger(request: Uint8Array): Promise<Uint8Array | undefined> {
+  /** A ledger command: resent until its book.result (or refusal) comes, across reconnects. */
+  ledger(command: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.request(
+      this.context.grid.topics.pseudonym(this.pid, 'ledger'),
+      command,
+      replyMatcher(this.context.device.provider.sha256, command, []),
+    );
+  }
+
+  /** A proof request (on the ledger topic, answered by the gateway): its proof or refusal. */
+  prove(request: Uint8Array): Promise<Uint8Array | undefined> {
     return this.request(
       this.context.grid.topics.pseudonym(this.pid, 'ledger'),
       request,

@@ -112,6 +112,9 @@ export function startFleet(options: FleetOptions): Fleet {
         ...(options.firstPeriod === undefined ? {} : { firstPeriod: options.firstPeriod }),
         ...(options.tariffs === undefined ? {} : { tariffs: options.tariffs }),
         ...(options.candidates === undefined ? {} : { candidates: options.candidates }),
+        // A meter that will not deliver what it sells offers all of it at once at the feed-in
+        // tariff, undercutting every honest seller: it sells first.
+        ...(under.has(index) ? { quoteSteps: 1 } : {}),
       }),
     );
   }
