@@ -121,7 +121,8 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
     // says nothing about issuance: the first period is the next whose window opens far enough ahead.
     while (
       config.firstPeriod === undefined &&
-      clock.nowMs() + issuanceAllowanceMs(periodMs) >= certificateWindow(next, periodMs, gateClosureLeadMs).opensMs
+      clock.nowMs() + issuanceAllowanceMs(periodMs, genesis.timeScale ?? 1) >=
+        certificateWindow(next, periodMs, gateClosureLeadMs).opensMs
     ) {
       next++;
     }
@@ -170,9 +171,13 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
   };
 }
 
-/** Grid time a meter leaves for issuance before a period's certificate window opens: a fifth of a period. */
-function issuanceAllowanceMs(periodMs: number): number {
-  return Math.floor(periodMs / 5);
+/**
+ * Grid time a meter leaves for its first issuance before the period's certificate window opens:
+ * a fifth of a period, or 20 s of wall time (a busy RM, a slow device) if that is more, which on
+ * a fast demonstration clock is many grid minutes.
+ */
+function issuanceAllowanceMs(periodMs: number, timeScale: number): number {
+  return Math.max(Math.floor(periodMs / 5), 20_000 * timeScale);
 }
 
 type EnrolmentOutcome = 'approved' | 'banned' | 'stopped';
