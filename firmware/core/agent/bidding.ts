@@ -20,6 +20,12 @@ export interface BidPlan {
   readonly energyWh: number;
 }
 
+/**
+ * The share of a forecast surplus a seller offers, in percent: a forecast is not a measurement,
+ * and a seller short of what it sold pays an imbalance penalty, so it keeps a margin.
+ */
+export const sellSharePercent = 80;
+
 /** What to bid for a period from its forecast: nothing when the net is under `minOrderEnergyWh`. */
 export function bidPlan(
   forecast: PeriodEnergy,
@@ -27,7 +33,8 @@ export function bidPlan(
   maxOrderEnergyWh: number,
 ): BidPlan | undefined {
   const netWh = forecast.exportedWh - forecast.importedWh;
-  const energyWh = Math.min(Math.abs(netWh), maxOrderEnergyWh);
+  const offeredWh = netWh > 0 ? Math.floor((netWh * sellSharePercent) / 100) : -netWh;
+  const energyWh = Math.min(offeredWh, maxOrderEnergyWh);
   if (energyWh < Math.max(1, minOrderEnergyWh)) return undefined;
   return { side: netWh > 0 ? 'sell' : 'buy', energyWh };
 }
