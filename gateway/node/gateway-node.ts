@@ -17,6 +17,7 @@ import { fromBase64Url } from '../../shared/bytes.js';
 import { BookOfRecord } from '../../shared/book/book.js';
 import { CachedSignatureChecks } from '../../shared/book/signature-checks.js';
 import { gridTimeMs } from '../../shared/time/grid-clock.js';
+import { Heartbeat } from './heartbeat.js';
 import { limits } from '../../shared/limits.js';
 import { GridTopics } from '../../shared/protocol/topics.js';
 import { handleMmRequest } from '../authorities/mm/mm-endpoint.js';
@@ -200,6 +201,16 @@ export class GatewayNode {
       },
     });
 
+    // A quiet grid's clock still moves: idle gateways submit heartbeats (heartbeat.ts).
+    const heartbeat = new Heartbeat({
+      index: config.index,
+      rules: rules.genesis,
+      nowMs,
+      submit,
+      warn: (event, fields) => log.warn(event, fields),
+    });
+    closers.unshift(async () => heartbeat.stop());
+
     const replica = await ReplicaNode.start({
       cluster: keys.cluster,
       index: config.index,
@@ -210,6 +221,7 @@ export class GatewayNode {
       crypto: provider,
       onEvent: (event) => log.info(event.kind, { ...event }),
       onExecuted: (block) => {
+        heartbeat.executed();
         proofs.executed(block);
         const disputesTouched = feed.executed({
           height: block.height,
@@ -316,6 +328,7 @@ export class GatewayNode {
     await rmHost?.publish();
     publish(topics.operatorDisputes(), JSON.stringify(disputesView(book, limits.maxListedDisputes)), true);
     node.statusTimer = setInterval(() => node.publishStatus('online'), limits.nodeStatusIntervalMs);
+    heartbeat.start();
     log.info('started', {
       index: config.index,
       grid: rules.genesis.gridId,

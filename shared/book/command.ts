@@ -62,6 +62,7 @@ export const commandTypes = [
   'delivery.report',
   'dispute',
   'trustee.share',
+  'tick',
 ] as const;
 
 export type CommandType = (typeof commandTypes)[number];

@@ -4,7 +4,7 @@
  * still a refusal with its code, never an exception out of the book.
  */
 import { isGridbidError } from '../errors.js';
-import { type Command, type CommandContext, type Outcome, refuse } from './command.js';
+import { type Command, type CommandContext, type Outcome, accept, refuse } from './command.js';
 import { handleCertificate } from './handlers/certificate.js';
 import { handleDeliveryReport } from './handlers/delivery.js';
 import { handleDispute } from './handlers/dispute.js';
@@ -42,5 +42,8 @@ function route(context: CommandContext, command: Command): Outcome {
       return handleDispute(context, command);
     case 'trustee.share':
       return handleTrusteeShare(context, command);
+    case 'tick':
+      // The clock has already moved to the block's time: a heartbeat changes nothing else.
+      return accept();
   }
 }

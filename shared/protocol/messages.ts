@@ -2,7 +2,7 @@
  * The registry of every protocol message: its schema and which of its fields are signatures.
  * A message's type is its `type` field; decoding dispatches on it.
  */
-import { bookResult, genesis, operatorEnrolment } from './messages/book.js';
+import { bookResult, genesis, operatorEnrolment, tick } from './messages/book.js';
 import { certificate, certificateRequest } from './messages/certificate.js';
 import { deliveryReport, dispute } from './messages/delivery.js';
 import { deviceLogin, enrolmentRequest, enrolmentStatus } from './messages/enrolment.js';
@@ -36,6 +36,7 @@ export const messageSchemas = {
   error: errorReply,
   genesis,
   'operator.enrolment': operatorEnrolment,
+  tick,
   'book.result': bookResult,
   'proof.request': proofRequest,
   proof: commandProof,
@@ -73,6 +74,7 @@ export const signatureFields: { readonly [T in MessageType]: readonly string[] }
   error: [],
   genesis: [],
   'operator.enrolment': ['sig'],
+  tick: [],
   'book.result': [],
   'proof.request': [],
   proof: [],

@@ -77,6 +77,17 @@ export const genesis = object({
   nonDeliveryThresholdWh: integer(0, limits.maxMeteredEnergyWh),
 });
 
+/**
+ * A gateway's heartbeat: executes nothing, but like every command it lets the book's clock follow
+ * the block time, so periods open, close their gates and get their delivery checks when nobody
+ * else sends anything. Unsigned: only the ledger's authenticated clients (gateways) submit it, and
+ * meters cannot (the gateway's edge takes it from no one).
+ */
+export const tick = object({
+  type: literal('tick'),
+  timeMs,
+});
+
 /** An operator's decision on a meter, executed by the book: approval, or a ban (final). */
 export const operatorEnrolment = object({
   type: literal('operator.enrolment'),
