@@ -28,6 +28,12 @@ export interface RunInXsOptions {
   readonly input?: unknown;
   /** Names the worker in error messages. */
   readonly label?: string;
+  /**
+   * For guests that live on after their script: called once the script (and every promise job it
+   * left) has run, with the worker's `evaluate`, to keep calling into the guest (delivering timer
+   * firings and network messages, say) until it resolves. The worker is closed after that.
+   */
+  readonly drive?: (evaluate: (code: string) => Promise<unknown>) => Promise<void>;
 }
 
 /**
@@ -111,6 +117,7 @@ export async function runInXs(options: RunInXsOptions): Promise<void> {
 
   try {
     await worker.evaluate(script);
+    if (options.drive !== undefined) await options.drive((code) => worker.evaluate(code));
   } catch (error) {
     // A worker that saw an uncaught exception exits abnormally on close; kill it instead.
     await worker.terminate();
