@@ -1,15 +1,18 @@
 /**
  * The XS test run (`npm run test:xs`): the portable suites (the book of record replaying a run
  * the host made with real keys), then a whole pseudonym issuance with the meter inside XS and the
- * authorities on Node. Prints one line per case, a per-suite timing summary, and ends with
- * `N passed, N failed` over both. Fails if any case failed, if no case ran, or if a guest never
- * reported that it finished.
+ * authorities on Node, then the whole meter agent inside XS through one period against a grid of
+ * real gateway processes (its platform bridged to Node), trading with a virtual meter on Node.
+ * Prints one line per case, a per-suite timing summary, and ends with `N passed, N failed` over
+ * all. Fails if any case failed, if no case ran, or if a guest never reported that it finished.
  */
 import { fileURLToPath } from 'node:url';
 import { runInXs, xsnapVersion } from '../../tools/xs/run-in-xs.js';
 import type { PortableInputs } from '../portable/all.js';
 import type { CaseMessage, DoneMessage } from './cases.js';
 import { type IssuanceHost, prepareIssuanceHost } from './issuance-host.js';
+import { prepareMeterRun, startMeterRunGrid } from './meter-host.js';
+import type { TestGrid } from '../support/gateway-grid.js';
 
 interface GuestRun {
   readonly label: string;
@@ -17,8 +20,10 @@ interface GuestRun {
   readonly input?: unknown;
   /** Answers the guest's requests other than case reports. */
   readonly answer?: (message: unknown) => unknown;
-  /** Cases checked on the host once the guest is done. */
-  readonly afterwards?: () => CaseMessage[];
+  /** Cases checked on the host once the guest is done (or failed). */
+  readonly afterwards?: () => CaseMessage[] | Promise<CaseMessage[]>;
+  /** Keeps calling into a guest that lives on after its script (see `runInXs`). */
+  readonly drive?: (evaluate: (code: string) => Promise<unknown>) => Promise<void>;
 }
 
 function isDone(message: unknown): message is DoneMessage {
@@ -68,6 +73,7 @@ async function runGuest(guest: GuestRun, tally: Tally): Promise<void> {
       entry: guest.entry,
       label: guest.label,
       input: guest.input,
+      ...(guest.drive === undefined ? {} : { drive: guest.drive }),
       onMessage: (message) => {
         if (isDone(message)) done = message;
         else if (isCase(message)) tally.record(message);
@@ -93,12 +99,33 @@ async function runGuest(guest: GuestRun, tally: Tally): Promise<void> {
     );
   }
   if (passed + failed === 0) tally.runFailed(`XS run ${guest.label}`, 'no case ran');
-  for (const message of guest.afterwards?.() ?? []) tally.record(message);
+  for (const message of (await guest.afterwards?.()) ?? []) tally.record(message);
 }
 
 async function main(): Promise<number> {
   console.log(`XS via @agoric/xsnap ${xsnapVersion()}`);
   const tally = new Tally();
+  // The meter run's gateway processes boot while the other suites run.
+  const gridStart = performance.now();
+  const meterGrid: Promise<TestGrid | undefined> = startMeterRunGrid().then(
+    (grid) => {
+      console.log(`meter run grid: 4 gridbid node processes up in ${(performance.now() - gridStart).toFixed(0)} ms`);
+      return grid;
+    },
+    (error: unknown) => {
+      tally.runFailed('meter run grid', error instanceof Error ? error.message : String(error));
+      return undefined;
+    },
+  );
+  try {
+    return await runAll(tally, meterGrid);
+  } finally {
+    // Normally stopped by the run's checks already; this covers a run that never got that far.
+    await (await meterGrid)?.stop();
+  }
+}
+
+async function runAll(tally: Tally, meterGrid: Promise<TestGrid | undefined>): Promise<number> {
   // Set up before any XS worker starts: starting one locks down this process's intrinsics.
   const setupStart = performance.now();
   let issuance: IssuanceHost | undefined;
@@ -132,6 +159,31 @@ async function main(): Promise<number> {
     });
   }
   for (const guest of guests) await runGuest(guest, tally);
+
+  const grid = await meterGrid;
+  if (grid !== undefined) {
+    const meterStart = performance.now();
+    try {
+      // Picks the period and starts the Node counterpart: right before the XS meter starts.
+      const meter = prepareMeterRun(grid);
+      await runGuest(
+        {
+          label: 'meter-period',
+          entry: entry('./meter-entry.ts'),
+          input: meter.input,
+          answer: meter.answer,
+          drive: meter.drive,
+          afterwards: meter.check,
+        },
+        tally,
+      );
+    } catch (error) {
+      tally.runFailed('meter run host', error instanceof Error ? error.message : String(error));
+    }
+    console.log(
+      `meter run (enrol to delivery report, ledger checks): ${(performance.now() - meterStart).toFixed(0)} ms`,
+    );
+  }
 
   for (const [suite, { cases, ms }] of tally.suites) {
     console.log(`suite ${suite}: ${cases} cases, ${ms.toFixed(1)} ms`);
