@@ -49,6 +49,8 @@ export interface MeterConfig {
   readonly timing?: Partial<AgentTiming>;
   /** Certified headers the meter keeps. */
   readonly maxHeaders?: number;
+  /** Wall time left for the first issuance before its certificate window opens (default 20 s). */
+  readonly firstIssuanceWallMs?: number;
 }
 
 export type MeterPhase = 'boot' | 'enrolling' | 'pending' | 'approved' | 'banned' | 'stopped' | 'failed';
@@ -121,7 +123,7 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
     // says nothing about issuance: the first period is the next whose window opens far enough ahead.
     while (
       config.firstPeriod === undefined &&
-      clock.nowMs() + issuanceAllowanceMs(periodMs, genesis.timeScale ?? 1) >=
+      clock.nowMs() + issuanceAllowanceMs(periodMs, genesis.timeScale ?? 1, config.firstIssuanceWallMs ?? 20_000) >=
         certificateWindow(next, periodMs, gateClosureLeadMs).opensMs
     ) {
       next++;
@@ -173,11 +175,11 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
 
 /**
  * Grid time a meter leaves for its first issuance before the period's certificate window opens:
- * a fifth of a period, or 20 s of wall time (a busy RM, a slow device) if that is more, which on
- * a fast demonstration clock is many grid minutes.
+ * a fifth of a period, or `wallMs` of wall time (a busy RM, a slow device) if that is more, which
+ * on a fast demonstration clock is many grid minutes.
  */
-function issuanceAllowanceMs(periodMs: number, timeScale: number): number {
-  return Math.max(Math.floor(periodMs / 5), 20_000 * timeScale);
+function issuanceAllowanceMs(periodMs: number, timeScale: number, wallMs: number): number {
+  return Math.max(Math.floor(periodMs / 5), wallMs * timeScale);
 }
 
 type EnrolmentOutcome = 'approved' | 'banned' | 'stopped';
