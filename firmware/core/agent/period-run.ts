@@ -465,15 +465,22 @@ export class PeriodRun {
         genesis.periodMs,
       );
       this.summary.exportedWh = metered.exportedWh;
-      const report = this.sign({
-        type: 'delivery.report',
-        pseudonymPublicKey: this.pseudonymKey,
-        periodIndex: this.periodIndex,
-        exportedWh: metered.exportedWh,
-        importedWh: metered.importedWh,
-        timeMs: context.clock.nowMs(),
-      });
-      const reply = decoded(await this.session!.ledger(report));
+      // The book's clock is the block time, which trails the meter's a little: a report that
+      // comes before the book has seen the period end is refused (WRONG_PERIOD) and sent again.
+      let reply: Decoded;
+      for (let attempt = 0; attempt < 5 && !context.clock.isStopped; attempt++) {
+        const report = this.sign({
+          type: 'delivery.report',
+          pseudonymPublicKey: this.pseudonymKey,
+          periodIndex: this.periodIndex,
+          exportedWh: metered.exportedWh,
+          importedWh: metered.importedWh,
+          timeMs: context.clock.nowMs(),
+        });
+        reply = decoded(await this.session!.ledger(report));
+        if (reply?.type !== 'book.result' || reply.outcome === 'accepted' || reply.code !== 'WRONG_PERIOD') break;
+        await context.clock.sleepWall(context.timing.retryMs);
+      }
       this.summary.reported = reply?.type === 'book.result' && reply.outcome === 'accepted';
       context.platform.log(this.summary.reported ? 'reported' : 'reportRefused', {
         period: this.periodIndex,
