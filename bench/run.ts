@@ -12,6 +12,7 @@ import { gatewayGroup } from './groups/gateway.js';
 import { issuanceGroup } from './groups/issuance.js';
 import { ledgerAppGroup } from './groups/ledger-app.js';
 import { marketGroup } from './groups/market.js';
+import { metersGroup } from './groups/meters.js';
 import { oaepGroup } from './groups/oaep.js';
 import { table3Group } from './groups/table3.js';
 import { tracingGroup } from './groups/tracing.js';
@@ -31,6 +32,7 @@ const groups: readonly Group[] = [
   marketGroup,
   consensusGroup,
   ledgerAppGroup,
+  metersGroup,
   xsGroup,
   gatewayGroup,
 ];

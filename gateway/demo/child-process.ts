@@ -50,6 +50,10 @@ export class Child {
     );
   }
 
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
   get running(): boolean {
     return this.process.exitCode === null && this.process.signalCode === null;
   }

@@ -33,18 +33,19 @@ export function fingerprintOf(provider: CryptoProvider, publicKey: Uint8Array): 
 }
 
 export function loadDevice(platform: Platform): Device {
-  const { storage, crypto } = platform;
+  const { storage } = platform;
+  const provider = platform.crypto;
   let deviceKey: Uint8Array | undefined;
   const stored = storage.get(storageKeys.deviceKey);
   if (stored !== undefined) {
     deviceKey = fromHex(stored);
     if (deviceKey.length !== 32) throw new GridbidError('BAD_KEY', 'the stored device key is not 32 bytes');
-    crypto.p256PublicKey(deviceKey); // throws BAD_KEY for a corrupt key rather than signing with it
+    provider.p256PublicKey(deviceKey); // throws BAD_KEY for a corrupt key rather than signing with it
   } else {
     for (let attempt = 0; attempt < 16 && deviceKey === undefined; attempt++) {
       const candidate = platform.random(32);
       try {
-        crypto.p256PublicKey(candidate);
+        provider.p256PublicKey(candidate);
         deviceKey = candidate;
       } catch {
         // out of range (probability about 2^-32): draw again
@@ -54,8 +55,8 @@ export function loadDevice(platform: Platform): Device {
     storage.set(storageKeys.deviceKey, toHex(deviceKey));
     platform.log('deviceKeyMade', {});
   }
-  const publicKey = crypto.p256PublicKey(deviceKey);
-  const random = meterRandom(withRandom(crypto, platform.random), deviceKey, {
+  const publicKey = provider.p256PublicKey(deviceKey);
+  const random = meterRandom(withRandom(provider, platform.random), deviceKey, {
     load: () => {
       const value = storage.get(storageKeys.randomCounter);
       return value === undefined ? undefined : Number(value);
@@ -65,9 +66,9 @@ export function loadDevice(platform: Platform): Device {
   return {
     deviceKey,
     devicePublicKey: toBase64Url(publicKey),
-    fingerprint: fingerprintOf(crypto, publicKey),
+    fingerprint: fingerprintOf(provider, publicKey),
     random,
-    provider: withRandom(crypto, random),
+    provider: withRandom(provider, random),
   };
 }
 

@@ -142,6 +142,7 @@ export class PeriodRun {
     // RM serves one issuance session of a meter at a time: runs of overlapping periods take turns.
     const release = await context.issuance.acquire();
     this.phase('issuance');
+    context.platform.log('issuing', { period: this.periodIndex });
     let identity: Link | undefined = await connectWithBackoff(context, () => deviceLogin(context));
     const closeIdentity = () => {
       identity?.close();
@@ -167,6 +168,7 @@ export class PeriodRun {
           // session ends before the wait, so its end does not mark the anonymous session's start.
           sleep: async (ms) => {
             closeIdentity();
+            context.platform.log('issued', { period: this.periodIndex });
             this.phase('waiting');
             await context.clock.sleep(ms);
           },
@@ -268,7 +270,9 @@ export class PeriodRun {
         timeMs: context.clock.nowMs(),
       });
       this.summary.orders++;
+      const sentWallMs = context.platform.clock.nowMs();
       const reply = decoded(await session.ledger(command));
+      const latencyMs = context.platform.clock.nowMs() - sentWallMs;
       if (reply?.type === 'book.result' && reply.outcome === 'accepted') {
         placedWh += remainingWh;
         openOrderId = (reply.restingWh ?? 0) > 0 ? clientOrderId : undefined;
@@ -277,6 +281,7 @@ export class PeriodRun {
           side: plan.side,
           energyWh: remainingWh,
           filledWh: reply.filledWh ?? 0,
+          latencyMs,
         });
         if (!proven) {
           proven = true;
