@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
 import { Child } from '../../gateway/demo/child-process.js';
 import { makeGrid } from '../../gateway/grid/make-grid.js';
+import { noonLongitude } from '../../gateway/demo/demo-command.js';
+import { gridTimeMs } from '../../shared/time/grid-clock.js';
 import { freePorts } from '../../gateway/net/free-ports.js';
 
 export interface MetersLoadOptions {
@@ -61,6 +63,7 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
   const directory = mkdtempSync(join(tmpdir(), 'gridbid-bench-meters-'));
   const nodes = 4;
   const children: Child[] = [];
+  let keep = process.env.GRIDBID_BENCH_KEEP === '1';
   try {
     const ports = await freePorts(3 * nodes);
     const made = makeGrid(createNodeCryptoProvider(), {
@@ -140,6 +143,8 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
           '1',
           '--seed',
           options.seed,
+          // Late morning at the virtual site whenever the run starts, so there are sellers.
+          `--longitude=${noonLongitude(gridTimeMs(made.genesis, Date.now()))}`,
           '--json',
         ],
         join(directory, `meters-${p}.log`),
@@ -227,8 +232,12 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
       meterCpuMsPerPeriod: meterCpuMs / options.meters,
       periodWallMs: (15 * 60_000) / options.timeScale,
     };
+  } catch (error) {
+    keep = true;
+    throw error;
   } finally {
     await Promise.all(children.map((child) => child.stop(5_000)));
-    rmSync(directory, { recursive: true, force: true });
+    if (keep) options.onProgress(`  grid, logs and data kept in ${directory}`);
+    else rmSync(directory, { recursive: true, force: true });
   }
 }

@@ -173,7 +173,9 @@ export class PeriodRun {
             await context.clock.sleep(ms);
           },
           rm: async (request) => {
-            if (identity === undefined) {
+            // A dropped identity session is opened again (perhaps at another gateway): RM keeps
+            // the session's state, so the same request continues it.
+            if (identity === undefined || !identity.isOpen) {
               identity = await connectWithBackoff(context, () => deviceLogin(context));
             }
             return rm(request);
