@@ -23,7 +23,18 @@ const source = join(root, 'firmware/platform/moddable');
 const out = join(root, 'build/firmware');
 
 /** Module specifiers the Moddable SDK provides. */
-const moddableModules = ['mqtt', 'timer', 'time', 'preference', 'crypt', 'rng', 'Resource', 'mc/config', 'embedded:*'];
+const moddableModules = [
+  'mqtt',
+  'timer',
+  'time',
+  'preference',
+  'crypt',
+  'rng',
+  'instrumentation',
+  'Resource',
+  'mc/config',
+  'embedded:*',
+];
 
 const { values } = parseArgs({
   options: { 'meter-grid': { type: 'string' }, only: { type: 'string' } },

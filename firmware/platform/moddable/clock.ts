@@ -4,6 +4,7 @@
  * rounded up to whole milliseconds and never negative.
  */
 import Timer from 'timer';
+import { type GridClockRules, gridTimeMs } from '../../../shared/time/grid-clock.js';
 import type { Clock, TimerHandle } from '../../core/platform.js';
 
 export function createModdableClock(): Clock {
@@ -16,6 +17,19 @@ export function createModdableClock(): Clock {
     clearTimer(handle: TimerHandle): void {
       Timer.clear(handle as Timer);
     },
+  };
+}
+
+/**
+ * The grid's clock over a wall clock: `nowMs` reads grid time (genesis `timeScale`; the wall time
+ * itself on a production grid), timers still wait wall time. The `Platform`'s clock stays wall
+ * time (the agent maps it); the energy sensor, asked for grid-time periods, runs on this one.
+ */
+export function gridTimeClock(wall: Clock, rules: GridClockRules): Clock {
+  return {
+    nowMs: () => gridTimeMs(rules, wall.nowMs()),
+    setTimer: (delayMs, callback) => wall.setTimer(delayMs, callback),
+    clearTimer: (handle) => wall.clearTimer(handle),
   };
 }
 

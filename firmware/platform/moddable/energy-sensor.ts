@@ -1,7 +1,11 @@
 /**
- * The meter's `EnergySensor`: energy readings are integrated into one-minute slots of wall time,
- * and a period's metered energy is the sum of the slots that start inside it. Three sources feed
- * it, each polled on the platform clock:
+ * The meter's `EnergySensor`: energy readings are integrated into one-minute slots of the clock it
+ * is given, and a period's metered energy is the sum of the slots that start inside it. The agent
+ * asks in grid time (a demonstration grid's clock runs `timeScale` times as fast as the wall
+ * clock), so the platform hands it the grid's clock (`gridTimeClock`, clock.ts); polls are on wall
+ * time. The energy of a read is spread evenly over the time since the previous read, so a poll
+ * that spans a period boundary (on a fast grid a poll spans many grid minutes) splits its energy
+ * between the two periods. Three sources feed it:
  *
  * - a constant surplus (positive watts: export) or deficit (negative: import), for the simulator;
  * - a pulse counter on an S0 / LED pulse output (`embedded:io/pulsecount`, ESP32), so many pulses
@@ -38,6 +42,21 @@ export class EnergySlots {
     }
   }
 
+  /** Energy that flowed evenly over [fromMs, toMs), spread over the slots it touched. */
+  spread(fromMs: number, toMs: number, exportedWh: number, importedWh: number): void {
+    if (!(toMs > fromMs)) {
+      this.record(toMs, exportedWh, importedWh);
+      return;
+    }
+    const span = toMs - fromMs;
+    for (let at = fromMs; at < toMs;) {
+      const end = Math.min(toMs, (Math.floor(at / SLOT_MS) + 1) * SLOT_MS);
+      const share = (end - at) / span;
+      this.record(at, exportedWh * share, importedWh * share);
+      at = end;
+    }
+  }
+
   /** The energy recorded in slots starting within [startMs, startMs + periodMs). */
   sum(startMs: number, periodMs: number): PeriodEnergy {
     let exportedWh = 0;
@@ -68,6 +87,11 @@ export interface IntegratingOptions {
   readonly pollMs: number;
   /** Watts, positive for export, when the source knows its future; persistence otherwise. */
   readonly constantW?: number;
+  /**
+   * The reader answers at once (simulated, pulse counter): `metered` reads first, so a period
+   * asked for right after it ended has its last seconds too.
+   */
+  readonly readsAtOnce?: boolean;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -79,14 +103,22 @@ export function createIntegratingSensor(
   const slots = new EnergySlots();
   let timer: TimerHandle | undefined;
   let stopped = false;
-  const poll = (): void => {
-    if (stopped) return;
+  let lastReadMs = clock.nowMs();
+  const readNow = (): void => {
     try {
-      // What a read returns flowed up to now: a read on a period's boundary closes that period.
-      read((exportedWh, importedWh) => slots.record(clock.nowMs() - 1, exportedWh, importedWh));
+      // What a read returns flowed since the previous read, up to now.
+      read((exportedWh, importedWh) => {
+        const now = clock.nowMs();
+        slots.spread(lastReadMs, now, exportedWh, importedWh);
+        lastReadMs = now;
+      });
     } catch (error) {
       options.onError?.(error);
     }
+  };
+  const poll = (): void => {
+    if (stopped) return;
+    readNow();
     timer = clock.setTimer(options.pollMs, poll);
   };
   timer = clock.setTimer(options.pollMs, poll);
@@ -96,7 +128,10 @@ export function createIntegratingSensor(
       const recent = slots.sum(clock.nowMs() - periodMs, periodMs);
       return recent;
     },
-    metered: (startMs, periodMs) => slots.sum(startMs, periodMs),
+    metered(startMs: number, periodMs: number): PeriodEnergy {
+      if (options.readsAtOnce === true && !stopped) readNow();
+      return slots.sum(startMs, periodMs);
+    },
     stop() {
       stopped = true;
       if (timer !== undefined) clock.clearTimer(timer);

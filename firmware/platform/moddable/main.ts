@@ -8,12 +8,14 @@
 import config from 'mc/config';
 import { startMeter } from '../../core/meter-agent.js';
 import { wallClockIsSet } from './clock.js';
+import { allowErrorNames } from './error-names.js';
 import { createTraceLog } from './log.js';
 import { readMeterSettings } from './meter-config.js';
-import { brokersOf, gridIdOf, readMeterGridResource } from './meter-grid-resource.js';
+import { brokersOf, gridClockRulesOf, gridIdOf, readMeterGridResource } from './meter-grid-resource.js';
 import { createModdablePlatform } from './platform.js';
 
 async function main(): Promise<void> {
+  allowErrorNames();
   const log = createTraceLog();
   const settings = readMeterSettings(config);
   const grid = readMeterGridResource();
@@ -29,7 +31,7 @@ async function main(): Promise<void> {
     brokers: brokers.map((b) => `${b.host}:${b.port}`).join(','),
     sensor: settings.sensor.kind,
   });
-  const platform = await createModdablePlatform(settings, log);
+  const platform = await createModdablePlatform(settings, log, gridClockRulesOf(grid));
   startMeter(platform, { meterId: settings.meterId, brokers, grid });
 }
 

@@ -14,6 +14,8 @@
  *   keepAliveMs                      MQTT keep-alive
  *   clockSeed  "true": seed the RNG from the meter id and the clocks (the simulator, whose RNG
  *              would otherwise start the same on every run)
+ *   profile    "true": instrumentation on the console (profile.ts): MQTT traffic, how long the
+ *              event loop was blocked, crypto timings and the XS heap after key events
  */
 import type { BrokerAddress } from '../../core/platform.js';
 import type { FlowDirection } from './energy-sensor.js';
@@ -38,6 +40,7 @@ export interface MeterSettings {
   readonly keepAliveMs: number;
   readonly pollMs: number;
   readonly clockSeed: boolean;
+  readonly profile: boolean;
 }
 
 /** "host:port,host:port" (port 1883 when left out). */
@@ -113,5 +116,6 @@ export function readMeterSettings(config: Record<string, unknown>): MeterSetting
     keepAliveMs: number(config, 'keepAliveMs', 60_000),
     pollMs: number(config, 'pollMs', 10_000),
     clockSeed: text(config, 'clockSeed', 'false') === 'true',
+    profile: text(config, 'profile', 'false') === 'true',
   };
 }

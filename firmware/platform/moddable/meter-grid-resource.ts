@@ -35,3 +35,17 @@ export function brokersOf(grid: unknown): { host: string; port: number }[] {
       typeof b === 'object' && b !== null && typeof b.host === 'string' && typeof b.port === 'number',
   );
 }
+
+/**
+ * The grid clock's rules from a meter grid file's genesis (its time and `timeScale`); wall time
+ * when the file has none (the agent refuses such a file anyway).
+ */
+export function gridClockRulesOf(grid: unknown): { timeMs: number; timeScale: number } {
+  const genesis = typeof grid === 'object' && grid !== null ? (grid as { genesis?: unknown }).genesis : undefined;
+  if (typeof genesis !== 'object' || genesis === null) return { timeMs: 0, timeScale: 1 };
+  const { timeMs, timeScale } = genesis as { timeMs?: unknown; timeScale?: unknown };
+  return {
+    timeMs: typeof timeMs === 'number' ? timeMs : 0,
+    timeScale: typeof timeScale === 'number' ? timeScale : 1,
+  };
+}

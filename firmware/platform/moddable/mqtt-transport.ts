@@ -7,6 +7,14 @@
  * Uint8Array must not be passed (it would be turned into a string), hence the exact copy into an
  * ArrayBuffer. The CONNECT packet gives each of user and password a two-byte length.
  *
+ * The client writes each packet to its socket in one `write`, and the SDK's sockets refuse a write
+ * larger than their send buffer ("can't write all data"): 1,024 bytes in the Linux simulator, the
+ * free lwIP send buffer on ESP32. An issuance commit (k blinded RSA candidates) or a signed command
+ * with its proof is larger than that, so `chunkedWrites` puts a queue in front of the client's
+ * socket: every write (the client's CONNECT, SUBSCRIBE and pings too, so packets keep their order)
+ * is queued and sent in pieces of what the socket can take now, the rest when it reports that it
+ * sent data (socket callback message 3).
+ *
  * The client calls `onClose` when the session fails (refused CONNACK, socket error, keep-alive
  * timeout) but not when we close it ourselves; this adapter reports every end exactly once, and a
  * failure before CONNACK as a rejected `connect`.
@@ -21,6 +29,7 @@ import type {
   MqttTransport,
   MeterLog,
 } from '../../core/platform.js';
+import { utf8Encode } from '../../../shared/bytes.js';
 import { exactArrayBuffer } from './buffers.js';
 
 const MAX_LOGIN_FIELD_BYTES = 0xffff;
@@ -29,6 +38,8 @@ export interface ModdableMqttOptions {
   /** Keep-alive in ms (the client pings every quarter of it); 0 turns it off. */
   readonly keepAliveMs: number;
   readonly log: MeterLog;
+  /** Log every login and message with its size (`profile=true`, profile.ts). */
+  readonly trace?: boolean;
 }
 
 export function createModdableMqttTransport(options: ModdableMqttOptions): MqttTransport {
@@ -52,6 +63,7 @@ export function createModdableMqttTransport(options: ModdableMqttOptions): MqttT
         const session: MqttSession = {
           publish(topic, payload) {
             if (closing || ended) throw new Error('MQTT session closed');
+            if (options.trace === true) options.log('mqtt-out', { topic, bytes: payload.length });
             client.publish(topic, exactArrayBuffer(payload));
           },
           subscribe(topic) {
@@ -79,6 +91,20 @@ export function createModdableMqttTransport(options: ModdableMqttOptions): MqttT
           reject(error instanceof Error ? error : new Error(String(error)));
           return;
         }
+        try {
+          chunkedWrites(client);
+        } catch (error) {
+          client.close();
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        if (options.trace === true) {
+          options.log('mqtt-connect', {
+            broker: `${broker.host}:${broker.port}`,
+            user: login.username,
+            passwordBytes: login.password?.length ?? 0,
+          });
+        }
         client.onReady = () => {
           if (ended) return;
           ready = true;
@@ -86,6 +112,7 @@ export function createModdableMqttTransport(options: ModdableMqttOptions): MqttT
         };
         client.onMessage = (topic, body) => {
           if (closing || ended) return;
+          if (options.trace === true) options.log('mqtt-in', { topic, bytes: body.byteLength });
           try {
             handlers.onMessage(topic, new Uint8Array(body));
           } catch (error) {
@@ -97,4 +124,61 @@ export function createModdableMqttTransport(options: ModdableMqttOptions): MqttT
       });
     },
   };
+}
+
+/** The part of the SDK's socket that `chunkedWrites` uses. */
+interface SdkSocket {
+  write(...parts: unknown[]): number | undefined;
+  callback: (this: unknown, message: number, value?: unknown) => unknown;
+}
+
+const SOCKET_SENT = 3;
+
+/**
+ * Queues every write to the client's socket and sends it in pieces the socket accepts now. The
+ * socket's prototype is frozen in the firmware's ROM, so `write` is shadowed by an own property
+ * defined on the instance (an assignment would fail).
+ */
+function chunkedWrites(client: Client): void {
+  const socket = (client as unknown as { ws?: SdkSocket }).ws;
+  if (socket === undefined || typeof socket.write !== 'function') throw new Error('MQTT client has no socket');
+  const write = socket.write;
+  const queue: Uint8Array[] = [];
+  const flush = (): void => {
+    while (queue.length > 0) {
+      const available = write.call(socket) ?? 0;
+      if (available <= 0) return;
+      const head = queue[0]!;
+      if (head.length <= available) {
+        queue.shift();
+        write.call(socket, exactArrayBuffer(head));
+      } else {
+        queue[0] = head.subarray(available);
+        write.call(socket, exactArrayBuffer(head.subarray(0, available)));
+      }
+    }
+  };
+  Object.defineProperty(socket, 'write', {
+    configurable: true,
+    writable: true,
+    value(...parts: unknown[]): number | undefined {
+      if (parts.length === 0) return write.call(socket);
+      for (const part of parts) queue.push(bytesOf(part));
+      flush();
+      return undefined;
+    },
+  });
+  const callback = socket.callback;
+  socket.callback = function (this: unknown, message: number, value?: unknown): unknown {
+    if (message === SOCKET_SENT) flush();
+    return callback.call(this, message, value);
+  };
+}
+
+function bytesOf(part: unknown): Uint8Array {
+  if (part instanceof ArrayBuffer) return new Uint8Array(part);
+  if (ArrayBuffer.isView(part)) return new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+  if (typeof part === 'number') return Uint8Array.of(part & 0xff);
+  if (typeof part === 'string') return utf8Encode(part);
+  throw new Error('unsupported socket write');
 }

@@ -3,8 +3,9 @@
  * Hardware sensor modules are imported on demand, so a build (the simulator) that does not carry
  * `embedded:io/pulsecount` or the PZEM-004T driver never links them.
  */
+import type { GridClockRules } from '../../../shared/time/grid-clock.js';
 import type { EnergySensor, MeterLog, Platform } from '../../core/platform.js';
-import { createModdableClock } from './clock.js';
+import { createModdableClock, gridTimeClock } from './clock.js';
 import { createModdableCryptoProvider } from './crypto-provider.js';
 import {
   createIntegratingSensor,
@@ -15,11 +16,18 @@ import {
 } from './energy-sensor.js';
 import type { MeterSettings } from './meter-config.js';
 import { createModdableMqttTransport } from './mqtt-transport.js';
+import { createProfiler } from './profile.js';
 import { createDeviceRandom, seedFromClocks } from './random.js';
 import { createPreferenceStore } from './storage.js';
 
-async function createSensor(settings: MeterSettings, platform: Omit<Platform, 'sensor'>): Promise<IntegratingSensor> {
-  const { clock, log } = platform;
+/** The sensor runs on the grid's clock: the agent asks it for grid-time periods. */
+async function createSensor(
+  settings: MeterSettings,
+  platform: Omit<Platform, 'sensor'>,
+  rules: GridClockRules,
+): Promise<IntegratingSensor> {
+  const { log } = platform;
+  const clock = gridTimeClock(platform.clock, rules);
   const onError = (error: unknown): void => log('sensor-error', { error: String(error) });
   const sensor = settings.sensor;
   switch (sensor.kind) {
@@ -27,6 +35,7 @@ async function createSensor(settings: MeterSettings, platform: Omit<Platform, 's
       return createIntegratingSensor(clock, simulatedReader(clock, sensor.surplusW), {
         pollMs: settings.pollMs,
         constantW: sensor.surplusW,
+        readsAtOnce: true,
         onError,
       });
     case 'pulse': {
@@ -34,6 +43,7 @@ async function createSensor(settings: MeterSettings, platform: Omit<Platform, 's
       const counter = new PulseCount({ signal: sensor.pin });
       return createIntegratingSensor(clock, pulseReader(counter, sensor.pulsesPerKWh, sensor.direction), {
         pollMs: settings.pollMs,
+        readsAtOnce: true,
         onError,
       });
     }
@@ -54,16 +64,20 @@ async function createSensor(settings: MeterSettings, platform: Omit<Platform, 's
 export async function createModdablePlatform(
   settings: MeterSettings,
   log: MeterLog,
+  rules: GridClockRules,
 ): Promise<Platform & { readonly sensor: EnergySensor }> {
   if (settings.clockSeed) seedFromClocks(settings.meterId);
   const random = createDeviceRandom();
+  const profiler = settings.profile ? await createProfiler(log) : undefined;
+  const traced = profiler?.log ?? log;
+  const crypto = createModdableCryptoProvider(random);
   const base = {
-    mqtt: createModdableMqttTransport({ keepAliveMs: settings.keepAliveMs, log }),
+    mqtt: createModdableMqttTransport({ keepAliveMs: settings.keepAliveMs, log: traced, trace: settings.profile }),
     clock: createModdableClock(),
     storage: createPreferenceStore(),
-    crypto: createModdableCryptoProvider(random),
+    crypto: profiler?.crypto(crypto) ?? crypto,
     random,
-    log,
+    log: traced,
   };
-  return { ...base, sensor: await createSensor(settings, base) };
+  return { ...base, sensor: await createSensor(settings, base, rules) };
 }
