@@ -88,6 +88,9 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
         timeScale: options.timeScale,
         maxBookOrders: 100_000,
       },
+      // As the demo: RM and MM off the first primary and apart.
+      rmNode: 1,
+      mmNode: 2,
       approveEnrolments: true,
     });
     const ready: Promise<void>[] = [];

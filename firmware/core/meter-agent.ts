@@ -22,7 +22,7 @@ import type { Tariffs } from './agent/bidding.js';
 import { type Device, loadDevice, storageKeys } from './agent/device.js';
 import { HeaderLog } from './agent/header-log.js';
 import { BrokerList, type Link } from './agent/link.js';
-import { type PeriodSummary, PeriodRun } from './agent/period-run.js';
+import { type PeriodSummary, PeriodRun, certificateLeadMs } from './agent/period-run.js';
 import { type AgentContext, type AgentTiming, TurnLock, deviceLogin } from './agent/sessions.js';
 import { readMeterGrid } from './meter-grid.js';
 import type { BrokerAddress, Platform } from './platform.js';
@@ -124,7 +124,7 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
     while (
       config.firstPeriod === undefined &&
       clock.nowMs() + issuanceAllowanceMs(periodMs, genesis.timeScale ?? 1, config.firstIssuanceWallMs ?? 20_000) >=
-        certificateWindow(next, periodMs, gateClosureLeadMs).opensMs
+        certificateWindow(next, periodMs, gateClosureLeadMs, certificateLeadMs(genesis)).opensMs
     ) {
       next++;
     }

@@ -104,6 +104,10 @@ export const demoCommand: Command = {
         nonDeliveryThresholdWh: 300,
         timeScale: speed,
       },
+      // RM's blind signing and checks are CPU work on its node's event loop: keep them off the
+      // first PBFT primary (node 0), and RM and MM apart, so issuance does not stall the ledger.
+      rmNode: 1,
+      mmNode: 2,
       approveEnrolments: true,
       approveDisputes: ['non-delivery'],
     });

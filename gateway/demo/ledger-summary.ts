@@ -23,8 +23,10 @@ export interface PeriodRow {
   amountMinor: number;
   minPriceMinorPerKwh: number | null;
   maxPriceMinorPerKwh: number | null;
-  /** Volume-weighted average trade price, rounded. */
+  /** Volume-weighted average trade price, rounded (from the prices: amounts are rounded per trade). */
   averagePriceMinorPerKwh: number | null;
+  /** Sum of price times energy (minor units per kWh times Wh), for the average. */
+  valueMinorWh: number;
   bills: number;
   settled: number;
   reports: number;
@@ -75,6 +77,7 @@ export async function summarizeLedger(ledgerDirectory: string, genesis: unknown)
         minPriceMinorPerKwh: null,
         maxPriceMinorPerKwh: null,
         averagePriceMinorPerKwh: null,
+        valueMinorWh: 0,
         bills: 0,
         settled: 0,
         reports: 0,
@@ -131,13 +134,14 @@ export async function summarizeLedger(ledgerDirectory: string, genesis: unknown)
     period.trades++;
     period.energyWh += trade.energyWh;
     period.amountMinor += trade.amountMinor;
+    period.valueMinorWh += trade.priceMinorPerKwh * trade.energyWh;
     period.minPriceMinorPerKwh = Math.min(period.minPriceMinorPerKwh ?? Infinity, trade.priceMinorPerKwh);
     period.maxPriceMinorPerKwh = Math.max(period.maxPriceMinorPerKwh ?? 0, trade.priceMinorPerKwh);
     if (trade.bill !== undefined) period.bills++;
     if (trade.settled) period.settled++;
   }
   for (const period of rows.values()) {
-    if (period.energyWh > 0) period.averagePriceMinorPerKwh = Math.round((period.amountMinor * 1000) / period.energyWh);
+    if (period.energyWh > 0) period.averagePriceMinorPerKwh = Math.round(period.valueMinorWh / period.energyWh);
   }
   for (const delivery of state.deliveries) row(delivery.periodIndex).reports++;
   for (const penalty of state.penalties) {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { type MeterAgent, type MeterStatus, startMeter } from '../../firmware/core/meter-agent.js';
 import type { MqttSession, PeriodEnergy, Platform } from '../../firmware/core/platform.js';
 import { certificateWindow } from '../../firmware/core/pseudonym/certificate-moment.js';
+import { certificateLeadMs } from '../../firmware/core/agent/period-run.js';
 import { createFileStorage } from '../../firmware/platform/host/file-storage.js';
 import { createHostClock } from '../../firmware/platform/host/host-clock.js';
 import { createMqttTransport } from '../../firmware/platform/host/mqtt-transport.js';
@@ -83,7 +84,11 @@ export function prepareMeterRun(grid: TestGrid): MeterRunHost {
   const gridNow = () => gridTimeMs(genesis, Date.now());
   const toWall = (gridMs: number) => genesis.timeMs + (gridMs - genesis.timeMs) / timeScale;
   let firstPeriod = periodIndexAt(gridNow(), periodMs) + 1;
-  while (certificateWindow(firstPeriod, periodMs, gateClosureLeadMs).opensMs < gridNow() + leadWallMs * timeScale) {
+  const leadMs = certificateLeadMs(genesis);
+  while (
+    certificateWindow(firstPeriod, periodMs, gateClosureLeadMs, leadMs).opensMs <
+    gridNow() + leadWallMs * timeScale
+  ) {
     firstPeriod++;
   }
   const reportWindowEndsWall = toWall(periodEndMs(firstPeriod, periodMs) + genesis.deliveryReportWindowMs);

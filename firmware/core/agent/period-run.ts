@@ -25,6 +25,7 @@ import { decodeMessage, encodeMessage } from '../../../shared/protocol/codec.js'
 import type { Message, MessageOf } from '../../../shared/protocol/messages.js';
 import { signMessage } from '../../../shared/protocol/signing.js';
 import { periodEndMs, periodStartMs } from '../../../shared/time/period.js';
+import { limits } from '../../../shared/limits.js';
 import { type Pseudonym, obtainPseudonym, randomId } from '../pseudonym/obtain-pseudonym.js';
 import { randomFor } from '../meter-random.js';
 import { type Tariffs, bidPlan, limitPrice } from './bidding.js';
@@ -163,6 +164,7 @@ export class PeriodRun {
           keys: context.grid.keys,
           periodMs: this.genesis.periodMs,
           gateClosureLeadMs: this.genesis.gateClosureLeadMs,
+          certificateLeadMs: certificateLeadMs(this.genesis),
           nowMs: () => context.clock.nowMs(),
           // Issuance is over when the driver waits for the certificate moment: the identity
           // session ends before the wait, so its end does not mark the anonymous session's start.
@@ -508,6 +510,16 @@ export class PeriodRun {
     }
     await Promise.all(this.pendingWork);
   }
+}
+
+/**
+ * How long before gate closure a meter's certificate window closes: a minute of grid time, or 5 s
+ * of wall time if that is more (MM's answer goes through the ledger first), which on a fast
+ * demonstration clock is several grid minutes. A function of the grid's rules alone, so every
+ * meter of the grid draws from the same window.
+ */
+export function certificateLeadMs(genesis: { readonly timeScale?: number }): number {
+  return Math.max(limits.certificateWindowLeadMs, 5_000 * (genesis.timeScale ?? 1));
 }
 
 function resultCode(reply: Decoded): string {

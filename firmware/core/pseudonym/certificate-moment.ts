@@ -17,12 +17,19 @@ export interface CertificateWindow {
 }
 
 /**
- * The window for period `periodIndex`'s certificate. It closes `certificateWindowLeadMs` before
- * trading for the period does (`gateClosureLeadMs` before it starts, 0 when not trading), so a
- * certificate drawn anywhere in it still leaves time to bid.
+ * The window for period `periodIndex`'s certificate. It closes `leadMs` (by default
+ * `certificateWindowLeadMs`) before trading for the period does (`gateClosureLeadMs` before it
+ * starts, 0 when not trading), so a certificate drawn anywhere in it is on the ledger in time and
+ * still leaves time to bid. Every meter of a grid uses the same lead, so the window stays a
+ * function of the period and the grid's rules alone.
  */
-export function certificateWindow(periodIndex: number, periodMs: number, gateClosureLeadMs = 0): CertificateWindow {
-  const closesMs = periodStartMs(periodIndex, periodMs) - gateClosureLeadMs - limits.certificateWindowLeadMs;
+export function certificateWindow(
+  periodIndex: number,
+  periodMs: number,
+  gateClosureLeadMs = 0,
+  leadMs: number = limits.certificateWindowLeadMs,
+): CertificateWindow {
+  const closesMs = periodStartMs(periodIndex, periodMs) - gateClosureLeadMs - leadMs;
   const opensMs = Math.max(periodStartMs(periodIndex - 1, periodMs), closesMs - limits.certificateWindowMs);
   return { opensMs, closesMs };
 }
@@ -34,8 +41,9 @@ export function certificateDelayMs(
   periodMs: number,
   nowMs: number,
   gateClosureLeadMs = 0,
+  leadMs: number = limits.certificateWindowLeadMs,
 ): number {
-  const window = certificateWindow(periodIndex, periodMs, gateClosureLeadMs);
+  const window = certificateWindow(periodIndex, periodMs, gateClosureLeadMs, leadMs);
   const late = nowMs >= window.closesMs;
   const fromMs = late ? nowMs : Math.max(nowMs, window.opensMs);
   const untilMs = late

@@ -33,6 +33,8 @@ export interface PseudonymDriver {
   readonly periodMs: number;
   /** Trading for a period closes this long before it starts (genesis); the certificate comes before. */
   readonly gateClosureLeadMs?: number;
+  /** How long before gate closure the certificate window closes (default limits.certificateWindowLeadMs). */
+  readonly certificateLeadMs?: number;
   readonly nowMs: () => number;
   /** Resolves once `ms` milliseconds have passed on the clock `nowMs` reads. */
   readonly sleep: (ms: number) => Promise<void>;
@@ -79,7 +81,14 @@ export async function obtainPseudonym(driver: PseudonymDriver, periodIndex: numb
   const blindSignature = await exchange(driver, driver.rm, opening, 'issuance.blindSignature');
   const credential = session.finalise(blindSignature);
   await driver.sleep(
-    certificateDelayMs(driver.random, periodIndex, driver.periodMs, driver.nowMs(), driver.gateClosureLeadMs ?? 0),
+    certificateDelayMs(
+      driver.random,
+      periodIndex,
+      driver.periodMs,
+      driver.nowMs(),
+      driver.gateClosureLeadMs ?? 0,
+      driver.certificateLeadMs,
+    ),
   );
   const anonymousClientId = randomId(driver.random);
   const mm = await driver.openAnonymousSession(anonymousClientId, credential);
