@@ -49,7 +49,7 @@ export interface MeterConfig {
   readonly timing?: Partial<AgentTiming>;
   /** Certified headers the meter keeps. */
   readonly maxHeaders?: number;
-  /** Wall time left for the first issuance before its certificate window opens (default 20 s). */
+  /** Wall time left for the first issuance before its certificate window opens (default 30 s). */
   readonly firstIssuanceWallMs?: number;
 }
 
@@ -123,7 +123,7 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
     // says nothing about issuance: the first period is the next whose window opens far enough ahead.
     while (
       config.firstPeriod === undefined &&
-      clock.nowMs() + issuanceAllowanceMs(periodMs, genesis.timeScale ?? 1, config.firstIssuanceWallMs ?? 20_000) >=
+      clock.nowMs() + issuanceAllowanceMs(periodMs, genesis.timeScale ?? 1, config.firstIssuanceWallMs ?? 30_000) >=
         certificateWindow(next, periodMs, gateClosureLeadMs, certificateLeadMs(genesis)).opensMs
     ) {
       next++;

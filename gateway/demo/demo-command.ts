@@ -20,7 +20,6 @@ import mqtt from 'mqtt';
 import { readGenesis } from '../../shared/book/genesis.js';
 import { GridTopics } from '../../shared/protocol/topics.js';
 import { gridTimeMs } from '../../shared/time/grid-clock.js';
-import { periodStartMs } from '../../shared/time/period.js';
 import { householdOf, meterIdOf } from '../../firmware/platform/host/virtual-meters.js';
 import { type Command, integerFlag, stringFlag } from '../cli/command.js';
 import { createNodeCryptoProvider } from '../crypto/node-provider.js';
@@ -211,15 +210,16 @@ export const demoCommand: Command = {
       // 5. The last period's delivery check, then the trustees' traces.
       const lastPeriod = progress.lastPeriod;
       if (lastPeriod !== undefined) {
-        const checkAt = periodStartMs(lastPeriod + 1, genesis.periodMs) + genesis.deliveryReportWindowMs;
+        // The book has checked the period once it leaves the periods topic's `delivering` list; the
+        // disputes it opened are published from the same block, then the trustees trace them.
         const deadline = Date.now() + 60_000;
-        while (
-          !interrupted &&
-          Date.now() < deadline &&
-          (gridClock(Date.now()) < checkAt + genesis.periodMs / 15 || progress.untraced > 0)
-        ) {
+        let quietSince = Date.now();
+        while (!interrupted && Date.now() < deadline) {
+          if (!progress.checked.has(lastPeriod) || progress.untraced > 0) quietSince = Date.now();
+          else if (Date.now() - quietSince > 1_000) break;
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
+        if (!progress.checked.has(lastPeriod)) say(`period ${lastPeriod}'s delivery check was not seen within 60 s`);
       }
       for (const client of monitorClients) await client.endAsync();
       monitorClients.length = 0;
@@ -288,6 +288,9 @@ class DemoProgress {
     { pseudonyms: number; orders: number; trades: number; energyWh: number }
   >();
   private readonly gateReported = new Set<number>();
+  private readonly delivering = new Set<number>();
+  /** Periods whose delivery check the book has run (they left the `delivering` list). */
+  readonly checked = new Set<number>();
   private readonly seenDisputes = new Set<string>();
   private traced = 0;
 
@@ -348,6 +351,11 @@ class DemoProgress {
       entry.energyWh += trade.energyWh;
     } else if (parsed.family === 'market' && parsed.channel === 'periods') {
       const view = value as { delivering: number[] };
+      for (const period of this.delivering) {
+        if (!view.delivering.includes(period)) this.checked.add(period);
+      }
+      for (const period of view.delivering) this.delivering.add(period);
+      for (const period of this.checked) this.delivering.delete(period);
       for (const period of view.delivering) {
         if (this.gateReported.has(period) || !this.perPeriod.has(period)) continue;
         this.gateReported.add(period);

@@ -230,9 +230,9 @@ export class PeriodRun {
     this.phase('trading');
     const gateMs = startMs - genesis.gateClosureLeadMs;
     const firstMs = context.clock.nowMs();
-    // The last quote leaves a fifth of the remaining time before the gate for the book to answer
-    // (block times trail the meter's clock a little).
-    const lastMs = gateMs - Math.max(1, Math.floor((gateMs - firstMs) / 5));
+    // The last quote leaves a fifth of the remaining time before the gate, and at least 2 s of
+    // wall time, for the book to answer (block times trail the meter's clock a little).
+    const lastMs = gateMs - Math.max(Math.floor((gateMs - firstMs) / 5), 2_000 * (genesis.timeScale ?? 1));
     // Energy of accepted orders less what cancels took back: every Wh of it has traded or rests
     // in the book. The book answers in its own order, so this is exact whatever traded meanwhile.
     let placedWh = 0;
