@@ -21,8 +21,13 @@
 import type { Clock, EnergySensor, PeriodEnergy, TimerHandle } from '../../core/platform.js';
 
 export const SLOT_MS = 60_000;
-/** One day of slots: far more than the agent asks back for. */
-export const KEPT_SLOTS = 24 * 60;
+/**
+ * Two hours of slots. The agent asks for the period that just ended and forecasts from the last
+ * period, so this covers periods of up to an hour with room for a late report. Each slot is a Map
+ * entry and an object (about 100 bytes on an ESP32, twice that in the 64-bit simulator): a day of
+ * them would be 1,440 entries, too much of a device's heap.
+ */
+export const KEPT_SLOTS = 2 * 60;
 
 export type FlowDirection = 'export' | 'import';
 
@@ -35,7 +40,11 @@ export class EnergySlots {
     const entry = this.slots.get(slot);
     if (entry === undefined) {
       this.slots.set(slot, { exportedWh, importedWh });
-      this.slots.delete(slot - KEPT_SLOTS);
+      // Entries are in insertion order, which is time order: drop the old ones from the front.
+      for (const old of this.slots.keys()) {
+        if (old > slot - KEPT_SLOTS) break;
+        this.slots.delete(old);
+      }
     } else {
       entry.exportedWh += exportedWh;
       entry.importedWh += importedWh;
