@@ -8,7 +8,8 @@
 export class AssertionError extends Error {
   constructor(what: string) {
     super(`assertion failed: ${what}`);
-    this.name = 'AssertionError';
+    // Defined, not assigned: see GridbidError (frozen built-ins).
+    Object.defineProperty(this, 'name', { value: 'AssertionError', writable: true, configurable: true });
   }
 }
 

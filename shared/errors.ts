@@ -154,7 +154,9 @@ export class GridbidError extends Error {
 
   constructor(code: ErrorCode, detail: string, path = '') {
     super(path === '' ? `${code}: ${detail}` : `${code} at ${path}: ${detail}`);
-    this.name = 'GridbidError';
+    // Defined, not assigned: where the built-ins are frozen (a Moddable preload, SES), assigning
+    // `name` hits the read-only Error.prototype.name and throws.
+    Object.defineProperty(this, 'name', { value: 'GridbidError', writable: true, configurable: true });
     this.code = code;
     this.path = path;
     this.detail = detail;

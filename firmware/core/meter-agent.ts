@@ -129,7 +129,8 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
       next++;
     }
     const stagger = randomFor(device.random, 'schedule');
-    const finished: Promise<PeriodSummary>[] = [];
+    // The runs still going (a meter runs for years: finished ones are dropped).
+    const running = new Set<Promise<PeriodSummary>>();
     for (let count = 0; config.periods === undefined || count < config.periods; count++) {
       const periodIndex = next++;
       const offsetMs = Number(randomBigIntBelow(stagger, 0n, BigInt(Math.floor(periodMs / 3))));
@@ -146,11 +147,13 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
         },
       });
       runs.push(entry);
-      finished.push(entry.run.run());
+      const run = entry.run.run();
+      running.add(run);
+      void run.finally(() => running.delete(run));
       // Keep only the recent runs' details: a meter runs for years.
       if (runs.length > 8) runs.splice(0, runs.length - 8);
     }
-    await Promise.all(finished);
+    await Promise.all([...running]);
   };
 
   const done = live()
