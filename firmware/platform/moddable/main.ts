@@ -8,14 +8,12 @@
 import config from 'mc/config';
 import { startMeter } from '../../core/meter-agent.js';
 import { wallClockIsSet } from './clock.js';
-import { allowErrorNames } from './error-names.js';
 import { createTraceLog } from './log.js';
 import { readMeterSettings } from './meter-config.js';
 import { brokersOf, gridClockRulesOf, gridIdOf, readMeterGridResource } from './meter-grid-resource.js';
 import { createModdablePlatform } from './platform.js';
 
 async function main(): Promise<void> {
-  allowErrorNames();
   const log = createTraceLog();
   const settings = readMeterSettings(config);
   const grid = readMeterGridResource();
