@@ -14,6 +14,9 @@ import { Child } from '../../gateway/demo/child-process.js';
 import { makeGrid } from '../../gateway/grid/make-grid.js';
 import { noonLongitude } from '../../gateway/demo/demo-command.js';
 import { gridTimeMs } from '../../shared/time/grid-clock.js';
+import { periodIndexAt } from '../../shared/time/period.js';
+import { certificateLeadMs } from '../../firmware/core/agent/period-run.js';
+import { certificateWindow } from '../../firmware/core/pseudonym/certificate-moment.js';
 import { freePorts } from '../../gateway/net/free-ports.js';
 
 export interface MetersLoadOptions {
@@ -22,6 +25,8 @@ export interface MetersLoadOptions {
   readonly processes: number;
   readonly timeScale: number;
   readonly seed: string;
+  /** Wall time the issuance of all meters is expected to take (it picks the period they trade in). */
+  readonly issuanceBudgetMs: number;
   readonly onProgress: (line: string) => void;
 }
 
@@ -113,6 +118,21 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const idleRssMb = gateways.reduce((sum, child) => sum + rssMb(child.pid), 0) / nodes;
 
+    // The period all meters trade in: the first whose certificate window opens after the issuance
+    // budget, so every meter's issuance can end before it (as the protocol asks).
+    const genesis = made.genesis;
+    const gridNow = () => gridTimeMs(genesis, Date.now());
+    let tradingPeriod = periodIndexAt(gridNow(), genesis.periodMs) + 1;
+    while (
+      certificateWindow(tradingPeriod, genesis.periodMs, genesis.gateClosureLeadMs, certificateLeadMs(genesis))
+        .opensMs <
+      gridNow() + options.issuanceBudgetMs * options.timeScale
+    ) {
+      tradingPeriod++;
+    }
+    options.onProgress(
+      `  trading period ${tradingPeriod} (issuance budget ${Math.round(options.issuanceBudgetMs / 1000)} s)`,
+    );
     const started = Date.now();
     const issuing = new Map<string, number>();
     const issuanceMs: number[] = [];
@@ -144,6 +164,8 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
           String(p * perProcess),
           '--periods',
           '1',
+          '--first-period',
+          String(tradingPeriod),
           '--seed',
           options.seed,
           // Late morning at the virtual site whenever the run starts, so there are sellers.

@@ -1,5 +1,5 @@
 /**
- * The seeded cluster simulation in CI: 200 seeds at n = 4 and 200 at n = 7, each with its own
+ * The seeded cluster simulation in CI: 100 seeds at n = 4 and 100 at n = 7 (`npm run sim` sweeps more), each with its own
  * mix of crashes (some torn mid-write, some right after a COMMIT), restarts, partitions, loss,
  * duplication, reordering, clock offsets and Byzantine replicas. Safety invariants are checked at every step; after the
  * last heal every request must be accepted within the scenario's bound. A failure names the seed
@@ -17,7 +17,7 @@ import { cachingProvider } from './keys.js';
 import { Cluster } from './cluster.js';
 import { describeScenario, makeScenario, runScenario } from './scenario.js';
 
-const seedsPerSize = Number(process.env.GRIDBID_SIM_SEEDS ?? 200);
+const seedsPerSize = Number(process.env.GRIDBID_SIM_SEEDS ?? 100);
 const bookSeeds = Number(process.env.GRIDBID_SIM_BOOK_SEEDS ?? 3);
 
 function runSeeds(n: number): void {
