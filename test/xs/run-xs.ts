@@ -24,6 +24,8 @@ interface GuestRun {
   readonly afterwards?: () => CaseMessage[] | Promise<CaseMessage[]>;
   /** Keeps calling into a guest that lives on after its script (see `runInXs`). */
   readonly drive?: (evaluate: (code: string) => Promise<unknown>) => Promise<void>;
+  /** Told the XS worker's CPU time once the guest is done. */
+  readonly onWorkerCpuMs?: (cpuMs: number) => void;
 }
 
 function isDone(message: unknown): message is DoneMessage {
@@ -74,6 +76,7 @@ async function runGuest(guest: GuestRun, tally: Tally): Promise<void> {
       label: guest.label,
       input: guest.input,
       ...(guest.drive === undefined ? {} : { drive: guest.drive }),
+      ...(guest.onWorkerCpuMs === undefined ? {} : { onWorkerCpuMs: guest.onWorkerCpuMs }),
       onMessage: (message) => {
         if (isDone(message)) done = message;
         else if (isCase(message)) tally.record(message);
@@ -172,6 +175,8 @@ async function runAll(tally: Tally, started: (grid: TestGrid) => void): Promise<
           input: meter.input,
           answer: meter.answer,
           drive: meter.drive,
+          onWorkerCpuMs: (cpuMs) =>
+            console.log(`  meter run: the meter's CPU inside XS, enrolment and one period: ${cpuMs} ms`),
           afterwards: meter.check,
         },
         tally,

@@ -7,7 +7,7 @@
  * and reads the run's input with `hostInput`.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -34,6 +34,22 @@ export interface RunInXsOptions {
    * firings and network messages, say) until it resolves. The worker is closed after that.
    */
   readonly drive?: (evaluate: (code: string) => Promise<unknown>) => Promise<void>;
+  /**
+   * Called once the guest is done (before the worker closes) with the CPU time the XS worker
+   * process used, ms (Linux /proc; not called where that cannot be read).
+   */
+  readonly onWorkerCpuMs?: (cpuMs: number) => void;
+}
+
+/** User + system CPU of a process so far, ms, from /proc (clock ticks of 10 ms); undefined elsewhere. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -87,12 +103,17 @@ export async function runInXs(options: RunInXsOptions): Promise<void> {
   const { xsnap } = await import('@agoric/xsnap');
 
   let hostError: unknown;
+  let workerPid: number | undefined;
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   const answer = (body: HostAnswer): Uint8Array => encoder.encode(JSON.stringify(body));
   const worker = await xsnap({
     os: os.type(),
-    spawn,
+    spawn: ((...args: Parameters<typeof spawn>) => {
+      const child = spawn(...args);
+      workerPid = child.pid;
+      return child;
+    }) as typeof spawn,
     // `tmpName` is only needed for file-based snapshots, which are not used here.
     fs: { ...fsp, createReadStream },
     name: label.replace(/[^a-zA-Z0-9_.-]/g, '-').replace(/^-+/, ''),
@@ -118,6 +139,8 @@ export async function runInXs(options: RunInXsOptions): Promise<void> {
   try {
     await worker.evaluate(script);
     if (options.drive !== undefined) await options.drive((code) => worker.evaluate(code));
+    const cpuMs = processCpuMs(workerPid);
+    if (cpuMs !== undefined) options.onWorkerCpuMs?.(cpuMs);
   } catch (error) {
     // A worker that saw an uncaught exception exits abnormally on close; kill it instead.
     await worker.terminate();
