@@ -5,10 +5,11 @@
  * (each meter's, and all of them, beside one issuance alone in this process: the ideal is that
  * cost times the meters over the machine's cores), orders/s, the latency from an order's publish
  * to the book's result with its trade (p50, p99), the gateways' resident memory per connected
- * meter, and the meters' CPU per meter and period on Node; inside XS, one meter's issuance
- * measured by the `xs` group is the dominant part of its period.
+ * meter, and the meters' CPU per meter and period on Node and, for one meter, inside XS.
  */
+import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { type Group, type GroupContext, figure } from '../figures.js';
 import { benchIssuer, benchNowMs, benchPeriodIndex } from '../authorities.js';
@@ -46,6 +47,25 @@ async function singleIssuanceMs(seed: string): Promise<number> {
     if (i > 0) samples.push(performance.now() - start);
   }
   return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+}
+
+/**
+ * The meter's CPU inside XS for its enrolment and one whole period: the XS test's meter run (the
+ * agent in an xsnap worker against four node processes, trading with a virtual meter), alone.
+ */
+function xsMeterCpuMs(): Promise<number | undefined> {
+  const script = fileURLToPath(new URL('../../test/xs/run-xs.ts', import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, '--only', 'meter'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.once('exit', () => {
+      const match = /meter's CPU inside XS, enrolment and one period: (\d+) ms/.exec(output);
+      resolve(match === null ? undefined : Number(match[1]));
+    });
+  });
 }
 
 async function run(context: GroupContext): Promise<void> {
@@ -109,10 +129,21 @@ async function run(context: GroupContext): Promise<void> {
     `  orders: ${load.orders} at ${formatNumber(load.ordersPerS)} orders/s; bid to trade p50 ${formatNumber(pct(0.5))} ms, p99 ${formatNumber(pct(0.99))} ms ` +
       `(${sorted.length} orders traded on arrival); ${load.trades} trades, ${load.settled} settled, ${load.reports} reports`,
   );
+  const xsCpuMs = await xsMeterCpuMs();
+  if (xsCpuMs !== undefined) {
+    context.emit(
+      figure(
+        'meters',
+        'meter CPU inside XS: enrolment and one period (pure-TS crypto)',
+        { ...timingOfSamples([xsCpuMs]), iterations: 1 },
+        { label: 'the same on Node (node:crypto), per meter, same run', msPerOp: load.meterCpuMsPerPeriod },
+      ),
+    );
+  } else context.note('  meter CPU inside XS: the XS meter run did not report it');
   context.note(
     `  gateway RSS ${formatNumber(load.idleRssMb)} MB idle, ${formatNumber(load.loadedRssMb)} MB with its meters connected: ` +
       `${formatNumber(perMeterKb)} KB per connected meter; meter CPU on Node ${formatNumber(load.meterCpuMsPerPeriod)} ms per meter and period ` +
-      `(enrolment included); inside XS see the xs group's whole issuance (the bulk of a period's meter work)`,
+      `(enrolment included); inside XS ${xsCpuMs === undefined ? 'not measured' : `${formatNumber(xsCpuMs)} ms`} for the same`,
   );
 }
 

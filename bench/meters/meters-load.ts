@@ -87,7 +87,9 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
       rules: {
         periodMs: 15 * 60_000,
         gateClosureLeadMs: 3 * 60_000,
-        periodsAhead: 2,
+        // Issuance for the trading period starts at once: pseudonyms (and trading) for periods up to
+        // four ahead, so all meters have the issuance budget before its certificate window.
+        periodsAhead: 4,
         deliveryReportWindowMs: 5 * 60_000,
         settlementDeadlineMs: 60 * 60_000,
         timeScale: options.timeScale,
