@@ -133,8 +133,16 @@ export function startMeter(platform: Platform, config: MeterConfig): MeterAgent 
     const running = new Set<Promise<PeriodSummary>>();
     for (let count = 0; config.periods === undefined || count < config.periods; count++) {
       const periodIndex = next++;
-      const offsetMs = Number(randomBigIntBelow(stagger, 0n, BigInt(Math.floor(periodMs / 3))));
-      await clock.until(periodStartMs(periodIndex - ahead, periodMs) + offsetMs);
+      // Issuance starts at a moment drawn over the time it may take: from when the period opens
+      // (or now) to an allowance before its certificate window opens, at least a third of a
+      // period, so a grid's meters spread their load on RM.
+      const fromMs = Math.max(clock.nowMs(), periodStartMs(periodIndex - ahead, periodMs));
+      const latestMs =
+        certificateWindow(periodIndex, periodMs, gateClosureLeadMs, certificateLeadMs(genesis)).opensMs -
+        issuanceAllowanceMs(periodMs, genesis.timeScale ?? 1, config.firstIssuanceWallMs ?? 30_000);
+      const spanMs = Math.max(Math.floor(periodMs / 3), latestMs - fromMs);
+      const offsetMs = Number(randomBigIntBelow(stagger, 0n, BigInt(spanMs)));
+      await clock.until(fromMs + offsetMs);
       if (clock.isStopped) break;
       const entry = { phase: 'starting', run: undefined as unknown as PeriodRun };
       entry.run = new PeriodRun(context, periodIndex, {
@@ -194,7 +202,7 @@ async function enrol(context: AgentContext, onPending: (pending: boolean) => voi
   let waitMs = timing.retryMs;
   while (!clock.isStopped) {
     if (platform.storage.get(storageKeys.enrolled) === '1' || announced) {
-      const link = await context.brokers.connectAny(platform, () => deviceLogin(context));
+      const link = await context.brokers.connectAny(platform, () => deviceLogin(context), { stopOnRefusal: true });
       if (link !== undefined) {
         link.close();
         if (platform.storage.get(storageKeys.enrolled) !== '1') platform.storage.set(storageKeys.enrolled, '1');
@@ -215,7 +223,8 @@ async function enrol(context: AgentContext, onPending: (pending: boolean) => voi
     }
     announced = announced || status === 'pending' || status === 'approved';
     await clock.sleepWall(waitMs);
-    waitMs = Math.min(waitMs * 2, timing.maxBackoffMs, 5 * timing.retryMs);
+    // An operator may take hours: ask less and less often, up to every 15 s.
+    waitMs = Math.min(waitMs * 2, 15 * timing.retryMs);
   }
   return 'stopped';
 
@@ -229,11 +238,11 @@ async function enrol(context: AgentContext, onPending: (pending: boolean) => voi
         timeMs: clock.nowMs(),
       }),
     );
-    const link: Link | undefined = await context.brokers.connectAny(platform, () => ({
-      clientId: randomId(meter.random),
-      username: `enrol:${meterId}`,
-      password: request,
-    }));
+    const link: Link | undefined = await context.brokers.connectAny(
+      platform,
+      () => ({ clientId: randomId(meter.random), username: `enrol:${meterId}`, password: request }),
+      { stopOnRefusal: true },
+    );
     // Refused at every gateway: approved meanwhile (enrolling logins end then) or unreachable.
     if (link === undefined) return announced ? 'approved' : undefined;
     try {

@@ -8,7 +8,7 @@
  * Rules every implementation keeps:
  * - MQTT is QoS 0 (Moddable's client): a publish may be lost, so the agent resends with ids.
  *   `connect` resolves once the broker accepted the session (CONNACK) and rejects when it refused
- *   or could not be reached; after that, `onClose` is called once when the session ends, for any
+ *   (an error with `refused: true`, where the platform can tell) or could not be reached; after that, `onClose` is called once when the session ends, for any
  *   reason, and the session is dead (a new one is connected for the next attempt).
  * - The clock's `nowMs` is wall time in milliseconds since the Unix epoch (SNTP on the device);
  *   timers fire after at least `delayMs` of wall time. The agent maps wall time to its grid's time.
@@ -42,6 +42,15 @@ export interface MqttSession {
 export interface MqttHandlers {
   onMessage(topic: string, payload: Uint8Array): void;
   onClose(): void;
+}
+
+/** A broker that answered and refused the login (CONNACK with a refusal code). */
+export interface RefusedConnection extends Error {
+  readonly refused: true;
+}
+
+export function isRefusedConnection(error: unknown): error is RefusedConnection {
+  return typeof error === 'object' && error !== null && (error as { refused?: unknown }).refused === true;
 }
 
 export interface MqttTransport {

@@ -9,7 +9,13 @@
  * `connectAny` opens a session at the first broker of the list that accepts it, starting at the
  * one that worked last: a meter's own gateway first, the others to fail over to.
  */
-import type { BrokerAddress, MqttLogin, MqttSession, Platform } from '../platform.js';
+import {
+  type BrokerAddress,
+  type MqttLogin,
+  type MqttSession,
+  type Platform,
+  isRefusedConnection,
+} from '../platform.js';
 
 export type MessageHandler = (topic: string, payload: Uint8Array) => void;
 
@@ -141,7 +147,11 @@ export class BrokerList {
    * A session at the first broker from the preferred one on that accepts `login()` (a fresh login
    * per attempt: device logins are signed over time); undefined when none did.
    */
-  async connectAny(platform: Platform, login: () => MqttLogin): Promise<Link | undefined> {
+  async connectAny(
+    platform: Platform,
+    login: () => MqttLogin,
+    options: { readonly stopOnRefusal?: boolean } = {},
+  ): Promise<Link | undefined> {
     for (let step = 0; step < this.brokers.length; step++) {
       const index = (this.preferred + step) % this.brokers.length;
       const broker = this.brokers[index]!;
@@ -151,6 +161,9 @@ export class BrokerList {
         this.preferred = index;
         return link;
       } catch (error) {
+        // A refusal is the grid's answer (the gateways share the ledger): the others would refuse
+        // too, so asking them only multiplies the load.
+        if (options.stopOnRefusal === true && isRefusedConnection(error)) return undefined;
         platform.log('connectFailed', { host: broker.host, port: broker.port, reason: String(error) });
       }
     }

@@ -47,6 +47,9 @@ export function createMqttTransport(options: { connectTimeoutMs?: number; keepal
           if (!connected) {
             closed = true;
             client.end(true);
+            // A CONNACK refusal carries its reason code (mqtt.js ErrorWithReasonCode).
+            const code = (error as { code?: unknown }).code;
+            if (typeof code === 'number' && code > 0) Object.assign(error, { refused: true });
             reject(error);
           }
         });
