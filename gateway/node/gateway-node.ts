@@ -134,6 +134,8 @@ export class GatewayNode {
           : {}),
         log: (event, fields) => log.info(event, fields),
       });
+      const started = rmHost;
+      closers.unshift(async () => started.close());
     }
     let mm: MarketManager | undefined;
     if (keys.mmKey !== undefined) {

@@ -32,8 +32,15 @@ export interface RmHostDependencies {
   readonly log: (event: string, fields: Record<string, unknown>) => void;
 }
 
+/** How often, at most, the enrolment list is published again (it lists up to a few thousand meters). */
+const publishEveryMs = 500;
+
 export class RmHost {
   private readonly approving = new Set<string>();
+  /** Meters whose approval the ledger accepted: their repeated requests are not approved again. */
+  private readonly approved = new Set<string>();
+  private publishTimer: ReturnType<typeof setTimeout> | undefined;
+  private publishPending = false;
 
   constructor(private readonly deps: RmHostDependencies) {}
 
@@ -41,7 +48,7 @@ export class RmHost {
     const reply = await handleRmRequest(this.deps.rm, { meterId }, request, this.deps.nowMs());
     const decoded = decodeMessage(reply);
     if (decoded.ok && decoded.value.type === 'enrolment.status') {
-      await this.publish();
+      this.publishSoon();
       if (decoded.value.status === 'pending') this.approve(meterId, request);
     }
     return reply;
@@ -62,6 +69,34 @@ export class RmHost {
     await this.publish();
   }
 
+  /**
+   * Publishes the enrolment list at once, or, within `publishEveryMs` of the last publication,
+   * once at the end of that interval, however many requests came meanwhile.
+   */
+  private publishSoon(): void {
+    if (this.publishTimer !== undefined) {
+      this.publishPending = true;
+      return;
+    }
+    const publishNow = () => {
+      this.publish().catch((error: unknown) => this.deps.log('enrolmentsNotPublished', { error }));
+      this.publishTimer = setTimeout(() => {
+        this.publishTimer = undefined;
+        if (this.publishPending) {
+          this.publishPending = false;
+          this.publishSoon();
+        }
+      }, publishEveryMs);
+    };
+    publishNow();
+  }
+
+  /** Stops a pending publication (the node is stopping). */
+  close(): void {
+    if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
+    this.publishTimer = undefined;
+  }
+
   async publish(): Promise<void> {
     const meters = await this.deps.store.meters();
     this.deps.publishEnrolments(JSON.stringify(enrolmentsView(meters, limits.maxListedEnrolments)));
@@ -69,7 +104,7 @@ export class RmHost {
 
   private approve(meterId: string, request: Uint8Array): void {
     const policy = this.deps.autoApprove;
-    if (policy === undefined || this.approving.has(meterId)) return;
+    if (policy === undefined || this.approving.has(meterId) || this.approved.has(meterId)) return;
     const decoded = decodeMessage(request);
     if (!decoded.ok || decoded.value.type !== 'enrolment.request') return;
     this.approving.add(meterId);
@@ -84,7 +119,13 @@ export class RmHost {
     policy
       .submit(encodeMessage(approval))
       .then(
-        () => this.deps.log('enrolmentApproved', { meterId, by: 'policy' }),
+        (result) => {
+          const outcome = decodeMessage(result);
+          if (outcome.ok && outcome.value.type === 'book.result' && outcome.value.outcome === 'accepted') {
+            this.approved.add(meterId);
+          }
+          this.deps.log('enrolmentApproved', { meterId, by: 'policy' });
+        },
         (error: unknown) => this.deps.log('enrolmentNotApproved', { meterId, error }),
       )
       .finally(() => this.approving.delete(meterId));
