@@ -224,6 +224,16 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
         `  ${((Date.now() - started) / 1000).toFixed(0)} s: ${issuing.size} issuing, ${issuanceMs.length} issued, ${pseudonyms} certificates, ${orderLatencyMs.length} orders, ${trades} trade legs, ${settled} settled, ${reports} reports`,
       );
     }, 15_000);
+    // Meters still busy well after the period's report window (never approved, say) are stopped.
+    const periodDoneGridMs = (tradingPeriod + 1) * genesis.periodMs + genesis.deliveryReportWindowMs;
+    const stopAtWallMs = genesis.timeMs + (periodDoneGridMs - genesis.timeMs) / options.timeScale + 120_000;
+    const stopper = setTimeout(
+      () => {
+        options.onProgress('  stopping meters still running two minutes after the report window');
+        for (const child of meterChildren) void child.stop(10_000);
+      },
+      Math.max(0, stopAtWallMs - Date.now()),
+    );
     // CPU is read just before each meters process exits: it exits when its meters are done.
     const cpu = await Promise.all(
       meterChildren.map(async (child) => {
@@ -241,6 +251,7 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
       }),
     );
     clearInterval(progress);
+    clearTimeout(stopper);
     const meterCpuMs = cpu.reduce((sum, value) => sum + value, 0);
     return {
       meters: options.meters,

@@ -243,8 +243,9 @@ async function enrol(context: AgentContext, onPending: (pending: boolean) => voi
       () => ({ clientId: randomId(meter.random), username: `enrol:${meterId}`, password: request }),
       { stopOnRefusal: true },
     );
-    // Refused at every gateway: approved meanwhile (enrolling logins end then) or unreachable.
-    if (link === undefined) return announced ? 'approved' : undefined;
+    // Refused (enrolling logins end once a meter is approved) or unreachable: the next round tries
+    // the device login, which gets in if it is approved.
+    if (link === undefined) return 'approved';
     try {
       const reply = await link.request(
         grid.topics.meter(meterId, 'enrol'),
