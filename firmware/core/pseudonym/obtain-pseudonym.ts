@@ -124,9 +124,9 @@ async function exchange<T extends MessageType>(
     if (message.type === 'error') {
       // A refusal of an earlier request (a late reply) is not an answer to this one.
       if (message.requestId !== undefined && message.requestId !== requestId) continue;
-      // A busy authority, or a relay to it that timed out, asks for the request again later:
-      // the next attempt resends it.
-      if (message.code === 'QUEUE_FULL' || message.code === 'NO_REPLY') continue;
+      // A busy authority, a relay to it that timed out, or RM not yet following the ledger's
+      // approval of a meter that just logged in with it: the next attempt resends the request.
+      if (message.code === 'QUEUE_FULL' || message.code === 'NO_REPLY' || message.code === 'NOT_APPROVED') continue;
       throw new GridbidError(asCode(message.code), message.message);
     }
     if (message.type === expected) return message as MessageOf<T>;
