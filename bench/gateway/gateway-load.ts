@@ -8,7 +8,6 @@
  * Setup is untimed; the window is timed after a warm-up.
  */
 import type { MqttClient } from 'mqtt';
-import { readFileSync } from 'node:fs';
 import { toBase64Url } from '../../shared/bytes.js';
 import { decodeMessage, encodeMessage } from '../../shared/protocol/codec.js';
 import { signMessage } from '../../shared/protocol/signing.js';
@@ -41,13 +40,9 @@ export interface GatewayLoadRun {
   readonly rssPerThousandMetersMb: number;
 }
 
-const gateClosureLeadMs = 60_000;
+import { processRssMb } from '../../tools/process-stats.js';
 
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
-}
+const gateClosureLeadMs = 60_000;
 
 async function inChunks<T>(
   items: readonly T[],
@@ -221,7 +216,7 @@ export async function runGatewayLoad(options: GatewayLoadOptions): Promise<Gatew
     // Memory: 1,000 more connected meters (enrolling sessions) on node 1.
     const pid = grid.nodes[1]!.pid!;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const before = rssMb(pid);
+    const before = processRssMb(pid);
     const idle: MqttClient[] = [];
     await inChunks(
       Array.from({ length: 1_000 }, (_, i) => i),
@@ -248,7 +243,7 @@ export async function runGatewayLoad(options: GatewayLoadOptions): Promise<Gatew
       },
     );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const after = rssMb(pid);
+    const after = processRssMb(pid);
     await Promise.all(idle.map((client) => client.endAsync()));
     const window = summarizeWindow(latencies, windowMsTaken);
     return {

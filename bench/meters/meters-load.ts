@@ -6,11 +6,12 @@
  * latency from an order's publish to the book's result with its trade, the gateways' resident
  * memory per connected meter, and the meters' CPU per meter and period.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodeCryptoProvider } from '../../gateway/crypto/node-provider.js';
-import { Child } from '../../gateway/demo/child-process.js';
+import { Child, startNodeProcesses } from '../../gateway/demo/child-process.js';
+import { processCpuMs, processRssMb } from '../../tools/process-stats.js';
 import { makeGrid } from '../../gateway/grid/make-grid.js';
 import { noonLongitude } from '../../gateway/demo/demo-command.js';
 import { gridTimeMs } from '../../shared/time/grid-clock.js';
@@ -51,19 +52,6 @@ export interface MetersLoadResult {
   readonly periodWallMs: number;
 }
 
-function rssMb(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-}
-
-/** User + system CPU of a process so far, ms (from /proc: clock ticks of 10 ms). */
-function cpuMs(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersLoadResult> {
   const directory = mkdtempSync(join(tmpdir(), 'gridbid-bench-meters-'));
   const nodes = 4;
@@ -100,25 +88,12 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
       mmNode: 2,
       approveEnrolments: true,
     });
-    const ready: Promise<void>[] = [];
-    for (let index = 0; index < nodes; index++) {
-      let markReady: () => void = () => {};
-      ready.push(new Promise((resolve) => (markReady = resolve)));
-      children.push(
-        new Child(
-          `node-${index}`,
-          ['node', '--config', made.nodeConfigFiles[index]!],
-          join(directory, `node-${index}.log`),
-          (_l, parsed) => {
-            if (parsed?.event === 'started') markReady();
-          },
-        ),
-      );
-    }
-    await Promise.all(ready);
-    const gateways = children.slice(0, nodes);
+    const grid = startNodeProcesses(made.nodeConfigFiles, directory);
+    children.push(...grid.nodes);
+    await grid.ready;
+    const gateways = grid.nodes;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const idleRssMb = gateways.reduce((sum, child) => sum + rssMb(child.pid), 0) / nodes;
+    const idleRssMb = gateways.reduce((sum, child) => sum + processRssMb(child.pid), 0) / nodes;
 
     // The period all meters trade in: the first whose certificate window opens after the issuance
     // budget, so every meter's issuance can end before it (as the protocol asks).
@@ -200,7 +175,7 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
               firstOrder = Math.min(firstOrder, at - latency);
               lastOrder = Math.max(lastOrder, at);
               if (loadedRssMb === 0 && orderLatencyMs.length >= options.meters / 4) {
-                loadedRssMb = gateways.reduce((sum, gateway) => sum + rssMb(gateway.pid), 0) / nodes;
+                loadedRssMb = gateways.reduce((sum, gateway) => sum + processRssMb(gateway.pid), 0) / nodes;
               }
               break;
             }
@@ -240,7 +215,7 @@ export async function runMetersLoad(options: MetersLoadOptions): Promise<MetersL
         let last = 0;
         const sampler = setInterval(() => {
           try {
-            last = cpuMs(child.pid);
+            last = processCpuMs(child.pid) ?? last;
           } catch {
             // exited
           }

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const gridbid = fileURLToPath(new URL('../../bin/gridbid.mjs', import.meta.url));
@@ -66,4 +67,34 @@ export class Child {
     clearTimeout(timer);
     return code;
   }
+}
+
+/**
+ * One `gridbid node` process per config, logging to `<logDirectory>/node-<i>.log`. `ready`
+ * resolves once every node has logged that it started, or exited (`onExit` hears of each exit).
+ */
+export function startNodeProcesses(
+  configFiles: readonly string[],
+  logDirectory: string,
+  onExit?: (index: number, code: number | null) => void,
+): { readonly nodes: Child[]; readonly ready: Promise<void> } {
+  const started: Promise<void>[] = [];
+  const nodes = configFiles.map((configFile, index) => {
+    let markStarted: () => void = () => {};
+    started.push(new Promise((resolve) => (markStarted = resolve)));
+    const child = new Child(
+      `node-${index}`,
+      ['node', '--config', configFile],
+      join(logDirectory, `node-${index}.log`),
+      (_line, parsed) => {
+        if (parsed?.event === 'started') markStarted();
+      },
+    );
+    void child.exit.then((code) => {
+      onExit?.(index, code);
+      markStarted();
+    });
+    return child;
+  });
+  return { nodes, ready: Promise.all(started).then(() => undefined) };
 }

@@ -27,7 +27,7 @@ import { makeGrid } from '../grid/make-grid.js';
 import { readServiceAccount } from '../grid/key-files.js';
 import { freePorts } from '../net/free-ports.js';
 import { readStoredChain } from '../../tools/cluster/stored-chain.js';
-import { Child } from './child-process.js';
+import { Child, startNodeProcesses } from './child-process.js';
 import { summarizeLedger } from './ledger-summary.js';
 import { formatSummary, verdict } from './summary-report.js';
 
@@ -131,25 +131,11 @@ export const demoCommand: Command = {
     const monitorClients: mqtt.MqttClient[] = [];
     try {
       // 2. The gateway nodes, each a process with its embedded broker.
-      const ready: Promise<void>[] = [];
-      for (let index = 0; index < nodes; index++) {
-        let markReady: () => void = () => {};
-        ready.push(new Promise((resolve) => (markReady = resolve)));
-        const child = new Child(
-          `node-${index}`,
-          ['node', '--config', made.nodeConfigFiles[index]!],
-          join(logs, `node-${index}.log`),
-          (_line, parsed) => {
-            if (parsed?.event === 'started') markReady();
-          },
-        );
-        children.push(child);
-        void child.exit.then((code) => {
-          if (!interrupted && code !== 0) say(`node ${index} exited with ${code}: see ${logs}/node-${index}.log`);
-          markReady();
-        });
-      }
-      await Promise.all(ready);
+      const gateways = startNodeProcesses(made.nodeConfigFiles, logs, (index, code) => {
+        if (!interrupted && code !== 0) say(`node ${index} exited with ${code}: see ${logs}/node-${index}.log`);
+      });
+      children.push(...gateways.nodes);
+      await gateways.ready;
       if (interrupted) return 130;
       say(`4 gateway nodes up, MQTT on ports ${ports.slice(nodes, 2 * nodes).join(', ')}`);
 

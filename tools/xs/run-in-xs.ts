@@ -7,12 +7,13 @@
  * and reads the run's input with `hostInput`.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import * as esbuild from 'esbuild';
 import type { GuestCommand, HostAnswer } from './channel.js';
+import { processCpuMs } from '../process-stats.js';
 
 export interface RunInXsOptions {
   /** Absolute path of the .ts module to bundle and run. */
@@ -39,17 +40,6 @@ export interface RunInXsOptions {
    * process used, ms (Linux /proc; not called where that cannot be read).
    */
   readonly onWorkerCpuMs?: (cpuMs: number) => void;
-}
-
-/** User + system CPU of a process so far, ms, from /proc (clock ticks of 10 ms); undefined elsewhere. */
-function processCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
