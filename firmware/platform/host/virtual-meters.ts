@@ -5,12 +5,14 @@
  * and PV array are drawn from the seed, and the meters named in `underDelivering` deliver only a
  * share of what they export (a faulty or dishonest meter, for the delivery check).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { GridbidError } from '../../../shared/errors.js';
+import { type MeterGrid, readMeterGrid } from '../../core/meter-grid.js';
 import { join } from 'node:path';
 import { createNodeCryptoProvider } from '../../../gateway/crypto/node-provider.js';
 import type { Tariffs } from '../../core/agent/bidding.js';
 import { type MeterAgent, type MeterStatus, startMeter } from '../../core/meter-agent.js';
-import type { BrokerAddress, MeterLog, Platform } from '../../core/platform.js';
+import type { MeterLog, Platform } from '../../core/platform.js';
 import { createSimulatedSensor } from './energy/simulated-sensor.js';
 import { createFileStorage } from './file-storage.js';
 import { createHostClock } from './host-clock.js';
@@ -69,10 +71,31 @@ export function householdOf(seed: string, index: number): { pvPeakW: number; ann
   };
 }
 
+/** The grid's meter-grid.json, read and checked whole; a clear error naming the file otherwise. */
+function readGridFile(gridDirectory: string): MeterGrid {
+  const file = join(gridDirectory, 'meter-grid.json');
+  if (!existsSync(file)) {
+    throw new GridbidError(
+      'BAD_INPUT',
+      `${file} does not exist: --grid names a directory gridbid genesis wrote`,
+      'grid',
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new GridbidError(
+      'BAD_GENESIS',
+      `${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  readMeterGrid(createNodeCryptoProvider().sha256, value);
+  return value as MeterGrid;
+}
+
 export function startFleet(options: FleetOptions): Fleet {
-  const grid = JSON.parse(readFileSync(join(options.gridDirectory, 'meter-grid.json'), 'utf8')) as {
-    brokers: BrokerAddress[];
-  };
+  const grid = readGridFile(options.gridDirectory);
   mkdirSync(options.dataDirectory, { recursive: true });
   const crypto = createNodeCryptoProvider();
   const mqtt = createMqttTransport();
