@@ -20,6 +20,7 @@ import {
   signBill,
   type UnsignedTransactionRecord,
 } from '../../../shared/book/rules/settlement-signing.js';
+import { buyerPart } from '../../../shared/book/rules/settlement.js';
 import type { CryptoProvider } from '../../../shared/crypto/provider.js';
 import type { MessageOf } from '../../../shared/protocol/messages.js';
 import { verifyMessageSignature } from '../../../shared/protocol/signing.js';
@@ -102,7 +103,7 @@ export function countersign(
     payment.billHash === expected.billHash &&
     payment.buyerSig !== undefined;
   if (!same) return undefined;
-  const { sellerSig: _ignored, ...buyerPart } = payment;
-  if (!verifyMessageSignature(provider, fromBase64Url(trade.buyer), buyerPart as never, 'buyerSig')) return undefined;
-  return sellerCountersignRecord(provider, sellerKey, buyerPart);
+  const signed = buyerPart(payment as MessageOf<'transaction.record'>);
+  if (!verifyMessageSignature(provider, fromBase64Url(trade.buyer), signed, 'buyerSig')) return undefined;
+  return sellerCountersignRecord(provider, sellerKey, signed);
 }
